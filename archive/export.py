@@ -1,0 +1,160 @@
+"""Exporting the archive's articles: JSONL, CSV, the plain-text form, and (through `archive.wacz`) WARC and WACZ.
+
+- `jsonl`: one `Article.to_record()` a line, UTF-8 (not \\u-escaped).
+- `csv`: one row an article with a header; `authors` and `tags` joined with "; ", `captions` as a JSON array
+  of {text, credit, image_url} (caption text may hold any delimiter), the WARC pointer as five `warc_*` columns.
+- `txt`: the archive's text form (`crawler.text.to_text_form`, the form of the reference record). When `out` is a
+  folder (an existing one, or a path without a suffix, or ending in "/"), one file per article named
+  `<number>_<first 16 hex of sha256(canonical URL)>.txt`; when it is a file or "-" (stdout), the articles
+  concatenated, separated by a line of 80 "=".
+- `warc` / `wacz`: the WARC records of the selected articles (responses with their requests and metadata) copied
+  from `warc_dir`; `out` must be a file.
+
+Every format streams: articles are read from the store in batches and written one by one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from archive.store import ArchiveStore
+from crawler.items import Article
+from crawler.text import to_text_form
+
+FORMATS = ("jsonl", "csv", "txt", "warc", "wacz")
+CSV_COLUMNS = (
+    "url", "canonical_url", "site", "title", "lead", "text", "captions", "authors", "section", "tags", "language",
+    "main_image", "published_at", "modified_at", "fetched_at", "content_hash", "duplicate_of", "similarity",
+    "warc_file", "warc_offset", "warc_length", "warc_record_id", "warc_payload_digest",
+)  # fmt: skip
+TEXT_SEPARATOR = "=" * 80
+
+
+def export(
+    store: ArchiveStore,
+    fmt: str,
+    out: str | os.PathLike[str],
+    site: str | None = None,
+    since: date | datetime | None = None,
+    warc_dir: str | os.PathLike[str] | None = None,
+) -> int:
+    """Write the articles of `store` (of `site`, published since `since`) to `out` ("-" = stdout) as `fmt`.
+
+    Returns the number of articles exported.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    articles = store.iter_articles(site=site, since=since)
+    if fmt == "jsonl":
+        with _text_output(out) as stream:
+            return write_jsonl(articles, stream)
+    if fmt == "csv":
+        with _text_output(out, newline="") as stream:
+            return write_csv(articles, stream)
+    if fmt == "txt":
+        if out != "-" and _is_folder(Path(out)):
+            return write_text_files(articles, Path(out))
+        with _text_output(out) as stream:
+            return write_text_stream(articles, stream)
+    return _export_warc(articles, fmt, out, warc_dir)
+
+
+def _write_each(articles: Iterator[Article], write: Callable[[int, Article], object]) -> int:
+    """Call `write(number, article)` for each article (numbers from 0); returns how many there were."""
+    count = 0
+    for article in articles:
+        write(count, article)
+        count += 1
+    return count
+
+
+def write_jsonl(articles: Iterator[Article], stream: IO[str]) -> int:
+    return _write_each(articles, lambda _, a: stream.write(json.dumps(a.to_record(), ensure_ascii=False) + "\n"))
+
+
+def csv_row(article: Article) -> dict[str, Any]:
+    """The flat CSV row of an article."""
+    record = article.to_record()
+    warc = record.pop("warc") or {}
+    record["authors"] = "; ".join(article.authors)
+    record["tags"] = "; ".join(article.tags)
+    record["captions"] = json.dumps(record["captions"], ensure_ascii=False) if article.captions else ""
+    for key in ("file", "offset", "length", "record_id", "payload_digest"):
+        record[f"warc_{key}"] = warc.get(key)
+    return {column: "" if record[column] is None else record[column] for column in CSV_COLUMNS}
+
+
+def write_csv(articles: Iterator[Article], stream: IO[str]) -> int:
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    return _write_each(articles, lambda _, a: writer.writerow(csv_row(a)))
+
+
+def write_text_stream(articles: Iterator[Article], stream: IO[str]) -> int:
+    def write(number: int, article: Article) -> None:
+        if number:
+            stream.write(f"\n{TEXT_SEPARATOR}\n\n")
+        stream.write(to_text_form(article) + "\n")
+
+    return _write_each(articles, write)
+
+
+def text_file_name(number: int, article: Article) -> str:
+    digest = hashlib.sha256((article.canonical_url or article.url).encode("utf-8")).hexdigest()[:16]
+    return f"{number:03d}_{digest}.txt"
+
+
+def write_text_files(articles: Iterator[Article], folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write_each(
+        articles,
+        lambda n, a: (folder / text_file_name(n, a)).write_text(to_text_form(a) + "\n", encoding="utf-8"),
+    )
+
+
+def _is_folder(path: Path) -> bool:
+    return path.is_dir() or str(path).endswith(("/", os.sep)) or (not path.exists() and not path.suffix)
+
+
+@contextmanager
+def _text_output(out: str | os.PathLike[str], newline: str | None = None) -> Iterator[IO[str]]:
+    if str(out) == "-":
+        stdout = sys.stdout
+        if callable(reconfigure := getattr(stdout, "reconfigure", None)):
+            reconfigure(encoding="utf-8")  # Vietnamese text whatever the terminal's locale
+        yield stdout
+        stdout.flush()
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline=newline) as stream:
+        yield stream
+
+
+def _export_warc(
+    articles: Iterator[Article], fmt: str, out: str | os.PathLike[str], warc_dir: str | os.PathLike[str] | None
+) -> int:
+    from archive.wacz import export_wacz, export_warc  # the WARC side is only needed for these formats
+
+    if str(out) == "-" or warc_dir is None:
+        raise ValueError(f"a {fmt} export needs an output file (-o PATH) and the WARC folder (--warc-dir)")
+    archived = [a for a in articles if a.warc is not None]
+    pointers = [a.warc for a in archived if a.warc is not None]
+    if fmt == "warc":
+        export_warc(pointers, warc_dir, out)
+    else:
+        pages = [
+            {"url": a.url, "ts": a.fetched_at.isoformat() if a.fetched_at else None, "title": a.title}
+            for a in archived
+        ]
+        export_wacz(pointers, warc_dir, out, pages)
+    return len(archived)

@@ -1,0 +1,232 @@
+"""Scrapy glue of the WARC archive: a downloader middleware that records every response as it was received.
+
+Placed above every built-in downloader middleware (order 950), `WarcRecorderMiddleware.process_response` sees
+the request as sent (user agent, cookies and `Accept-Encoding` already set) and the response as the download
+handler produced it: still content-encoded, before redirects, retries and HTTP errors are handled. It writes
+the exchange with `archive.warc.RotatingWarcWriter`, puts the `WarcPointer` of the response (or revisit) record
+in `request.meta["warc"]` and sends `capture_recorded`. The item pipeline `pipelines.warcmeta` finds this
+middleware with `crawler.get_downloader_middleware` to write its metadata records into the same files.
+
+Settings: `WARC_DIR`, `WARC_PREFIX`, `WARC_MAX_SIZE`, `WARC_MAX_AGE`, `WARC_DIGEST`, `WARC_OPERATOR`, and
+`WARC_DIGEST_SEED`: an optional callable (or its import path) `(crawler) -> Iterable[(digest, uri, date,
+record_id)]` of payloads archived earlier (e.g. the SQL store's `iter_payload_digests`), added to those read
+from the CDXJ indexes of `WARC_DIR`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import urldefrag, urlunparse
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.log import failure_to_exc_info
+from scrapy.utils.misc import load_object
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.task import LoopingCall
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
+
+import crawler.signals as newsarchive_signals
+from archive.index import index_warc, iter_payload_digests
+from archive.warc import (
+    DigestIndex,
+    Header,
+    HttpExchange,
+    RecordedExchange,
+    RotatingWarcWriter,
+    finish_abandoned,
+)
+from crawler.items import Capture, WarcPointer
+
+logger = logging.getLogger(__name__)
+
+SOFTWARE = "newsarchive/0.1 (Scrapy, warcio)"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Credentials meant for a proxy never reach the origin server: keep them out of the archive.
+UNARCHIVED_REQUEST_HEADERS = {b"proxy-authorization"}
+TRUNCATION_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}
+
+
+def request_target(request: Request) -> str:
+    """The request target as the HTTP/1.1 client sent it: path, params and query (absolute through a proxy)."""
+    url = urldefrag(request.url)[0]
+    parsed = urlparse_cached(request)
+    if request.meta.get("proxy") and parsed.scheme == "http":
+        return url
+    return urlunparse(("", "", parsed.path or "/", parsed.params, parsed.query, ""))
+
+
+def host_header(request: Request) -> bytes:
+    """The `Host` value Twisted adds when the request has none (the port only when not the default)."""
+    parsed = urlparse_cached(request)
+    hostport = parsed.netloc.rpartition("@")[2]
+    if parsed.port is not None and parsed.port == DEFAULT_PORTS.get(parsed.scheme):
+        hostport = hostport.removesuffix(f":{parsed.port}")
+    return hostport.encode("ascii", "replace")
+
+
+def _header_list(headers: Any) -> list[Header]:
+    return [(bytes(name), bytes(value)) for name, values in headers.items() for value in values]
+
+
+def sent_request_headers(request: Request) -> list[Header]:
+    """Request headers as sent: Scrapy's (repeated ones kept) plus those the HTTP client adds."""
+    headers = [
+        (name, value) for name, value in _header_list(request.headers) if name.lower() not in UNARCHIVED_REQUEST_HEADERS
+    ]
+    names = {name.lower() for name, _ in headers}
+    if b"host" not in names:
+        headers.insert(0, (b"Host", host_header(request)))
+    if request.body and b"content-length" not in names:
+        headers.append((b"Content-Length", str(len(request.body)).encode()))
+    return headers
+
+
+def exchange_from(request: Request, response: Response, fetched_at: datetime) -> HttpExchange:
+    """The `HttpExchange` of a Scrapy request and the response its download handler returned."""
+    truncated = next((TRUNCATION_FLAGS[flag] for flag in response.flags if flag in TRUNCATION_FLAGS), None)
+    return HttpExchange(
+        url=urldefrag(request.url)[0],
+        method=request.method,
+        request_target=request_target(request),
+        request_headers=sent_request_headers(request),
+        request_body=request.body,
+        status=response.status,
+        response_headers=_header_list(response.headers),
+        body=response.body,
+        date=fetched_at,
+        protocol=response.protocol or "HTTP/1.1",
+        ip_address=str(response.ip_address) if response.ip_address is not None else None,
+        truncated=truncated,
+    )
+
+
+class WarcRecorderMiddleware:
+    """Downloader middleware writing each response (and its request) to the WARC archive."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.warc_dir = Path(settings.get("WARC_DIR", "data/warc"))
+        self.digests = DigestIndex()
+        self.writer = RotatingWarcWriter(
+            self.warc_dir,
+            prefix=settings.get("WARC_PREFIX") or "newsarchive",
+            max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
+            max_age=settings.getfloat("WARC_MAX_AGE", 24 * 3600),
+            digest=settings.get("WARC_DIGEST") or "sha1",
+            info={
+                "software": SOFTWARE,
+                "isPartOf": settings.get("BOT_NAME") or "newsarchive",
+                "operator": settings.get("WARC_OPERATOR") or "",
+                "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                "http-header-user-agent": settings.get("USER_AGENT") or "",
+            },
+            digests=self.digests,
+            on_close=self._index_closed_file,
+        )
+        seed = settings.get("WARC_DIGEST_SEED")
+        self._seed = load_object(seed) if isinstance(seed, str) else seed
+        self.stats = crawler.stats
+        self._write_failed = False
+        self._indexing: set[Deferred] = set()
+        self._age_check = LoopingCall(self._rotate_if_due)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self) -> None:
+        # Files also rotate by age while the crawl is idle.
+        self._age_check.start(min(60.0, self.writer.max_age), now=False)
+        for path in finish_abandoned(self.warc_dir):
+            logger.warning("finished %s, left open by a writer that is gone", path)
+        added = self.digests.seed(iter_payload_digests(self.warc_dir))
+        if self._seed is not None:
+            added += self.digests.seed(self._seed(self.crawler))
+        logger.info("WARC archive in %s: %d payload digests of earlier captures known", self.warc_dir, added)
+
+    async def spider_closed(self) -> None:
+        if self._age_check.running:
+            self._age_check.stop()
+        self.writer.close()
+        # Scrapy waits for this before it stops the reactor: every finished file gets its index.
+        await maybe_deferred_to_future(DeferredList(list(self._indexing)))
+
+    def _rotate_if_due(self) -> None:
+        self.writer.close_if_due()
+
+    def _index_closed_file(self, path: Path) -> None:
+        """Index a finished file in a thread: indexing a large file must not stall the crawl."""
+        indexing = deferToThread(index_warc, path)
+        self._indexing.add(indexing)
+
+        def done(result: Any) -> None:
+            self._indexing.discard(indexing)
+            if isinstance(result, Failure):
+                # The WARC is intact; the next run indexes it (archive.index.index_missing).
+                logger.error("could not index %s", path, exc_info=failure_to_exc_info(result))
+
+        indexing.addBoth(done)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        parsed = urlparse_cached(request)
+        if parsed.scheme not in DEFAULT_PORTS or "cached" in response.flags:
+            return response
+        latency = request.meta.get("download_latency") or 0.0
+        fetched_at = datetime.now(UTC) - timedelta(seconds=latency)
+        if self._write_failed:
+            return response
+        try:
+            recorded = self.writer.write_exchange(exchange_from(request, response, fetched_at))
+        except OSError:
+            # A file the archive cannot write to may hold a partial record: write no more to it.
+            logger.exception("cannot write the WARC archive in %s: stopping the crawl", self.warc_dir)
+            self.stats.inc_value("warc/errors")
+            self._write_failed = True
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
+            return response
+        except Exception:
+            logger.exception("could not archive %s", response.url)
+            self.stats.inc_value("warc/errors")
+            return response
+        self._account(recorded, response)
+        request.meta["warc"] = recorded.pointer
+        request.meta["warc_date"] = recorded.date
+        capture = Capture(
+            url=recorded.url,
+            status=response.status,
+            fetched_at=recorded.date,
+            warc=recorded.pointer,
+            record_type=recorded.record_type,
+            content_type=_header(response, b"Content-Type"),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
+        self.crawler.signals.send_catch_log(signal=newsarchive_signals.capture_recorded, capture=capture)
+        return response
+
+    def _account(self, recorded: RecordedExchange, response: Response) -> None:
+        self.stats.inc_value(f"warc/{recorded.record_type}_records")
+        self.stats.inc_value("warc/payload_bytes", len(response.body))
+
+    def write_metadata(self, target_uri: str, refers_to: str, payload: bytes, content_type: str) -> WarcPointer:
+        """Archive derived data (e.g. an extracted article as JSON) about the record `refers_to`."""
+        pointer = self.writer.write_metadata(target_uri, refers_to, payload, content_type)
+        self.stats.inc_value("warc/metadata_records")
+        return pointer
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,211 @@
+"""Exporting a selection of the archive: a WARC of the selected records, or a WACZ package of it.
+
+`export_warc` copies, for each selected response (or revisit) record, the record itself, its request record,
+the metadata records that refer to it and, for a revisit, the response it revisits, as the very gzip members
+of the source files (no recompression: every digest stays valid), after a `warcinfo` record of its own.
+`export_wacz` packages that WARC with its CDXJ index, `pages/pages.jsonl` and `datapackage.json` /
+`datapackage-digest.json` (WACZ 1.1.1), streaming everything to the zip on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
+
+from archive.index import find_records, index_warc
+from archive.warc import CONFORMS_TO, OPEN_SUFFIX, WARC_SUFFIX, WARC_VERSION, locate
+from crawler.items import WarcPointer
+
+WACZ_VERSION = "1.1.1"
+SOFTWARE = "newsarchive/0.1"
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+COPY_BUFFER = 1024 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class _Member:
+    """One record's gzip member in a source file."""
+
+    file: str
+    offset: int
+    length: int
+
+
+def _read_member(warc_dir: Path, member: _Member) -> bytes:
+    with open(locate(warc_dir, member.file), "rb") as handle:
+        handle.seek(member.offset)
+        return handle.read(member.length)
+
+
+def _headers_of(data: bytes) -> Any:
+    for record in ArchiveIterator(io.BytesIO(data), no_record_parse=True):
+        return record.rec_headers
+    raise ValueError("not a WARC record")
+
+
+def _candidate_files(warc_dir: Path, first: str) -> list[str]:
+    """Files that may hold requests and metadata of records of `first` onward: ours are named in time order."""
+    names = {path.name.removesuffix(OPEN_SUFFIX) for path in warc_dir.glob(f"*{WARC_SUFFIX}*")}
+    return sorted(name for name in names if name.endswith(WARC_SUFFIX) and name >= first)
+
+
+def _related_members(warc_dir: Path, files: list[str], record_ids: set[str]) -> list[_Member]:
+    """Request records concurrent to, and metadata records referring to, the given records."""
+    found = []
+    for name in files:
+        with open(locate(warc_dir, name), "rb") as handle:
+            iterator = ArchiveIterator(handle, no_record_parse=True)
+            for record in iterator:
+                headers = record.rec_headers
+                related = (record.rec_type == "request" and headers.get_header("WARC-Concurrent-To") in record_ids) or (
+                    record.rec_type == "metadata" and headers.get_header("WARC-Refers-To") in record_ids
+                )
+                iterator.read_to_end(record)
+                if related:
+                    found.append(_Member(name, iterator.get_record_offset(), iterator.get_record_length()))
+    return found
+
+
+def export_warc(
+    pointers: Iterable[WarcPointer], warc_dir: str | os.PathLike[str], out_path: str | os.PathLike[str]
+) -> int:
+    """Write the selected records with their requests, metadata and revisited originals into one WARC file.
+
+    Returns the number of records copied (the new `warcinfo` record aside).
+    """
+    warc_dir = Path(warc_dir)
+    selected = {_Member(p.file, p.offset, p.length) for p in pointers}
+    record_ids: set[str] = set()
+    refers_to: set[str] = set()
+    for member in selected:
+        headers = _headers_of(_read_member(warc_dir, member))
+        record_ids.add(headers.get_header("WARC-Record-ID"))
+        if headers.get_header("WARC-Type") == "revisit" and headers.get_header("WARC-Refers-To"):
+            refers_to.add(headers.get_header("WARC-Refers-To"))
+    members = set(selected)
+    if selected:
+        members.update(_related_members(warc_dir, _candidate_files(warc_dir, min(selected).file), record_ids))
+    originals = find_records(warc_dir, refers_to - record_ids).values()
+    members.update(_Member(p.file, p.offset, p.length) for p in originals)
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    with open(partial, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True, warc_version=WARC_VERSION)
+        writer.write_record(
+            writer.create_warcinfo_record(
+                out.name,
+                {
+                    "software": SOFTWARE,
+                    "format": "WARC File Format 1.1",
+                    "conformsTo": CONFORMS_TO,
+                    "description": f"{len(selected)} records exported from {warc_dir.name}",
+                },
+            )
+        )
+        for member in sorted(members):
+            handle.write(_read_member(warc_dir, member))
+    os.replace(partial, out)
+    return len(members)
+
+
+class _HashingWriter(io.RawIOBase):
+    """Passes bytes to a zip member while counting and hashing them (for datapackage.json)."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self.target = target
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:
+        self.target.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def _page_lines(pages: Iterable[dict]) -> Iterable[bytes]:
+    yield json.dumps(PAGES_HEADER).encode() + b"\n"
+    for page in pages:
+        if not page.get("url") or not page.get("ts"):
+            raise ValueError(f"a WACZ page needs a url and a ts (ISO 8601 date): {page!r}")
+        yield json.dumps({"id": uuid.uuid4().hex, **page}, ensure_ascii=False, default=str).encode() + b"\n"
+
+
+def export_wacz(
+    pointers: Iterable[WarcPointer],
+    warc_dir: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    pages: list[dict],
+    *,
+    title: str = "newsarchive export",
+) -> Path:
+    """Write a WACZ of the selected records; `pages` (`{"url", "ts", "title", ...}`) become pages.jsonl."""
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
+        warc = Path(scratch) / (out.name.removesuffix(".wacz") + WARC_SUFFIX)
+        export_warc(pointers, warc_dir, warc)
+        index = index_warc(warc, Path(scratch) / "index.cdx")
+        resources = []
+        with zipfile.ZipFile(partial, "w") as package:
+
+            def add(path: str, source: Iterable[bytes] | BinaryIO, compress: int) -> None:
+                info = zipfile.ZipInfo(path, datetime.now(UTC).timetuple()[:6])
+                info.compress_type = compress
+                with package.open(info, "w", force_zip64=True) as member:
+                    hashing = _HashingWriter(member)
+                    if isinstance(source, io.IOBase):
+                        shutil.copyfileobj(source, hashing, COPY_BUFFER)
+                    else:
+                        for chunk in source:
+                            hashing.write(chunk)
+                resources.append(
+                    {
+                        "name": os.path.basename(path).lower(),
+                        "path": path,
+                        "hash": "sha256:" + hashing.sha256.hexdigest(),
+                        "bytes": hashing.size,
+                    }
+                )
+
+            with open(warc, "rb") as source:
+                add(f"archive/{warc.name}", source, zipfile.ZIP_STORED)
+            with open(index, "rb") as source:
+                add("indexes/index.cdx", source, zipfile.ZIP_DEFLATED)
+            add("pages/pages.jsonl", _page_lines(pages), zipfile.ZIP_DEFLATED)
+            datapackage = json.dumps(
+                {
+                    "profile": "data-package",
+                    "resources": resources,
+                    "title": title,
+                    "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "wacz_version": WACZ_VERSION,
+                    "software": SOFTWARE,
+                },
+                indent=2,
+            ).encode()
+            package.writestr("datapackage.json", datapackage, zipfile.ZIP_DEFLATED)
+            digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(datapackage).hexdigest()}
+            package.writestr("datapackage-digest.json", json.dumps(digest, indent=2), zipfile.ZIP_DEFLATED)
+    os.replace(partial, out)
+    return out

@@ -1,0 +1,260 @@
+"""The `newsarchive` command line: crawl, export, demo, import-warc, show, db, stats.
+
+`crawl` runs the same `news` spider as `scrapy crawl news`, in-process, with the project's settings;
+options given here override settings and `NEWSARCHIVE_*` environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+
+console = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Any:
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for name, value in overrides.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def _store(db: str | None) -> Any:
+    from archive.store import ArchiveStore, StoreUnavailable
+
+    url = db or _settings()["DATABASE_URL"]
+    try:
+        return ArchiveStore(url)
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def run_crawl(settings: Any, spider_arguments: dict[str, Any]) -> dict[str, Any]:
+    """Run the `news` spider to completion in this process; returns the crawl's stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler("news")
+    process.crawl(crawler, **{k: v for k, v in spider_arguments.items() if v is not None})
+    process.start()
+    return crawler.stats.get_stats()
+
+
+def _since(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from exc
+    return value
+
+
+@click.group()
+@click.version_option(package_name="newsarchive")
+def main() -> None:
+    """newsarchive: a news crawler that is also a faithful web archive."""
+
+
+@main.command()
+@click.argument("site", required=False)
+@click.option("--sitemap", multiple=True, help="Sitemap or sitemap index URL (repeatable).")
+@click.option("--feed", multiple=True, help="RSS/Atom/JSON feed URL (repeatable).")
+@click.option("--start", multiple=True, help="Listing page to follow with its pagination (repeatable).")
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting, sqlite:///data/newsarchive.db).")
+@click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting, data/warc).")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--max-articles", type=int, help="Fetch at most this many article pages.")
+@click.option("--refresh", is_flag=True, help="Fetch articles again even if already archived.")
+@click.option("--allow-private", is_flag=True, help="Allow loopback and private-network hosts (local test sites).")
+@click.option("--redis", "redis_url", help="Redis URL: share the queue and dupefilter with other crawlers.")
+@click.option("-s", "--set", "extra", multiple=True, help="Any Scrapy/newsarchive setting, NAME=VALUE (repeatable).")
+def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], start: tuple[str, ...],
+          db: str | None, warc_dir: str | None, since: str | None, max_articles: int | None, refresh: bool,
+          allow_private: bool, redis_url: str | None, extra: tuple[str, ...]) -> None:
+    """Crawl SITE (a profile name or .toml file) or the given sitemaps, feeds and listing pages."""
+    if not (site or sitemap or feed or start):
+        raise click.UsageError("name a SITE profile or give --sitemap, --feed or --start")
+    overrides: dict[str, Any] = {"DATABASE_URL": db, "WARC_DIR": warc_dir, "REDIS_URL": redis_url}
+    if allow_private:
+        overrides["ALLOW_PRIVATE_ADDRESSES"] = True
+    for pair in extra:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        overrides[name] = value
+    stats = run_crawl(_settings(**overrides), {
+        "site": site, "sitemap": ",".join(sitemap) or None, "feed": ",".join(feed) or None,
+        "start": ",".join(start) or None, "since": _since(since), "max_articles": max_articles,
+        "refresh": "true" if refresh else None,
+    })
+    _print_crawl_summary(stats)
+    if stats.get("finish_reason") not in ("finished", "closespider_itemcount"):
+        sys.exit(1)
+
+
+def _print_crawl_summary(stats: dict[str, Any]) -> None:
+    table = Table(title="crawl")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [("pages fetched", stats.get("response_received_count", 0)),
+            ("articles stored", stats.get("item_scraped_count", 0))]
+    rows += [(k.removeprefix("newsarchive/"), v) for k, v in sorted(stats.items()) if k.startswith("newsarchive/")]
+    for name, value in rows:
+        table.add_row(str(name), str(value))
+    table.add_row("finish reason", str(stats.get("finish_reason")))
+    console.print(table)
+
+
+@main.command()
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "txt", "warc", "wacz"]), default="jsonl",
+              show_default=True)
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Output file ('-' for stdout; a folder for txt gives one file per article).")
+@click.option("--site", help="Only this site.")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--warc-dir", help="Folder of the WARC files, for --format warc|wacz.")
+def export(db: str | None, fmt: str, output: str, site: str | None, since: str | None, warc_dir: str | None) -> None:
+    """Export the archive's articles as JSONL, CSV, text, WARC or WACZ."""
+    from archive.export import export as export_records
+
+    store = _store(db)
+    since_date = date.fromisoformat(_since(since)) if since else None
+    settings_dir = warc_dir or _settings()["WARC_DIR"]
+    count = export_records(store, fmt, output, site=site, since=since_date, warc_dir=settings_dir)
+    console.print(f"exported {count} articles as {fmt} to {output}")
+
+
+@main.command("import-warc")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+@click.option("--site", help="Site profile to extract with (default: generic, site = host name).")
+def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> None:
+    """Re-extract articles from WARC/WACZ files (ours or third-party) into the SQL store."""
+    from archive.importer import import_archives
+
+    store = _store(db)
+    summary = import_archives(store, paths, site=site, progress=console)
+    console.print(summary)
+
+
+@main.command()
+@click.argument("url")
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+@click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting).")
+@click.option("--raw", is_flag=True, help="Print the archived HTTP response exactly as captured.")
+def show(url: str, db: str | None, warc_dir: str | None, raw: bool) -> None:
+    """Show an archived article (or, with --raw, its HTTP response from the WARC)."""
+    from archive.warc import read_record
+
+    from crawler.text import to_text_form
+
+    store = _store(db)
+    article = store.get_article(url)
+    if article is None:
+        raise click.ClickException(f"no archived article for {url}")
+    if raw:
+        if article.warc is None:
+            raise click.ClickException(f"{url} has no WARC record")
+        sys.stdout.buffer.write(read_record(warc_dir or _settings()["WARC_DIR"], article.warc))
+    else:
+        click.echo(to_text_form(article))
+
+
+@main.group()
+def db() -> None:
+    """Database schema: upgrade, downgrade, current revision."""
+
+
+@db.command()
+@click.option("--db", "url", help="Database URL (default: the DATABASE_URL setting).")
+def upgrade(url: str | None) -> None:
+    """Apply all migrations."""
+    store = _store(url)
+    store.upgrade()
+    console.print(f"database at revision {store.current_revision()}")
+
+
+@db.command()
+@click.argument("revision")
+@click.option("--db", "url", help="Database URL (default: the DATABASE_URL setting).")
+def downgrade(revision: str, url: str | None) -> None:
+    """Downgrade to REVISION (e.g. base)."""
+    store = _store(url)
+    store.downgrade(revision)
+    console.print(f"database at revision {store.current_revision()}")
+
+
+@main.command()
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+def stats(db: str | None) -> None:
+    """Counts per site, section and day; duplicates by kind; failures by reason."""
+    summary = _store(db).stats()
+    for title, counts in summary.items():
+        table = Table(title=title)
+        table.add_column(title.split()[-1] if isinstance(counts, dict) else "value")
+        table.add_column("count", justify="right")
+        if isinstance(counts, dict):
+            for key, value in counts.items():
+                table.add_row(str(key), str(value))
+        else:
+            table.add_row(title, str(counts))
+        console.print(table)
+
+
+@main.command()
+@click.option("--articles", default=120, show_default=True, help="Size of the generated newsroom site.")
+@click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
+def demo(articles: int, data_dir: Path) -> None:
+    """Serve the bundled newsroom site on 127.0.0.1, crawl it into DATA_DIR and show what was stored."""
+    from crawler.newsroom import Newsroom, serve
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{data_dir / 'newsarchive.db'}"
+    warc_dir = data_dir / "warc"
+    newsroom = Newsroom(articles=articles)
+    with serve(newsroom) as base_url:
+        console.print(f"newsroom serving {articles} articles at {base_url}")
+        stats = run_crawl(
+            _settings(DATABASE_URL=db_url, WARC_DIR=str(warc_dir), ALLOW_PRIVATE_ADDRESSES=True,
+                      LOG_LEVEL="WARNING"),
+            {"sitemap": f"{base_url}/sitemap.xml"},
+        )
+    _print_crawl_summary(stats)
+    _print_demo_summary(db_url, warc_dir, newsroom)
+
+
+def _print_demo_summary(db_url: str, warc_dir: Path, newsroom: Any) -> None:
+    from crawler.text import to_text_form
+
+    store = _store(db_url)
+    summary = store.stats()
+    table = Table(title=f"stored in {db_url}")
+    table.add_column("section")
+    table.add_column("articles", justify="right")
+    for section, count in summary.get("articles per section", {}).items():
+        table.add_row(section or "(none)", str(count))
+    console.print(table)
+    warcs = sorted(warc_dir.glob("*.warc.gz"))
+    console.print(f"WARC: {len(warcs)} file(s) in {warc_dir}, {sum(p.stat().st_size for p in warcs):,} bytes")
+    seed = next((a for a in store.iter_articles() if a.url.endswith(newsroom.seed_path)), None)
+    if seed is not None:
+        out = warc_dir.parent / "seed-article.txt"
+        out.write_text(to_text_form(seed) + "\n", encoding="utf-8")
+        console.print(f"the seed article exports to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Discovery documents: robots.txt Sitemap lines, sitemaps (index, urlset, Google News, gzipped), RSS/Atom/JSON
+feeds and listing pages, turned into the URLs a crawl should follow. Pure functions: no Scrapy, no network.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import feedparser
+import lxml.etree
+import lxml.html
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_DECOMPRESSED = 64 * 1024 * 1024  # a sitemap may hold 50,000 URLs in at most 50 MB uncompressed
+
+
+@dataclass(frozen=True)
+class Link:
+    """A URL found by discovery, with the dates the document gave for it (aware, or None)."""
+
+    url: str
+    modified: datetime | None = None
+    published: datetime | None = None
+
+    @property
+    def latest(self) -> datetime | None:
+        """The most recent of the two dates: what an incremental crawl compares with its stored copy."""
+        dates = [d for d in (self.modified, self.published) if d is not None]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    """A parsed sitemap: an index of further sitemaps, or a urlset of pages."""
+
+    is_index: bool
+    links: list[Link]
+
+
+class DiscoveryError(ValueError):
+    """A discovery document could not be read; the message says why."""
+
+
+def gunzip_limited(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
+    """Decompress gzip data, refusing anything that inflates beyond `limit` bytes (a decompression bomb)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise DiscoveryError(f"corrupt gzip data: {exc}") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise DiscoveryError(f"gzip data inflates beyond {limit} bytes")
+    if not inflater.eof:
+        raise DiscoveryError("truncated gzip data")
+    return out
+
+
+def parse_iso_datetime(value: str | None) -> datetime | None:
+    """Parse a W3C/ISO 8601 datetime as sitemaps give it; naive values are taken as UTC; junk gives None."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def sitemaps_from_robots(robots_txt: bytes, base_url: str) -> list[str]:
+    """The Sitemap URLs a robots.txt names, made absolute."""
+    text = robots_txt.decode("utf-8", errors="replace")
+    found = re.findall(r"(?im)^\s*sitemap\s*:\s*(\S+)", text)
+    return [urljoin(base_url, url) for url in found]
+
+
+def _local(tag: object) -> str:
+    return tag.split("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
+    """Parse a sitemap or sitemap index (gzipped or not), including Google News `news:publication_date`."""
+    if body.startswith(GZIP_MAGIC):
+        body = gunzip_limited(body)
+    parser = lxml.etree.XMLParser(
+        recover=True, remove_comments=True, resolve_entities=False, no_network=True, huge_tree=False
+    )
+    try:
+        root = lxml.etree.parse(BytesIO(body), parser).getroot()
+    except lxml.etree.XMLSyntaxError as exc:
+        raise DiscoveryError(f"not a sitemap: {exc}") from exc
+    if root is None or _local(root.tag) not in ("urlset", "sitemapindex"):
+        raise DiscoveryError("not a sitemap: the root element is neither urlset nor sitemapindex")
+    links = []
+    for entry in root:
+        fields: dict[str, str] = {}
+        for child in entry.iter():
+            name = _local(child.tag)
+            if name and child.text and child.text.strip():
+                fields.setdefault(name, child.text.strip())
+        if "loc" in fields:
+            links.append(
+                Link(
+                    urljoin(url, fields["loc"]),
+                    modified=parse_iso_datetime(fields.get("lastmod")),
+                    published=parse_iso_datetime(fields.get("publication_date")),
+                )
+            )
+    return Sitemap(is_index=_local(root.tag) == "sitemapindex", links=links)
+
+
+def _struct_to_datetime(value: object) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC)  # feedparser normalises to UTC
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_feed(body: bytes, url: str = "") -> list[Link]:
+    """The entries of an RSS, Atom or JSON feed as links with their published/updated dates."""
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    if parsed.bozo and not parsed.entries:
+        raise DiscoveryError(f"not a feed: {parsed.get('bozo_exception', 'no entries')}")
+    links = []
+    for entry in parsed.entries:
+        href = entry.get("link") or entry.get("id")
+        if href:
+            links.append(
+                Link(
+                    urljoin(url, href),
+                    # dict.get: FeedParserDict.get would answer with the published date when there is no update
+                    modified=_struct_to_datetime(dict.get(entry, "updated_parsed")),
+                    published=_struct_to_datetime(entry.get("published_parsed")),
+                )
+            )
+    return links
+
+
+PAGE_PARAMS = ("page", "p", "trang", "pg")
+PAGE_PATH = re.compile(r"(?:/|-)(?:page|trang|p)[-/]?(\d+)(?:\.html?)?/?$", re.I)
+
+
+def page_number(url: str) -> int | None:
+    """The pagination number a listing URL carries (`?page=3`, `/trang-3.html`, `/page/3/`), or None."""
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in PAGE_PARAMS and value.isdigit():
+            return int(value)
+    match = PAGE_PATH.search(parts.path)
+    return int(match.group(1)) if match else None
+
+
+def _without_page(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    path = PAGE_PATH.sub("", parts.path).removesuffix(".html").rstrip("/")
+    query = sorted((k, v) for k, v in parse_qsl(parts.query) if k.lower() not in PAGE_PARAMS)
+    return parts.netloc + path, repr(query)
+
+
+def listing_links(html: bytes, url: str) -> tuple[list[str], list[str]]:
+    """All http(s) links of a listing page, and those that lead to its other pages (rel=next or same listing,
+    other page number). The caller decides which of the former are articles (the site profile's rules)."""
+    try:
+        doc = lxml.html.document_fromstring(html, base_url=url)
+    except (lxml.etree.ParserError, ValueError):
+        return [], []
+    links, pages = [], []
+    this_listing = _without_page(url)
+    for anchor in doc.iter("a"):
+        href = anchor.get("href")
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        target = urljoin(url, href.strip()).split("#", 1)[0]
+        if urlsplit(target).scheme not in ("http", "https"):
+            continue
+        links.append(target)
+        is_next = "next" in (anchor.get("rel") or "").lower().split()
+        if is_next or (page_number(target) is not None and _without_page(target) == this_listing):
+            pages.append(target)
+    for link in doc.iter("link"):
+        if "next" in (link.get("rel") or "").lower().split() and link.get("href"):
+            pages.append(urljoin(url, link.get("href")))
+    return list(dict.fromkeys(links)), list(dict.fromkeys(pages))

@@ -1,0 +1,106 @@
+"""The one record type of newsarchive: an article, from extraction through storage to export.
+
+Scrapy accepts dataclass instances as items (via itemadapter), so the same `Article` flows from
+`crawler.extract` through the pipelines into `archive.store` and out of `archive.export`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Caption:
+    """An image caption of the article body, with its photo credit split off."""
+
+    text: str
+    credit: str | None = None
+    image_url: str | None = None
+
+
+@dataclass
+class WarcPointer:
+    """Where the response an article came from lies in the WARC archive."""
+
+    file: str
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str | None = None
+
+
+@dataclass
+class Article:
+    """One news article: the export record of the archive (see ARCHITECTURE.md, "Export record").
+
+    `text` holds the body paragraphs and sub-headings in reading order with each caption inline where its
+    image stands, separated by blank lines; `captions` holds the same captions structured.
+    Datetimes are time-zone aware; `fetched_at` is UTC.
+    """
+
+    url: str
+    canonical_url: str = ""
+    site: str = ""
+    title: str = ""
+    lead: str = ""
+    text: str = ""
+    captions: list[Caption] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    section: str = ""
+    tags: list[str] = field(default_factory=list)
+    language: str = ""
+    main_image: str | None = None
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    fetched_at: datetime | None = None
+    content_hash: str = ""
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    warc: WarcPointer | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """The export record: plain JSON-ready values, datetimes in ISO 8601 with their offset."""
+        record = asdict(self)
+        for key in ("published_at", "modified_at", "fetched_at"):
+            value = record[key]
+            record[key] = value.isoformat() if value is not None else None
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Article:
+        """Inverse of `to_record` (used by import and by tests)."""
+        values = dict(record)
+        for key in ("published_at", "modified_at", "fetched_at"):
+            if values.get(key):
+                values[key] = datetime.fromisoformat(values[key])
+        values["captions"] = [Caption(**c) for c in values.get("captions") or []]
+        if values.get("warc"):
+            values["warc"] = WarcPointer(**values["warc"])
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass
+class Capture:
+    """One fetched URL as archived: its HTTP status, when it was fetched and where its WARC record lies.
+
+    `outcome` says what the crawl made of it (article, listing, sitemap, feed, robots, duplicate, skipped,
+    failed, ...) and `reason` why, for failures; both are filled in once the spider has looked at the page.
+    """
+
+    url: str
+    status: int
+    fetched_at: datetime
+    warc: WarcPointer | None = None
+    record_type: str = "response"  # response | revisit
+    content_type: str | None = None
+    outcome: str = ""
+    reason: str = ""
+    etag: str | None = None  # the response's ETag and Last-Modified: validators of the next conditional request
+    last_modified: str | None = None
+
+
+class NotAnArticle(ValueError):
+    """Raised by extraction when a page is not an article; the message is the recorded reason."""

@@ -1,0 +1,13 @@
+"""Signals newsarchive's components exchange (sent with `crawler.signals.send_catch_log`).
+
+`capture_recorded(capture: Capture)`: the WARC recorder archived a response; the SQL pipeline stores the capture.
+`page_outcome(url: str, outcome: str, reason: str)`: the spider decided what a fetched page was (article,
+listing, sitemap, feed, failed, ...); the SQL pipeline records it on the capture.
+`archived_articles_requested(site: str)`: the spider asks, before discovery starts, which articles of `site` the
+archive already holds; the SQL pipeline answers with (a Deferred of) a dict canonical URL → the date of the stored
+copy (or None). Used for incremental crawls; with no store connected nobody answers and everything is fetched.
+"""
+
+archived_articles_requested = object()
+capture_recorded = object()
+page_outcome = object()

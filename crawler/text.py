@@ -1,0 +1,53 @@
+"""Text normal form, content hashing and the archive's plain-text export form of an article.
+
+Vietnamese pages mix composed and decomposed diacritics, zero-width characters and non-breaking spaces; two texts
+that read the same must hash the same, so everything the extractor emits passes through `normalize_text`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.items import Article
+
+# Invisible format characters that carry no text: zero-width space/joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _unicode_spaces_to_space(s: str) -> str:
+    return "".join(" " if ch != "\n" and (ch.isspace() or unicodedata.category(ch) == "Zs") else ch for ch in s)
+
+
+def normalize_text(s: str) -> str:
+    """NFC, invisible characters removed, every Unicode space a plain space, whitespace collapsed per paragraph.
+
+    Paragraphs (separated by a blank line) are kept apart by exactly one blank line; inside a paragraph any run of
+    whitespace, line breaks included, becomes one space.
+    """
+    s = unicodedata.normalize("NFC", s.translate(_INVISIBLE)).replace("\r\n", "\n").replace("\r", "\n")
+    s = _unicode_spaces_to_space(s)
+    paragraphs = (_SPACE_RUN.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(s))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def content_hash(text: str) -> str:
+    """sha256 hex digest of the normal form of `text` (equal-reading texts hash equal)."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def to_text_form(article: Article) -> str:
+    """The export text form: `date <YYYY-MM-DD> <section> <title> <lead>`, a blank line, then the body text.
+
+    The date is the publication date in the article's own offset; missing parts are left out without leaving
+    doubled spaces.
+    """
+    day = article.published_at.date().isoformat() if article.published_at else ""
+    header_parts = [part for part in (day, article.section, article.title, article.lead) if part]
+    header = " ".join(["date", *(_SPACE_RUN.sub(" ", normalize_text(p)) for p in header_parts)])
+    return f"{header}\n\n{article.text}" if article.text else header

@@ -1,0 +1,57 @@
+"""Item pipeline 100: every article leaves with `fetched_at` in UTC and aware publication/modification dates.
+
+The spider puts the WARC-Date of the capture in `fetched_at`; when it is missing the time the item reaches this
+pipeline is used. Naive `published_at` / `modified_at` (a page that gave no offset) are read in the site's time
+zone (the spider's profile, default Asia/Ho_Chi_Minh); aware ones keep their offset, as a plain fixed offset.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crawler.items import Article
+from crawler.sites import DEFAULT_TIMEZONE
+
+
+def normalize_timestamps(article: Article, zone: tzinfo, now: datetime | None = None) -> Article:
+    """Set `fetched_at` (UTC) if missing, make every datetime of `article` aware with a fixed offset."""
+    fetched = article.fetched_at or now or datetime.now(UTC)
+    article.fetched_at = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(UTC)
+    article.published_at = _with_fixed_offset(article.published_at, zone)
+    article.modified_at = _with_fixed_offset(article.modified_at, zone)
+    return article
+
+
+def _with_fixed_offset(value: datetime | None, zone: tzinfo) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=zone)
+    offset = value.utcoffset()
+    assert offset is not None
+    return value.replace(tzinfo=timezone(offset))
+
+
+def site_zone(spider: Any) -> tzinfo:
+    """The time zone of the spider's site profile, or the default one."""
+    name = getattr(getattr(spider, "profile", None), "timezone", None) or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+class TimestampPipeline:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> TimestampPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            normalize_timestamps(item, site_zone(self.crawler.spider))
+        return item

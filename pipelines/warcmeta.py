@@ -1,0 +1,49 @@
+"""Item pipeline writing each article's extracted record into the WARC archive as a `metadata` record.
+
+The record holds `Article.to_record()` as JSON, `WARC-Target-URI` the article URL and `WARC-Refers-To` the
+response record the article was extracted from, so the WARC files alone are a complete archive. It writes
+through the `archive.recorder.WarcRecorderMiddleware` of the crawl; items without a WARC pointer pass through.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from archive.recorder import WarcRecorderMiddleware
+from crawler.items import Article
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/json"
+
+
+class WarcMetadataPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.recorder: WarcRecorderMiddleware | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        # The downloader (and so the middleware) exists only once the engine runs, not at from_crawler time.
+        self.recorder = self.crawler.get_downloader_middleware(WarcRecorderMiddleware)
+        if self.recorder is None:
+            logger.warning("WarcRecorderMiddleware is not enabled: articles get no WARC metadata record")
+
+    def process_item(self, item: Any) -> Any:
+        if self.recorder is None or not isinstance(item, Article) or item.warc is None:
+            return item
+        try:
+            payload = json.dumps(item.to_record(), ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError):
+            logger.exception("article %s cannot be serialised for its WARC metadata record", item.url)
+            self.crawler.stats.inc_value("warc/metadata_errors")
+            return item
+        self.recorder.write_metadata(item.url, item.warc.record_id, payload, CONTENT_TYPE)
+        return item

@@ -1,0 +1,252 @@
+"""The `news` spider: one generic spider driven by a site profile or by arguments.
+
+    scrapy crawl news -a site=baonghean
+    scrapy crawl news -a sitemap=URL[,URL] -a feed=URL[,URL] -a start=URL[,URL] [-a since=YYYY-MM-DD]
+                      [-a max_articles=N] [-a refresh=true]
+
+Discovery (robots.txt Sitemap lines, sitemaps, feeds, listing pages with pagination) yields article requests;
+articles are extracted in a process pool (`crawler.extract`, pure) so the reactor never waits on parsing.
+Every fetched page gets an outcome (article, listing, sitemap, feed, robots, failed, ...) sent as the
+`page_outcome` signal, so nothing fetched disappears without a recorded reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import scrapy
+from crawler.extract import extract_article
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
+
+from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
+from crawler.items import Article, NotAnArticle
+from crawler.signals import archived_articles_requested, page_outcome
+from crawler.sites import SiteProfile, load_profile
+from crawler.urls import canonicalize_url
+
+ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        site: str | None = None,
+        sitemap: str | None = None,
+        feed: str | None = None,
+        start: str | None = None,
+        since: str | None = None,
+        max_articles: str | int | None = None,
+        refresh: str | bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sitemap_urls = _split(sitemap)
+        self.feed_urls = _split(feed)
+        self.listing_urls = _split(start)
+        given = self.sitemap_urls + self.feed_urls + self.listing_urls
+        if site:
+            self.profile = load_profile(site)
+        elif given:
+            hosts = tuple(dict.fromkeys((urlsplit(u).hostname or "").lower() for u in given))
+            self.profile = SiteProfile(name=hosts[0], domains=hosts)
+        else:
+            raise ValueError("give a site profile (-a site=NAME) or at least one of -a sitemap=, feed=, start=")
+        given_arguments = {"site": site, "sitemap": sitemap, "feed": feed, "start": start, "since": since,
+                           "max_articles": max_articles, "refresh": refresh}
+        self.arguments = {k: str(v) for k, v in given_arguments.items() if v}
+        self.zone = ZoneInfo(self.profile.timezone)
+        self.since = datetime.combine(date.fromisoformat(since), time(), self.zone) if since else None
+        self.max_articles = int(max_articles) if max_articles else None
+        self.refresh = _truthy(refresh)
+        self.articles_scheduled = 0
+        self.known_articles: dict[str, datetime | None] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if settings.get("REDIS_URL"):  # distributed mode: one shared queue and dupefilter on Redis
+            settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="spider")
+            settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="spider")
+            settings.set("SCHEDULER_PERSIST", True, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._close_pool, signal=scrapy.signals.spider_closed)
+        return spider
+
+    # --- start ---------------------------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        if not self.refresh:
+            answers = await self.crawler.signals.send_catch_log_async(
+                signal=archived_articles_requested, site=self.profile.name
+            )
+            for _, known in answers:
+                if isinstance(known, dict):
+                    self.known_articles.update(known)
+        for request in self._start_requests():
+            yield request
+
+    def _start_requests(self) -> Iterator[Request]:
+        sitemaps, feeds, listings = self.sitemap_urls, self.feed_urls, self.listing_urls
+        if not (sitemaps or feeds or listings):
+            profile = self.profile
+            sitemaps, feeds, listings = list(profile.sitemaps), list(profile.feeds), list(profile.start_urls)
+            if profile.base_url:
+                robots = profile.base_url.rstrip("/") + "/robots.txt"
+                yield Request(robots, self.parse_robots, errback=self.on_error, dont_filter=True)
+        for url in sitemaps:
+            yield Request(url, self.parse_sitemap, errback=self.on_error, dont_filter=True)
+        for url in feeds:
+            yield Request(url, self.parse_feed, errback=self.on_error, dont_filter=True)
+        for url in listings:
+            yield Request(url, self.parse_listing, errback=self.on_error, dont_filter=True)
+
+    # --- discovery -----------------------------------------------------------------------------------------------
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        self._outcome(response.url, "robots")
+        for url in sitemaps_from_robots(response.body, response.url):
+            yield Request(url, self.parse_sitemap, errback=self.on_error)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            sitemap = parse_sitemap(response.body, response.url)
+        except DiscoveryError as exc:
+            self._outcome(response.url, "failed", str(exc))
+            return
+        self._outcome(response.url, "sitemap")
+        if sitemap.is_index:
+            for link in sitemap.links:
+                if self._is_recent(link):
+                    yield Request(link.url, self.parse_sitemap, errback=self.on_error)
+            return
+        yield from self._article_requests(sitemap.links)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        try:
+            links = parse_feed(response.body, response.url)
+        except DiscoveryError as exc:
+            self._outcome(response.url, "failed", str(exc))
+            return
+        self._outcome(response.url, "feed")
+        yield from self._article_requests(links)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        links, pages = listing_links(response.body, response.url)
+        self._outcome(response.url, "listing")
+        yield from self._article_requests(Link(url) for url in links)
+        for url in pages:
+            if self.profile.owns(url) and not self.profile.is_article_url(url):
+                yield Request(url, self.parse_listing, errback=self.on_error)
+
+    def _is_recent(self, link: Link) -> bool:
+        return self.since is None or link.latest is None or link.latest >= self.since
+
+    def _article_requests(self, links: Iterable[Link]) -> Iterator[Request]:
+        for link in links:
+            if not (self.profile.owns(link.url) and self.profile.is_article_url(link.url)):
+                continue
+            if not self._is_recent(link):
+                self.crawler.stats.inc_value("newsarchive/skipped_older_than_since")
+                continue
+            url = canonicalize_url(link.url)
+            if self._already_archived(url, link):
+                self.crawler.stats.inc_value("newsarchive/skipped_already_archived")
+                continue
+            if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
+                return
+            self.articles_scheduled += 1
+            yield Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY,
+                          meta={"listed_date": link.latest})
+
+    def _already_archived(self, url: str, link: Link) -> bool:
+        if url not in self.known_articles:
+            return False
+        stored = self.known_articles[url]
+        # A sitemap/feed date newer than the stored copy means the article was modified: fetch it again.
+        return not (link.latest and stored and link.latest > stored)
+
+    # --- articles ------------------------------------------------------------------------------------------------
+    async def parse_article(self, response: Response) -> AsyncIterator[Article]:
+        encoding = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
+        fetched_at = response.meta.get("warc_date") or datetime.now(UTC)
+        timeout = self.settings.getfloat("EXTRACT_TIMEOUT")
+        try:
+            future = self._extraction_pool().submit(
+                extract_article, response.body, response.url,
+                profile=self.profile, encoding=encoding, fetched_at=fetched_at,
+            )
+            article = await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+        except NotAnArticle as exc:
+            self._outcome(response.url, "not_article", str(exc))
+            return
+        except TimeoutError:
+            self._outcome(response.url, "failed", f"extraction took longer than {timeout:g} s")
+            return
+        except BrokenProcessPool as exc:
+            self._close_pool()
+            self._outcome(response.url, "failed", f"extraction worker died: {exc}")
+            return
+        except Exception as exc:  # an extractor bug must cost one page, never the crawl
+            self.logger.exception("extraction failed for %s", response.url)
+            self._outcome(response.url, "failed", f"extraction error: {type(exc).__name__}: {exc}")
+            return
+        if self.since is not None and article.published_at is not None and article.published_at < self.since:
+            self._outcome(response.url, "skipped", "published before --since")
+            return
+        article.site = self.profile.name
+        article.fetched_at = fetched_at
+        article.warc = response.meta.get("warc")
+        self._outcome(response.url, "article")
+        yield article
+
+    def _extraction_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            workers = self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1
+            # forkserver: workers do not inherit the reactor's threads and sockets
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return self._pool
+
+    def _close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    # --- outcomes ------------------------------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        if failure.check(HttpError):
+            response = failure.value.response
+            reason = f"HTTP {response.status}"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.logger.warning("could not fetch %s: %s", request.url, reason)
+        self._outcome(request.url, "failed", reason)
+
+    def _outcome(self, url: str, outcome: str, reason: str = "") -> None:
+        self.crawler.stats.inc_value(f"newsarchive/outcome/{outcome}")
+        self.crawler.signals.send_catch_log(signal=page_outcome, url=url, outcome=outcome, reason=reason)

@@ -1,0 +1,133 @@
+"""Shared fixtures: the archive database, parametrised over SQLite and PostgreSQL.
+
+PostgreSQL comes from `TEST_DATABASE_URL` (default `postgresql+psycopg://postgres@127.0.0.1:5432/test`); each
+test gets a fresh schema of its own, dropped afterwards. Without a server the PostgreSQL cases are skipped with a
+message saying how to run them, except under `CI=true`, where a missing server fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+# The project root on sys.path, so `pytest` (not only `python -m pytest`) finds the packages.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from archive.store import ArchiveStore
+from crawler.items import Article, Caption, WarcPointer
+from crawler.text import content_hash
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Engine]:
+    url = postgres_url()
+    engine = create_engine(url, pool_pre_ping=True)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        engine.dispose()
+        message = f"PostgreSQL is not reachable at {make_url(url).render_as_string()}: {str(exc.orig).strip()}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message} (CI=true: the PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(
+            f"{message}. Start PostgreSQL or set TEST_DATABASE_URL=postgresql+psycopg://USER@HOST:PORT/DB "
+            "to run the PostgreSQL cases."
+        )
+    yield engine
+    engine.dispose()
+
+
+def url_with_schema(url: str, schema: str) -> str:
+    """`url` with the PostgreSQL search_path set to `schema`: everything the store creates goes there."""
+    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+
+
+@pytest.fixture
+def postgres_database_url(postgres_server: Engine) -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a schema of this test only."""
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with postgres_server.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield url_with_schema(postgres_url(), schema)
+    with postgres_server.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, once SQLite (a file in tmp_path) and once PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.db'}"
+    return request.getfixturevalue("postgres_database_url")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[ArchiveStore]:
+    archive = ArchiveStore(database_url)
+    yield archive
+    archive.close()
+
+
+ONSETS = ["ngh", "th", "tr", "ch", "kh", "ph", "gi", "qu", "b", "đ", "h", "l", "m", "n", "s", "v", "x"]
+VOWELS = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "oa", "uy", "ươ", "iê"]
+CODAS = ["nh", "ng", "n", "m", "c", "t", "p", "ch", ""]
+
+
+def vietnamese_like_text(seed: int, words: int = 160, paragraphs: int = 4) -> str:
+    """Deterministic filler text: `words` Vietnamese-looking syllables from a vocabulary of about 2,400."""
+    rng = random.Random(seed)
+    syllables = [rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(words)]
+    size = -(-words // paragraphs)
+    return "\n\n".join(" ".join(syllables[i : i + size]).capitalize() + "." for i in range(0, words, size))
+
+
+ICT = timezone(timedelta(hours=7))
+
+
+@pytest.fixture
+def make_article() -> Callable[..., Article]:
+    """A factory of complete, distinct articles: `make_article(n, **field_overrides)`."""
+
+    def make(n: int, **overrides: Any) -> Article:
+        url = f"https://baonghean.vn/thoi-su/bai-viet-so-{n}-{100000 + n}.html"
+        values: dict[str, Any] = {
+            "url": url,
+            "canonical_url": url,
+            "site": "baonghean",
+            "title": f"Tiêu đề bài viết số {n}",
+            "lead": f"Sáng 18/9, sự kiện số {n} diễn ra tại Nghệ An.",
+            "text": vietnamese_like_text(n),
+            "captions": [Caption(f"Ảnh minh họa số {n}.", "Ảnh: Thành Duy", f"https://baonghean.vn/img/{n}.jpg")],
+            "authors": ["Thành Duy"],
+            "section": "Thời sự",
+            "tags": ["Nghệ An", "Đảng ủy"],
+            "language": "vi",
+            "main_image": f"https://baonghean.vn/img/{n}.jpg",
+            "published_at": datetime(2025, 9, 18, 8, n % 60, tzinfo=ICT),
+            "modified_at": None,
+            "fetched_at": datetime(2025, 9, 19, 1, 2, 3, tzinfo=UTC),
+            "warc": WarcPointer(f"newsarchive-{n}.warc.gz", 1000 * n, 900, f"<urn:uuid:{uuid.UUID(int=n)}>", "sha1:A"),
+        }
+        values.update(overrides)
+        values.setdefault("content_hash", content_hash(values["text"]))
+        return Article(**values)
+
+    return make

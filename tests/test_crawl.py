@@ -1,0 +1,162 @@
+"""End to end: crawl the newsroom site for real, through the CLI and through `scrapy crawl`, then look at what
+the archive holds (SQL rows, WARC files, exports)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import CaptureRow
+from archive.store import ArchiveStore
+from crawler.newsroom import SEED_TEXT, Newsroom, serve
+from crawler.text import normalize_text
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]
+
+
+def newsarchive(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(BIN / "newsarchive"), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"newsarchive {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def newsroom():
+    site = Newsroom(articles=30, seed=7)
+    with serve(site) as base_url:
+        site.base_url = base_url
+        yield site
+
+
+@pytest.fixture(scope="module")
+def crawled(newsroom, tmp_path_factory):
+    """One crawl of the newsroom through `newsarchive crawl`; the archive it made."""
+    workdir = tmp_path_factory.mktemp("crawl")
+    db_url = f"sqlite:///{workdir / 'archive.db'}"
+    newsroom.reset_requests()
+    newsarchive("crawl", "--sitemap", f"{newsroom.base_url}/sitemap.xml", "--db", db_url,
+                "--warc-dir", str(workdir / "warc"), "--allow-private", *FAST, cwd=workdir)
+    store = ArchiveStore(db_url)
+    yield workdir, db_url, store
+    store.close()
+
+
+def articles_by_url(store: ArchiveStore) -> dict:
+    """Stored articles by canonical URL (the row of an article reached by several URLs is keyed by it)."""
+    return {article.canonical_url: article for article in store.iter_articles()}
+
+
+def test_every_article_page_is_one_row(newsroom, crawled):
+    _, _, store = crawled
+    stored = articles_by_url(store)
+    expected = {newsroom.base_url + story.path for story in newsroom.stories}
+    assert set(stored) == expected
+    for article in stored.values():
+        assert article.text and article.title, article.url
+        assert article.published_at is not None and article.published_at.utcoffset() is not None
+        assert article.warc is not None and article.warc.record_id.startswith("<urn:uuid:")
+
+
+def test_seed_article_exports_to_the_seed_text(newsroom, crawled):
+    workdir, db_url, _ = crawled
+    out = workdir / "txt"
+    newsarchive("export", "--db", db_url, "--format", "txt", "-o", str(out), cwd=workdir)
+    texts = [path.read_text(encoding="utf-8") for path in sorted(out.glob("*.txt"))]
+    assert SEED_TEXT.strip() in [text.strip() for text in texts]
+
+
+def test_jsonl_export_holds_the_contract_fields(newsroom, crawled):
+    workdir, db_url, _ = crawled
+    out = workdir / "articles.jsonl"
+    newsarchive("export", "--db", db_url, "--format", "jsonl", "-o", str(out), cwd=workdir)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == len(newsroom.stories)
+    fields = {"url", "canonical_url", "site", "title", "lead", "text", "captions", "authors", "section", "tags",
+              "language", "published_at", "modified_at", "fetched_at", "content_hash", "duplicate_of", "warc"}
+    for record in records:
+        assert fields <= set(record)
+        assert set(record["warc"]) >= {"file", "offset", "length", "record_id", "payload_digest"}
+        assert record["fetched_at"].endswith("+00:00")
+    seed = next(r for r in records if r["url"].endswith(newsroom.seed_path))
+    assert seed["section"] == "Thời sự"
+    assert seed["published_at"].startswith("2025-09-18T") and seed["published_at"].endswith("+07:00")
+    assert all(c["credit"] == "Ảnh: Thành Duy" for c in seed["captions"])
+    assert len(seed["captions"]) == SEED_TEXT.count("Ảnh: Thành Duy")
+
+
+def test_awkward_cases(newsroom, crawled):
+    _, _, store = crawled
+    base = newsroom.base_url
+    cases = newsroom.cases
+    stored = articles_by_url(store)
+    # the AMP copy, the redirects and the tracking link each lead to their article's one row
+    for name in ("amp", "redirect_301", "redirect_302", "tracking", "flaky"):
+        target = cases[name].target_url(base)
+        assert sum(1 for a in stored.values() if a.canonical_url == target) == 1, name
+    assert not any("utm_" in a.url for a in stored.values())
+    # copies are stored and pointed at their original
+    assert stored[cases["syndicated"].url(base)].duplicate_of == cases["syndicated"].target_url(base)
+    near = stored[cases["near_duplicate"].url(base)]
+    assert near.duplicate_of == cases["near_duplicate"].target_url(base)
+    # decoded and normalised text, whatever the page's encoding or Unicode form
+    for name in ("nfd", "windows_1258"):
+        article = stored[cases[name].url(base)]
+        assert article.text == normalize_text(article.text)
+        expected = newsroom.expected_record(cases[name].path, base)
+        assert article.title == expected["title"], name
+    # robots.txt is obeyed
+    counts = newsroom.request_counts()
+    assert not any(path.startswith("/admin/") for path in counts)
+
+
+def test_failures_are_recorded_with_their_reason(newsroom, crawled):
+    _, _, store = crawled
+    base = newsroom.base_url
+    with Session(store.engine) as session:
+        outcomes = {row.url: (row.outcome, row.reason) for row in session.scalars(select(CaptureRow))}
+    assert outcomes[newsroom.cases["not_found"].url(base)] == ("failed", "HTTP 404")
+    for name in ("video", "contact"):
+        outcome, reason = outcomes[newsroom.cases[name].url(base)]
+        assert outcome == "not_article" and reason, name
+
+
+def test_warc_files_pass_warcio_check(crawled):
+    workdir, _, _ = crawled
+    files = sorted((workdir / "warc").glob("*.warc.gz"))
+    assert files
+    result = subprocess.run([str(BIN / "warcio"), "check", *map(str, files)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_scrapy_crawl_and_list_from_the_project_root(newsroom, tmp_path):
+    listed = subprocess.run([str(BIN / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert listed.stdout.split() == ["news"], listed.stderr
+    db = tmp_path / "x.db"
+    result = subprocess.run(
+        [str(BIN / "scrapy"), "crawl", "news", "-a", f"feed={newsroom.base_url}/rss/tin-moi.rss",
+         "-a", "max_articles=5", "-s", "ALLOW_PRIVATE_ADDRESSES=true", "-s", f"DATABASE_URL=sqlite:///{db}",
+         "-s", f"WARC_DIR={tmp_path / 'w'}", *FAST],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    store = ArchiveStore(f"sqlite:///{db}")
+    assert len(list(store.iter_articles())) == 5, result.stderr[-3000:]
+    assert list((tmp_path / "w").glob("*.warc.gz"))
+
+
+def test_private_addresses_are_refused_by_default(newsroom, tmp_path):
+    result = subprocess.run(
+        [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{newsroom.base_url}/sitemap.xml",
+         "--db", f"sqlite:///{tmp_path / 'x.db'}", "--warc-dir", str(tmp_path / "w"), *FAST],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert "loopback, private or link-local" in result.stderr + result.stdout
+    assert list(ArchiveStore(f"sqlite:///{tmp_path / 'x.db'}").iter_articles()) == []

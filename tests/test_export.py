@@ -1,0 +1,106 @@
+"""archive.export: JSONL, CSV and text exports of the stored articles (and its refusals)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from archive.export import TEXT_SEPARATOR, csv_row, export, write_csv
+from archive.store import ArchiveStore
+from crawler.items import Article, Caption
+from crawler.text import to_text_form
+
+ICT = timezone(timedelta(hours=7))
+
+
+@pytest.fixture
+def filled(store: ArchiveStore, make_article) -> list[Article]:
+    body = "Đoạn một, có \"ngoặc kép\", dấu; chấm phẩy.\n\nĐoạn hai.\n\nẢnh minh họa số 1. Ảnh: Thành Duy"
+    articles = [
+        make_article(1, text=body,
+                     captions=[Caption("Ảnh minh họa số 1.", "Ảnh: Thành Duy", "https://baonghean.vn/1.jpg"),
+                               Caption("Ảnh minh họa số 1.", "Ảnh: Thành Duy", "https://baonghean.vn/1b.jpg")]),
+        make_article(2, published_at=datetime(2025, 9, 1, 7, 0, tzinfo=ICT), warc=None),
+        make_article(3, site="vnexpress", authors=[], tags=[], captions=[], published_at=None),
+    ]
+    store.save_articles(articles)
+    return articles
+
+
+def test_jsonl_is_the_export_record_per_line(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
+    out = tmp_path / "out" / "articles.jsonl"
+    assert export(store, "jsonl", out) == 3
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [a.to_record() for a in filled]
+    assert "Đoạn một" in lines[0]  # not \\u-escaped
+    assert Article.from_record(json.loads(lines[0])) == filled[0]
+
+
+def test_jsonl_to_stdout(store: ArchiveStore, filled: list[Article], capsys: pytest.CaptureFixture[str]) -> None:
+    assert export(store, "jsonl", "-", site="vnexpress") == 1
+    assert json.loads(capsys.readouterr().out)["site"] == "vnexpress"
+
+
+def test_csv_flattens_lists_captions_and_warc(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
+    out = tmp_path / "articles.csv"
+    assert export(store, "csv", out) == 3
+    with out.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) == 3
+    first = rows[0]
+    assert first["text"] == filled[0].text  # quotes, semicolons and blank lines survive
+    assert first["authors"] == "Thành Duy"
+    assert first["tags"] == "Nghệ An; Đảng ủy"
+    assert [Caption(**c) for c in json.loads(first["captions"])] == filled[0].captions
+    assert first["warc_file"] == filled[0].warc.file
+    assert int(first["warc_offset"]) == filled[0].warc.offset
+    assert first["published_at"] == "2025-09-18T08:01:00+07:00"
+    assert rows[1]["warc_file"] == ""
+    assert rows[2]["captions"] == "" and rows[2]["published_at"] == ""
+
+
+def test_csv_header_names_every_column() -> None:
+    stream = io.StringIO()
+    assert write_csv(iter([]), stream) == 0
+    header = stream.getvalue().strip().split(",")
+    assert header == list(csv_row(Article(url="https://x.vn/a")).keys())
+
+
+def test_txt_folder_gets_one_file_per_article(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
+    folder = tmp_path / "texts"
+    assert export(store, "txt", folder) == 3
+    files = sorted(folder.iterdir())
+    assert [re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", f.name) is not None for f in files] == [True] * 3
+    assert files[0].read_text(encoding="utf-8") == to_text_form(filled[0]) + "\n"
+    first_line = files[0].read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("date 2025-09-18 Thời sự Tiêu đề bài viết số 1 Sáng 18/9")
+
+
+def test_txt_file_concatenates_with_a_separator(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
+    out = tmp_path / "all.txt"
+    assert export(store, "txt", out, since=date(2025, 9, 10)) == 2  # article 2 is older; 3 has no date
+    content = out.read_text(encoding="utf-8")
+    assert content.count(TEXT_SEPARATOR) == 1
+    assert content.split(f"\n{TEXT_SEPARATOR}\n\n")[0] == to_text_form(filled[0]) + "\n"
+
+
+def test_empty_selection_exports_nothing(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
+    out = tmp_path / "none.jsonl"
+    assert export(store, "jsonl", out, site="tuoitre") == 0
+    assert out.read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize(("fmt", "out", "message"), [
+    ("xml", "x.xml", "unknown export format"),
+    ("warc", "-", "needs an output file"),
+    ("wacz", "x.wacz", "needs an output file"),  # no WARC folder given
+])
+def test_unusable_requests_are_refused(store: ArchiveStore, fmt: str, out: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        export(store, fmt, out)

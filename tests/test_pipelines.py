@@ -1,0 +1,379 @@
+"""The timestamp, dedup and SQL pipelines, driven the way Scrapy drives them (signals, open/close, items)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from scrapy import Spider
+from scrapy import signals as scrapy_signals
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from archive.models import ArticleRow, CaptureRow, CrawlRun
+from archive.store import ArchiveStore
+from crawler.items import Article, Capture
+from crawler.signals import archived_articles_requested, capture_recorded, page_outcome
+from crawler.sites import load_profile
+from crawler.text import content_hash
+from pipelines.dedup import DedupPipeline
+from pipelines.sql import SqlStorePipeline
+from pipelines.timestamp import TimestampPipeline, normalize_timestamps
+
+ICT = timezone(timedelta(hours=7))
+
+
+class ProfiledSpider(Spider):
+    name = "news"
+    profile = load_profile("baonghean")
+    crawl_arguments: ClassVar[dict[str, str]] = {"site": "baonghean"}
+
+
+def crawler_with_spider(settings: dict[str, Any] | None = None) -> Any:
+    crawler = get_crawler(ProfiledSpider, settings or {})
+    crawler.spider = ProfiledSpider.from_crawler(crawler)
+    return crawler
+
+
+# --- timestamps ---------------------------------------------------------------------------------------------------
+def test_fetched_at_is_utc_and_set_when_missing() -> None:
+    now = datetime(2025, 9, 19, 8, 0, tzinfo=ICT)
+    article = normalize_timestamps(Article(url="https://x.vn/a"), ZoneInfo("Asia/Ho_Chi_Minh"), now=now)
+    assert article.fetched_at == now
+    assert article.fetched_at.tzinfo == UTC
+    warc_dated = normalize_timestamps(
+        Article(url="https://x.vn/a", fetched_at=datetime(2025, 9, 19, 8, 0, tzinfo=ICT)), ZoneInfo("UTC")
+    )
+    assert warc_dated.fetched_at == datetime(2025, 9, 19, 1, 0, tzinfo=UTC)
+    assert warc_dated.fetched_at.tzinfo == UTC
+
+
+def test_naive_dates_are_read_in_the_site_zone_and_aware_ones_keep_their_offset() -> None:
+    article = Article(
+        url="https://x.vn/a",
+        published_at=datetime(2025, 9, 18, 8, 0),
+        modified_at=datetime(2025, 9, 18, 9, 0, tzinfo=ZoneInfo("Europe/Paris")),
+    )
+    normalize_timestamps(article, ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert article.published_at == datetime(2025, 9, 18, 8, 0, tzinfo=ICT)
+    assert article.published_at.utcoffset() == timedelta(hours=7)
+    assert article.modified_at.tzinfo == timezone(timedelta(hours=2))
+    assert article.modified_at == datetime(2025, 9, 18, 7, 0, tzinfo=UTC)
+
+
+def test_timestamp_pipeline_uses_the_spider_profile_zone() -> None:
+    pipeline = TimestampPipeline.from_crawler(crawler_with_spider())
+    item = pipeline.process_item(Article(url="https://x.vn/a", published_at=datetime(2025, 9, 18, 8, 0)))
+    assert item.published_at.utcoffset() == timedelta(hours=7)
+    assert item.fetched_at.tzinfo == UTC
+    assert pipeline.process_item({"not": "an article"}) == {"not": "an article"}
+
+
+# --- dedup --------------------------------------------------------------------------------------------------------
+class OutcomeRecorder:
+    def __init__(self, crawler: Any) -> None:
+        self.outcomes: list[tuple[str, str, str]] = []
+        crawler.signals.connect(self.receive, signal=page_outcome)
+
+    def receive(self, url: str, outcome: str, reason: str) -> None:
+        self.outcomes.append((url, outcome, reason))
+
+
+def article(url: str, text: str = "Đoạn một.\n\nĐoạn hai.", **values: Any) -> Article:
+    return Article(url=url, site="baonghean", text=text, **values)
+
+
+def test_dedup_sets_canonical_url_and_content_hash() -> None:
+    pipeline = DedupPipeline.from_crawler(crawler_with_spider())
+    item = pipeline.process_item(article("https://BAONGHEAN.vn/amp/bai-1.html?utm_source=zalo",
+                                         canonical_url="/bai-1.html"))
+    assert item.canonical_url == "https://baonghean.vn/bai-1.html"
+    assert item.content_hash == content_hash("Đoạn một.\n\nĐoạn hai.")
+    foreign = pipeline.process_item(article("https://baonghean.vn/bai-2.html", text="Khác.",
+                                            canonical_url="https://aggregator.com/bai-2"))
+    assert foreign.canonical_url == "https://baonghean.vn/bai-2.html"
+
+
+def test_second_url_of_an_article_in_one_crawl_is_dropped_and_recorded() -> None:
+    crawler = crawler_with_spider()
+    recorder = OutcomeRecorder(crawler)
+    pipeline = DedupPipeline.from_crawler(crawler)
+    pipeline.process_item(article("https://baonghean.vn/bai-1.html"))
+    with pytest.raises(DropItem, match=r"same article as https://baonghean\.vn/bai-1\.html"):
+        pipeline.process_item(article("https://baonghean.vn/bai-1.html?fbclid=abc"))
+    assert recorder.outcomes == [
+        ("https://baonghean.vn/bai-1.html?fbclid=abc", "duplicate",
+         "same article as https://baonghean.vn/bai-1.html (canonical URL https://baonghean.vn/bai-1.html)")
+    ]
+
+
+def test_same_text_under_another_url_in_one_crawl_is_marked() -> None:
+    crawler = crawler_with_spider()
+    pipeline = DedupPipeline.from_crawler(crawler)
+    first = pipeline.process_item(article("https://baonghean.vn/bai-1.html", text="Cùng một bài."))
+    copy = pipeline.process_item(article("https://baonghean.vn/ban-sao-2.html", text="Cùng  một bài.\u200b"))
+    assert first.duplicate_of is None
+    assert (copy.duplicate_of, copy.similarity) == ("https://baonghean.vn/bai-1.html", 1.0)
+    assert crawler.stats.get_value("newsarchive/duplicates/exact_in_run") == 1
+
+
+def test_article_with_an_unusable_url_is_dropped_with_a_reason() -> None:
+    crawler = crawler_with_spider()
+    recorder = OutcomeRecorder(crawler)
+    with pytest.raises(DropItem, match="invalid URL"):
+        DedupPipeline.from_crawler(crawler).process_item(article("about:blank"))
+    assert recorder.outcomes[0][:2] == ("about:blank", "failed")
+
+
+# --- the SQL pipeline -----------------------------------------------------------------------------------------------
+def open_pipeline(database_url: str, tmp_path: Path, **settings: Any) -> SqlStorePipeline:
+    crawler = crawler_with_spider({
+        "DATABASE_URL": database_url,
+        "SQL_BATCH_SIZE": 100,
+        "SQL_BATCH_SECONDS": 60,
+        "SQL_SPOOL_DIR": str(tmp_path / "spool"),
+        "SQL_CLOSE_TIMEOUT": 5,
+        **settings,
+    })
+    pipeline = SqlStorePipeline.from_crawler(crawler)
+    asyncio.run(pipeline.open_spider())
+    asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_opened, spider=crawler.spider))
+    return pipeline
+
+
+def close_pipeline(pipeline: SqlStorePipeline, reason: str = "finished") -> None:
+    crawler = pipeline.crawler
+    asyncio.run(pipeline.close_spider())
+    asyncio.run(crawler.signals.send_catch_log_async(
+        signal=scrapy_signals.spider_closed, spider=crawler.spider, reason=reason
+    ))
+
+
+def rows(database_url: str, model: type) -> list[Any]:
+    store = ArchiveStore(database_url)
+    with store.engine.connect() as connection:
+        result = connection.execute(select(model)).all()
+    store.close()
+    return result
+
+
+def wait_for(condition: Callable[[], bool], limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met"
+        time.sleep(0.05)
+
+
+def test_a_crawl_is_stored_at_close(database_url: str, tmp_path: Path, make_article) -> None:
+    pipeline = open_pipeline(database_url, tmp_path)
+    signals = pipeline.crawler.signals
+    known = asyncio.run(signals.send_catch_log_async(signal=archived_articles_requested, site="baonghean"))
+    assert [answer for _, answer in known] == [{}]
+    items = [make_article(n) for n in range(5)]
+    for item in items:
+        signals.send_catch_log(signal=capture_recorded, capture=Capture(
+            url=item.url, status=200, fetched_at=item.fetched_at, warc=item.warc, etag=f'"{item.title}"'))
+        signals.send_catch_log(signal=page_outcome, url=item.url, outcome="article", reason="")
+        assert pipeline.process_item(item) is item
+    signals.send_catch_log(signal=page_outcome, url="https://baonghean.vn/gone", outcome="failed", reason="HTTP 404")
+    pipeline.crawler.stats.set_value("item_scraped_count", 5)
+    close_pipeline(pipeline, reason="shutdown")
+
+    assert len(rows(database_url, ArticleRow)) == 5
+    captures = rows(database_url, CaptureRow)
+    assert sorted(c.outcome for c in captures) == ["article"] * 5 + ["failed"]
+    [run] = rows(database_url, CrawlRun)
+    assert (run.site, run.arguments, run.status) == ("baonghean", {"site": "baonghean"}, "shutdown")
+    assert run.stats["item_scraped_count"] == 5
+    assert run.stats["newsarchive/sql/articles_new"] == 5
+    assert run.finished_at is not None
+
+    # the next crawl of the site knows them all
+    pipeline = open_pipeline(database_url, tmp_path)
+    known = asyncio.run(pipeline.crawler.signals.send_catch_log_async(
+        signal=archived_articles_requested, site="baonghean"))
+    assert set(known[0][1]) == {item.canonical_url for item in items}
+    assert pipeline.store.conditional_headers(items[0].url) == {"If-None-Match": f'"{items[0].title}"'}
+    close_pipeline(pipeline)
+
+
+def test_writes_happen_in_one_background_thread_in_batches(tmp_path: Path, make_article) -> None:
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    pipeline = open_pipeline(database_url, tmp_path, SQL_BATCH_SIZE=3, SQL_BATCH_SECONDS=0.05)
+    calls: list[tuple[str, int]] = []
+    save_batch = pipeline.store.save_batch
+
+    def recording_save_batch(**events: Any) -> Any:
+        calls.append((threading.current_thread().name, sum(len(v) for k, v in events.items() if k != "run_id")))
+        return save_batch(**events)
+
+    pipeline.store.save_batch = recording_save_batch  # type: ignore[method-assign]
+    for n in range(7):
+        pipeline.process_item(make_article(n))
+    # committed while the crawl goes on, not only at close
+    wait_for(lambda: len(pipeline.store.known_article_urls("baonghean")) == 7)
+    close_pipeline(pipeline)
+    assert {name for name, _ in calls} == {"newsarchive-sql-writer"}
+    assert max(size for _, size in calls) <= 3
+
+
+def failing(times: int, real: Callable[..., Any]) -> Callable[..., Any]:
+    """`real`, except that its first `times` calls fail as a lost connection does."""
+    state = {"left": times}
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if state["left"] != 0:
+            state["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+        return real(*args, **kwargs)
+
+    return call
+
+
+def test_database_gone_for_a_while_loses_nothing(database_url: str, tmp_path: Path, make_article) -> None:
+    pipeline = open_pipeline(database_url, tmp_path, SQL_BATCH_SECONDS=0.05)
+    pipeline.store.save_batch = failing(3, pipeline.store.save_batch)  # type: ignore[method-assign]
+    for n in range(4):
+        pipeline.process_item(make_article(n))
+    wait_for(lambda: pipeline.crawler.stats.get_value("newsarchive/sql/write_retries", 0) >= 3)
+    for n in range(4, 8):
+        pipeline.process_item(make_article(n))
+    close_pipeline(pipeline)
+    assert len(rows(database_url, ArticleRow)) == 8
+
+
+def test_database_still_gone_at_close_spools_and_the_next_crawl_replays(
+    database_url: str, tmp_path: Path, make_article
+) -> None:
+    pipeline = open_pipeline(database_url, tmp_path, SQL_CLOSE_TIMEOUT=0.3)
+    pipeline.store.save_batch = failing(-1, pipeline.store.save_batch)  # type: ignore[method-assign]
+    pipeline.store.finish_run = failing(-1, pipeline.store.finish_run)  # type: ignore[method-assign]
+    pipeline.on_capture(Capture(url=make_article(0).url, status=200, fetched_at=datetime(2025, 9, 19, tzinfo=UTC)))
+    for n in range(3):
+        pipeline.process_item(make_article(n))
+    pipeline.on_outcome(make_article(0).url, "article", "")
+    close_pipeline(pipeline)
+    [spool] = (tmp_path / "spool").iterdir()
+    assert len(spool.read_text(encoding="utf-8").splitlines()) == 6  # capture, 3 articles, outcome, finish
+    assert rows(database_url, ArticleRow) == []
+
+    replaying = open_pipeline(database_url, tmp_path)
+    close_pipeline(replaying)
+    stored = ArchiveStore(database_url)
+    assert [a.to_record() for a in stored.iter_articles()] == [make_article(n).to_record() for n in range(3)]
+    stored.close()
+    assert [c.outcome for c in rows(database_url, CaptureRow)] == ["article"]
+    assert sorted(r.status for r in rows(database_url, CrawlRun)) == ["finished", "finished"]
+    assert list((tmp_path / "spool").iterdir()) == []
+
+
+def test_a_record_the_database_refuses_costs_that_record_only(database_url: str, tmp_path: Path, make_article) -> None:
+    pipeline = open_pipeline(database_url, tmp_path)
+    bad = make_article(1)
+    bad.warc = replace(bad.warc, offset=2**70)  # no integer column holds that
+    pipeline.on_capture(Capture(url=bad.url, status=200, fetched_at=datetime(2025, 9, 19, tzinfo=UTC)))
+    for item in (make_article(0), bad, make_article(2)):
+        pipeline.process_item(item)
+    close_pipeline(pipeline)
+    assert sorted(r.title for r in rows(database_url, ArticleRow)) == [make_article(0).title, make_article(2).title]
+    [capture] = rows(database_url, CaptureRow)
+    assert capture.outcome == "failed"
+    assert capture.reason.startswith("not stored: ")
+    assert pipeline.crawler.stats.get_value("newsarchive/sql/article_refused") == 1
+
+
+def test_unreachable_database_fails_at_start_with_one_line() -> None:
+    crawler = crawler_with_spider({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"})
+    with pytest.raises(Exception, match=r"^cannot reach database postgresql\+psycopg://postgres@127.0.0.1:1/nowhere"):
+        SqlStorePipeline.from_crawler(crawler)
+
+
+def test_close_commits_what_is_still_queued(tmp_path: Path, make_article) -> None:
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    pipeline = open_pipeline(database_url, tmp_path)  # SQL_BATCH_SECONDS=60: nothing is committed before close
+    pipeline.process_item(make_article(1))
+    store = ArchiveStore(database_url)
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(ArticleRow)).scalar_one() == 0
+    close_pipeline(pipeline)
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(ArticleRow)).scalar_one() == 1
+    store.close()
+
+
+# --- a real Scrapy crawl, stopped by a signal -------------------------------------------------------------------------
+CRAWL_SCRIPT = '''
+import asyncio, sys
+from datetime import datetime
+from scrapy import Spider
+from scrapy.crawler import CrawlerProcess
+from crawler.items import Article
+from crawler.signals import archived_articles_requested
+
+class Endless(Spider):
+    name = "endless"
+    crawl_arguments = {"articles": 5}
+
+    async def start(self):
+        answers = await self.crawler.signals.send_catch_log_async(signal=archived_articles_requested, site="endless")
+        print("known", sum(len(known) for _, known in answers), flush=True)
+        for n in range(5):
+            yield Article(url=f"https://endless.vn/bai-{n}.html?utm_source=x", site="endless", title=str(n),
+                          text=f"Bài số {n}.", published_at=datetime(2025, 9, 18, 8, n))
+        await asyncio.sleep(0.5)
+        print("ready", flush=True)
+        await asyncio.sleep(3600)  # a crawl that would go on: only a signal stops it
+
+process = CrawlerProcess({
+    "DATABASE_URL": sys.argv[1],
+    "SQL_BATCH_SECONDS": 3600,  # nothing is committed before the spider closes
+    "SQL_SPOOL_DIR": sys.argv[2],
+    "ITEM_PIPELINES": {"pipelines.timestamp.TimestampPipeline": 100, "pipelines.dedup.DedupPipeline": 200,
+                       "pipelines.sql.SqlStorePipeline": 300},
+    "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    "LOG_LEVEL": "INFO",
+})
+process.crawl(Endless)
+process.start()
+'''
+
+
+def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(database_url: str, tmp_path: Path) -> None:
+    script = tmp_path / "crawl.py"
+    script.write_text(CRAWL_SCRIPT, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    environment = os.environ | {"PYTHONPATH": str(root)}
+    # the second run knows the 5 canonical URLs and the 5 URLs they were fetched under
+    for expected_known, stop_signal in ((0, signal.SIGINT), (10, signal.SIGTERM)):
+        crawl = subprocess.Popen(
+            [sys.executable, str(script), database_url, str(tmp_path / "spool")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, cwd=tmp_path,
+        )
+        assert crawl.stdout is not None
+        assert crawl.stdout.readline().split() == ["known", str(expected_known)]
+        assert crawl.stdout.readline().strip() == "ready"
+        crawl.send_signal(stop_signal)
+        _, log = crawl.communicate(timeout=120)
+        assert crawl.returncode == 0, log
+    store = ArchiveStore(database_url)
+    articles = list(store.iter_articles(site="endless"))
+    assert [a.canonical_url for a in articles] == [f"https://endless.vn/bai-{n}.html" for n in range(5)]
+    assert articles[0].published_at.utcoffset() == timedelta(hours=7)
+    with store.engine.connect() as connection:
+        runs = connection.execute(select(CrawlRun.status, CrawlRun.arguments).order_by(CrawlRun.id)).all()
+    assert [tuple(run) for run in runs] == [("shutdown", {"articles": 5})] * 2
+    store.close()

@@ -1,0 +1,74 @@
+"""The crawler refuses to be steered into the operator's network."""
+
+import pytest
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
+from twisted.internet.error import DNSLookupError
+
+from crawler.safety import PublicAddressMiddleware, PublicAddressResolver, is_public_ip, refusal_reason
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "0.0.0.0",
+        "::ffff:127.0.0.1",
+        "100.64.0.1",
+        "224.0.0.1",
+    ],
+)
+def test_non_public_addresses(address):
+    assert not is_public_ip(address)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+def test_public_addresses(address):
+    assert is_public_ip(address)
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("http://127.0.0.1:8000/a.html", "loopback, private or link-local"),
+        ("http://[::1]/", "loopback, private or link-local"),
+        ("http://169.254.169.254/latest/meta-data/", "loopback, private or link-local"),
+        ("http://localhost/", "loopback name"),
+        ("http://api.localhost/", "loopback name"),
+        ("file:///etc/passwd", "scheme 'file'"),
+        ("ftp://example.org/x", "scheme 'ftp'"),
+        ("http:///nohost", "no host"),
+    ],
+)
+def test_refused_urls(url, fragment):
+    assert fragment in refusal_reason(url)
+
+
+def test_names_are_left_to_the_resolver():
+    assert refusal_reason("https://baonghean.vn/x-123.html") is None
+
+
+def test_allow_private_still_refuses_other_schemes():
+    assert refusal_reason("http://127.0.0.1/", allow_private=True) is None
+    assert "scheme" in refusal_reason("file:///etc/passwd", allow_private=True)
+
+
+def test_middleware_raises_with_reason():
+    middleware = PublicAddressMiddleware(allow_private=False)
+    with pytest.raises(IgnoreRequest, match="ALLOW_PRIVATE_ADDRESSES"):
+        middleware.process_request(Request("http://192.168.0.10/admin"))
+    assert middleware.process_request(Request("https://vnexpress.net/a-4955555.html")) is None
+    assert PublicAddressMiddleware(allow_private=True).process_request(Request("http://127.0.0.1:9/")) is None
+
+
+def test_resolver_refuses_names_resolving_to_private_addresses():
+    with pytest.raises(DNSLookupError, match=r"resolves to 10\.0\.0\.5"):
+        PublicAddressResolver._refuse_private("10.0.0.5", "intranet.example")
+    assert PublicAddressResolver._refuse_private("93.184.216.34", "example.org") == "93.184.216.34"

@@ -1,0 +1,483 @@
+"""archive.store against SQLite and PostgreSQL: schema and migrations, round trips, deduplication, versions,
+incremental-crawl queries, captures, stats, bad input and concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from conftest import vietnamese_like_text
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from archive.models import ArticleRow, ArticleVersion, Base, CaptureRow, CrawlRun
+from archive.store import NEAR_DUPLICATE_THRESHOLD, ArchiveStore, StoreUnavailable
+from crawler.items import Article, Capture, WarcPointer
+from crawler.text import content_hash
+
+ICT = timezone(timedelta(hours=7))
+TABLES = {"alembic_version", "crawl_runs", "articles", "captions", "article_versions", "article_urls", "captures"}
+
+
+def count(store: ArchiveStore, model: type) -> int:
+    with store.engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+# --- schema -------------------------------------------------------------------------------------------------------
+def test_empty_database_gets_the_schema_at_head(store: ArchiveStore) -> None:
+    assert store.current_revision() == store.head_revision()
+    assert set(inspect(store.engine).get_table_names()) == TABLES
+
+
+def test_migrations_build_exactly_the_models(store: ArchiveStore) -> None:
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_migrations_up_down_up_keep_data(database_url: str, make_article) -> None:
+    store = ArchiveStore(database_url)
+    store.downgrade("base")
+    assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+    store.upgrade("0001")
+    assert store.current_revision() == "0001"
+    with store.engine.begin() as connection:
+        run_id = connection.execute(
+            text(
+                "INSERT INTO crawl_runs (site, arguments, started_at, status) VALUES ('s', '{}', :t, 'done')"
+                " RETURNING id"
+            ),
+            {"t": datetime(2025, 1, 1)},
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO articles (site, canonical_url, url, title, lead, text, authors, section, tags, language,"
+                " first_seen, last_seen, content_hash, version) VALUES ('s', 'https://s.vn/a', 'https://s.vn/a',"
+                " 't', '', 'x', '[]', '', '[]', 'vi', :t, :t, 'h', 1)"
+            ),
+            {"t": datetime(2025, 1, 1)},
+        )
+    with pytest.raises(StoreUnavailable, match="newsarchive db upgrade"):
+        store.known_article_urls("s")
+    store.upgrade()
+    assert store.current_revision() == "0002"
+    assert store.known_article_urls("s") == {"https://s.vn/a": None}  # the upgrade registered the canonical URL
+    store.downgrade("0001")
+    assert "article_urls" not in inspect(store.engine).get_table_names()
+    store.upgrade()
+    store.save_articles([make_article(1)], run_id)
+    assert count(store, ArticleRow) == 2
+    store.close()
+
+
+def test_database_of_another_application_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+    engine.dispose()
+    with pytest.raises(StoreUnavailable, match="not a newsarchive database"):
+        ArchiveStore(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:1/test",
+        "postgresql+psycopg://nobody:secret@127.0.0.1:1/test",
+        "nonsense://",
+        "sqlite:////proc/newsarchive/archive.db",
+    ],
+)
+def test_unusable_database_fails_with_one_clear_line(url: str) -> None:
+    with pytest.raises(StoreUnavailable) as error:
+        ArchiveStore(url)
+    message = str(error.value)
+    assert "\n" not in message
+    assert "secret" not in message
+    assert message.startswith(("cannot reach database", "not a database URL", "no driver", "cannot create"))
+
+
+def test_sqlite_folder_is_created(tmp_path: Path) -> None:
+    store = ArchiveStore(f"sqlite:///{tmp_path / 'deep' / 'er' / 'archive.db'}")
+    assert (tmp_path / "deep" / "er" / "archive.db").exists()
+    store.close()
+
+
+# --- articles -----------------------------------------------------------------------------------------------------
+def test_article_round_trip_keeps_every_field(store: ArchiveStore, make_article) -> None:
+    article = make_article(1, modified_at=datetime(2025, 9, 18, 10, 30, tzinfo=ICT))
+    run_id = store.start_run("baonghean", {"site": "baonghean"})
+    report = store.save_articles([article], run_id)
+    assert report.new == [article.canonical_url]
+    [stored] = store.iter_articles()
+    assert stored.to_record() == article.to_record()
+    # the same instant and the publisher's offset, on both databases
+    assert stored.published_at == datetime(2025, 9, 18, 1, 1, tzinfo=UTC)
+    assert stored.published_at.utcoffset() == timedelta(hours=7)
+    assert stored.fetched_at.tzinfo == UTC
+
+
+def test_unchanged_recrawl_only_moves_last_seen(store: ArchiveStore, make_article) -> None:
+    article = make_article(1)
+    store.save_articles([article])
+    with store.engine.connect() as connection:
+        first_seen, last_seen = connection.execute(select(ArticleRow.first_seen, ArticleRow.last_seen)).one()
+    report = store.save_articles([replace(article, fetched_at=datetime(2025, 9, 20, tzinfo=UTC))])
+    assert report.unchanged == [article.canonical_url]
+    with store.engine.connect() as connection:
+        row = connection.execute(select(ArticleRow.first_seen, ArticleRow.last_seen, ArticleRow.version)).one()
+    assert row.first_seen == first_seen
+    assert row.last_seen > last_seen
+    assert row.version == 1
+    assert count(store, ArticleVersion) == 0
+    assert count(store, ArticleRow) == 1
+
+
+def test_changed_text_keeps_the_old_version(store: ArchiveStore, make_article) -> None:
+    original = make_article(1)
+    store.save_articles([original])
+    edited_text = original.text + "\n\nCập nhật: thêm một đoạn mới."
+    edited = replace(
+        original,
+        text=edited_text,
+        content_hash=content_hash(edited_text),
+        title="Tiêu đề đã sửa",
+        captions=[],
+        modified_at=datetime(2025, 9, 19, 9, 0, tzinfo=ICT),
+    )
+    report = store.save_articles([edited])
+    assert report.changed == [original.canonical_url]
+    [current] = store.iter_articles()
+    assert current.text == edited_text
+    assert current.title == "Tiêu đề đã sửa"
+    assert current.captions == []
+    [old] = store.article_versions(original.canonical_url)
+    assert old["version"] == 1
+    assert old["text"] == original.text
+    assert old["title"] == original.title
+    assert old["captions"] == [
+        {"text": "Ảnh minh họa số 1.", "credit": "Ảnh: Thành Duy", "image_url": "https://baonghean.vn/img/1.jpg"}
+    ]
+    with store.engine.connect() as connection:
+        assert connection.execute(select(ArticleRow.version)).scalar_one() == 2
+    # the archive knows the new modification date, so a sitemap saying the same date does not refetch
+    assert store.known_article_urls("baonghean")[original.canonical_url] == edited.modified_at
+
+
+def test_a_second_url_of_an_article_is_the_same_row(store: ArchiveStore, make_article) -> None:
+    article = make_article(1)
+    amp = replace(article, url="https://baonghean.vn/amp/thoi-su/bai-viet-so-1-100001.html")
+    store.save_articles([article])
+    report = store.save_articles([amp])
+    assert report.unchanged == [article.canonical_url]
+    assert count(store, ArticleRow) == 1
+    known = store.known_article_urls("baonghean")
+    assert set(known) == {article.canonical_url, amp.url}
+    assert store.get_article(amp.url).canonical_url == article.canonical_url
+    assert store.stats()["duplicates by kind"]["url"] == 1
+
+
+def test_two_copies_in_one_batch_are_one_row(store: ArchiveStore, make_article) -> None:
+    article = make_article(1)
+    report = store.save_articles([article, replace(article, url=article.url + "?utm_source=x")])
+    assert count(store, ArticleRow) == 1
+    assert report.new == [article.canonical_url]
+
+
+def test_syndicated_copy_is_an_exact_duplicate(store: ArchiveStore, make_article) -> None:
+    original = make_article(1)
+    copy = make_article(
+        1,
+        url="https://nghean.gov.vn/tin/bai-1.html",
+        canonical_url="https://nghean.gov.vn/tin/bai-1.html",
+        site="nghean",
+    )
+    store.save_articles([original])
+    report = store.save_articles([copy])
+    assert report.duplicates == {copy.canonical_url: ("exact", original.canonical_url, 1.0)}
+    stored = store.get_article(copy.canonical_url)
+    assert stored.duplicate_of == original.canonical_url
+    assert stored.similarity == 1.0
+    assert count(store, ArticleRow) == 2  # recorded, not dropped
+    assert store.get_article(original.canonical_url).duplicate_of is None
+
+
+def test_copy_with_an_added_byline_is_a_near_duplicate(store: ArchiveStore, make_article) -> None:
+    original = make_article(1)
+    with_byline = original.text + "\n\nPV Thành Duy - Báo Nghệ An"
+    copy = make_article(2, text=with_byline)
+    unrelated = make_article(3)
+    store.save_articles([original])
+    report = store.save_articles([copy, unrelated])
+    kind, of, similarity = report.duplicates[copy.canonical_url]
+    assert (kind, of) == ("near", original.canonical_url)
+    assert NEAR_DUPLICATE_THRESHOLD <= similarity < 1.0
+    assert unrelated.canonical_url not in report.duplicates
+    assert store.stats()["duplicates by kind"] == {"near": 1, "url": 0}
+
+
+def test_short_texts_are_not_matched_as_near_duplicates(store: ArchiveStore, make_article) -> None:
+    store.save_articles([make_article(1, text="Tin ngắn: mưa lớn ở Vinh.")])
+    report = store.save_articles([make_article(2, text="Tin ngắn: mưa lớn ở Vinh chiều nay.")])
+    assert report.duplicates == {}
+
+
+def test_duplicates_point_at_the_original_not_at_a_copy(store: ArchiveStore, make_article) -> None:
+    store.save_articles([make_article(1)])
+    for n in (2, 3):
+        store.save_articles([make_article(1, url=f"https://copy{n}.vn/a", canonical_url=f"https://copy{n}.vn/a")])
+    originals = {a.duplicate_of for a in store.iter_articles() if a.duplicate_of}
+    assert originals == {make_article(1).canonical_url}
+
+
+# --- incremental crawls, captures, outcomes -----------------------------------------------------------------------
+def test_known_article_urls_by_site_with_the_date_of_the_stored_copy(store: ArchiveStore, make_article) -> None:
+    modified = datetime(2025, 9, 18, 12, 0, tzinfo=ICT)
+    store.save_articles([make_article(1, modified_at=modified), make_article(2), make_article(3, site="vnexpress")])
+    known = store.known_article_urls("baonghean")
+    assert known == {
+        make_article(1).canonical_url: modified,
+        make_article(2).canonical_url: make_article(2).fetched_at,
+    }
+    assert store.known_article_urls("tuoitre") == {}
+
+
+def capture(url: str, minute: int, **values) -> Capture:
+    return Capture(
+        url=url, status=values.pop("status", 200), fetched_at=datetime(2025, 9, 19, 1, minute, tzinfo=UTC), **values
+    )
+
+
+def test_outcome_goes_to_the_latest_capture_of_the_url(store: ArchiveStore) -> None:
+    url = "https://baonghean.vn/thoi-su/"
+    run_id = store.start_run("baonghean", {})
+    store.save_captures([capture(url, 1), capture(url, 5)], run_id)
+    store.record_outcomes([(url, "listing", "")], run_id)
+    store.record_outcomes([("https://baonghean.vn/x.html", "failed", "DNSLookupError: no such host")], run_id)
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(CaptureRow.url, CaptureRow.fetched_at, CaptureRow.outcome, CaptureRow.status).order_by(CaptureRow.id)
+        ).all()
+    assert [(r.outcome, r.fetched_at.minute if r.url == url else None) for r in rows] == [
+        ("", 1),
+        ("listing", 5),
+        ("failed", None),
+    ]
+    assert rows[2].status is None
+    assert store.stats()["failures by reason"] == {"DNSLookupError: no such host": 1}
+
+
+def test_conditional_headers_come_from_the_last_capture_with_validators(store: ArchiveStore) -> None:
+    url = "https://baonghean.vn/sitemap.xml"
+    assert store.conditional_headers(url) == {}
+    store.save_captures(
+        [
+            capture(url, 1, etag='"v1"', last_modified="Thu, 18 Sep 2025 01:00:00 GMT"),
+            capture(url, 2, etag='"v2"'),
+            capture(url, 3, status=503),
+        ]
+    )
+    assert store.conditional_headers(url) == {"If-None-Match": '"v2"'}
+    assert store.conditional_headers("https://baonghean.vn/other.xml") == {}
+
+
+def test_payload_digests_give_the_first_capture_of_each_payload(store: ArchiveStore) -> None:
+    def pointer(n: int, digest: str) -> WarcPointer:
+        return WarcPointer("a.warc.gz", n * 100, 90, f"<urn:uuid:{n}>", digest)
+
+    store.save_captures(
+        [
+            capture("https://x.vn/1", 1, warc=pointer(1, "sha1:AAA")),
+            capture("https://x.vn/2", 2, warc=pointer(2, "sha1:AAA")),
+            capture("https://x.vn/3", 3, warc=pointer(3, "sha1:BBB")),
+            capture("https://x.vn/4", 4, warc=pointer(4, "sha1:AAA"), record_type="revisit"),
+            capture("https://x.vn/5", 5),
+        ]
+    )
+    assert list(store.iter_payload_digests()) == [
+        ("sha1:AAA", "https://x.vn/1", datetime(2025, 9, 19, 1, 1, tzinfo=UTC), "<urn:uuid:1>"),
+        ("sha1:BBB", "https://x.vn/3", datetime(2025, 9, 19, 1, 3, tzinfo=UTC), "<urn:uuid:3>"),
+    ]
+
+
+def test_crawl_run_is_recorded(store: ArchiveStore) -> None:
+    run_id = store.start_run("baonghean", {"since": "2025-09-01", "max_articles": 10})
+    store.finish_run(run_id, {"item_scraped_count": 3, "start_time": datetime(2025, 9, 19, tzinfo=UTC)}, "finished")
+    with store.engine.connect() as connection:
+        run = connection.execute(select(CrawlRun)).one()
+    assert run.site == "baonghean"
+    assert run.arguments == {"since": "2025-09-01", "max_articles": 10}
+    assert run.stats == {"item_scraped_count": 3, "start_time": "2025-09-19 00:00:00+00:00"}
+    assert run.status == "finished"
+    assert run.finished_at >= run.started_at
+
+
+def test_iter_articles_filters_by_site_and_date(store: ArchiveStore, make_article) -> None:
+    store.save_articles(
+        [
+            make_article(1, published_at=datetime(2025, 9, 1, 8, 0, tzinfo=ICT)),
+            make_article(2, published_at=datetime(2025, 9, 20, 8, 0, tzinfo=ICT)),
+            make_article(3, published_at=None, fetched_at=datetime(2025, 9, 21, tzinfo=UTC)),
+            make_article(4, site="vnexpress"),
+        ]
+    )
+    numbers = {a.title.rsplit(" ", 1)[1] for a in store.iter_articles(since=date(2025, 9, 15))}
+    assert numbers == {"2", "3", "4"}
+    assert {a.site for a in store.iter_articles(site="vnexpress")} == {"vnexpress"}
+    assert len(list(store.iter_articles(site="baonghean", since=datetime(2025, 9, 20, 1, 0, tzinfo=UTC)))) == 2
+
+
+def test_stats_counts(store: ArchiveStore, make_article) -> None:
+    store.start_run("baonghean", {})
+    store.save_articles(
+        [
+            make_article(1),
+            make_article(2, section="Kinh tế", published_at=datetime(2025, 9, 17, 23, 30, tzinfo=ICT)),
+            make_article(1, url="https://copy.vn/1", canonical_url="https://copy.vn/1", site="copy"),
+        ]
+    )
+    summary = store.stats()
+    assert summary["articles"] == 3
+    assert summary["crawl runs"] == 1
+    assert summary["articles per site"] == {"baonghean": 2, "copy": 1}
+    assert summary["articles per section"] == {"Thời sự": 2, "Kinh tế": 1}
+    assert summary["articles per day"] == {"2025-09-18": 2, "2025-09-17": 1}  # the publisher's day, not UTC's
+    assert summary["duplicates by kind"] == {"exact": 1, "url": 0}
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------
+def test_nul_bytes_surrogates_and_long_fields_are_stored_cleanly(store: ArchiveStore, make_article) -> None:
+    article = make_article(
+        1,
+        title="Tiêu\x00 đề \ud800 hỏng",
+        section="S" * 900,
+        authors=["Tác\x00giả"],
+        lead="x" * 200_000,
+    )
+    store.save_articles([article])
+    [stored] = store.iter_articles()
+    assert stored.title == "Tiêu đề \ufffd hỏng"
+    assert stored.section == "S" * 500
+    assert stored.authors == ["Tácgiả"]
+    assert len(stored.lead) == 200_000
+    with store.engine.connect() as connection:
+        issues = connection.execute(select(ArticleRow.issues)).scalar_one()
+    assert "section longer than 500 characters" in issues
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    [
+        datetime(1, 1, 1, 0, 0, tzinfo=ICT),  # year 1 east of UTC: before datetime.min in UTC
+        datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),  # after datetime.max in UTC
+        datetime(9999, 1, 1, tzinfo=UTC),
+        datetime(1800, 1, 1, tzinfo=UTC),
+        "2025-09-18",
+    ],
+)
+def test_absurd_dates_are_dropped_with_a_recorded_reason(store: ArchiveStore, make_article, published_at) -> None:
+    store.save_articles([make_article(1, published_at=published_at)])
+    [stored] = store.iter_articles()
+    assert stored.published_at is None
+    with store.engine.connect() as connection:
+        issues = connection.execute(select(ArticleRow.issues)).scalar_one()
+    assert issues.startswith("published_at")
+
+
+def test_naive_dates_are_taken_as_utc_with_a_recorded_reason(store: ArchiveStore, make_article) -> None:
+    store.save_articles([make_article(1, published_at=datetime(2025, 9, 18, 8, 0))])
+    [stored] = store.iter_articles()
+    assert stored.published_at == datetime(2025, 9, 18, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"url": "https://baonghean.vn/" + "a" * 3000, "canonical_url": ""}, "URL longer than 2083"),
+        ({"text": "  ", "content_hash": "x"}, "no text"),
+        ({"content_hash": ""}, "no content hash"),
+        ({"site": ""}, "no site"),
+    ],
+)
+def test_unstorable_articles_are_refused_with_the_reason_on_their_capture(
+    store: ArchiveStore, make_article, change, reason
+) -> None:
+    article = make_article(1, **change)
+    report = store.save_articles([article, make_article(2)])
+    assert len(report.refused) == 1 and reason in report.refused[0][1]
+    assert report.new == [make_article(2).canonical_url]
+    assert store.stats()["failures by reason"] == {f"not stored: {report.refused[0][1]}": 1}
+
+
+def test_capture_with_a_very_long_url_and_odd_values(store: ArchiveStore) -> None:
+    long_url = "https://baonghean.vn/?q=" + "x" * 10_000
+    store.save_captures(
+        [
+            Capture(
+                url=long_url,
+                status=200,
+                fetched_at=datetime(2025, 9, 19, tzinfo=UTC),
+                content_type="text/html; " + "c" * 400,
+                etag="\x00e",
+                last_modified="L" * 300,
+            ),
+            Capture(url="https://baonghean.vn/naive", status=200, fetched_at=datetime(2025, 9, 19)),
+        ]
+    )
+    store.record_outcomes([(long_url, "listing", "")])
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(CaptureRow).order_by(CaptureRow.id)).all()
+    assert rows[0].url == long_url and rows[0].outcome == "listing" and rows[0].etag == "e"
+    assert rows[0].last_modified is None
+    assert "unusable" in rows[1].reason
+
+
+# --- two writers ----------------------------------------------------------------------------------------------------
+def write_articles_in_another_process(database_url: str, order: int, barrier: Any) -> None:
+    store = ArchiveStore(database_url)
+    numbers = list(range(40)) if order == 0 else list(reversed(range(40)))
+    barrier.wait(timeout=60)  # both processes write at the same time, in small batches that interleave
+    for start in range(0, 40, 2):
+        batch = []
+        for n in numbers[start : start + 2]:
+            body = vietnamese_like_text(n % 30)  # 10 texts appear under two URLs each: exact duplicates
+            url = f"https://baonghean.vn/bai-{n}.html"
+            batch.append(
+                Article(
+                    url=url + ("?utm_source=x" if order else ""),
+                    canonical_url=url,
+                    site="baonghean",
+                    title=str(n),
+                    text=body,
+                    content_hash=content_hash(body),
+                    published_at=datetime(2025, 9, 18, tzinfo=ICT),
+                )
+            )
+        store.save_articles(batch, run_id=None)
+    store.close()
+
+
+def test_two_processes_writing_the_same_articles_make_no_duplicate_rows(store: ArchiveStore) -> None:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    workers = [
+        context.Process(target=write_articles_in_another_process, args=(store.database_url, order, barrier))
+        for order in (0, 1)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(ArticleRow)).scalar_one() == 40
+        kinds = connection.execute(select(ArticleRow.duplicate_kind, func.count()).group_by(ArticleRow.duplicate_kind))
+        assert dict(kinds.all()) == {None: 30, "exact": 10}
+    assert len(store.known_article_urls("baonghean")) == 80  # 40 canonical URLs + 40 with the tracking parameter

@@ -1,0 +1,173 @@
+"""Export of a selection as WARC and WACZ (archive/wacz.py), and reading archives back (archive/importer.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.importer import iter_archived_responses, load_archived_response, total_size
+from archive.index import index_warc
+from archive.wacz import export_wacz, export_warc
+from archive.warc import DigestIndex, HttpExchange, RotatingWarcWriter
+
+WHEN = datetime(2026, 11, 27, 4, 5, 6, tzinfo=UTC)
+PAGE = "<html><head><title>Bài viết</title></head><body><p>Nội dung.</p></body></html>".encode()
+
+
+def exchange(url: str, body: bytes, headers: list[tuple[bytes, bytes]] = (), status: int = 200) -> HttpExchange:
+    return HttpExchange(
+        url=url,
+        method="GET",
+        request_target="/" + url.split("/", 3)[3],
+        request_headers=[(b"Host", b"news.example"), (b"Accept-Encoding", b"gzip")],
+        status=status,
+        response_headers=[(b"Content-Type", b"text/html; charset=utf-8"), *headers],
+        body=body,
+        date=WHEN,
+    )
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> dict:
+    """A two-file archive: a gzip-encoded article, a revisit of it at another URL, an unrelated page."""
+    warc_dir = tmp_path / "warc"
+    writer = RotatingWarcWriter(warc_dir, max_size=1, digests=DigestIndex(), on_close=index_warc)
+    gzipped = writer.write_exchange(
+        exchange("http://news.example/a/1", gzip.compress(PAGE, mtime=0), [(b"Content-Encoding", b"gzip")])
+    )
+    writer.write_metadata("http://news.example/a/1", gzipped.pointer.record_id, b'{"title": "1"}')
+    revisit = writer.write_exchange(
+        exchange("http://news.example/a/2", gzip.compress(PAGE, mtime=0), [(b"Content-Encoding", b"gzip")])
+    )
+    writer.write_metadata("http://news.example/a/2", revisit.pointer.record_id, b'{"title": "2"}')
+    other = writer.write_exchange(exchange("http://news.example/other", b"<p>other</p>"))
+    missing = writer.write_exchange(exchange("http://news.example/missing", b"gone", status=404))
+    writer.close()
+    return {"dir": warc_dir, "gzipped": gzipped, "revisit": revisit, "other": other, "missing": missing}
+
+
+def records(path: Path) -> list[tuple[str, str, str]]:
+    with open(path, "rb") as handle:
+        return [
+            (r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.get_header("WARC-Record-ID"))
+            for r in ArchiveIterator(handle, check_digests="raise")
+        ]
+
+
+def test_export_warc_brings_requests_metadata_and_revisited_original(archive: dict, tmp_path: Path) -> None:
+    out = tmp_path / "export.warc.gz"
+    copied = export_warc([archive["revisit"].pointer], archive["dir"], out)
+    exported = records(out)
+    assert copied == 4
+    assert [(t, u) for t, u, _ in exported] == [
+        ("warcinfo", None),
+        ("response", "http://news.example/a/1"),
+        ("revisit", "http://news.example/a/2"),
+        ("request", "http://news.example/a/2"),
+        ("metadata", "http://news.example/a/2"),
+    ]
+    assert exported[1][2] == archive["gzipped"].pointer.record_id
+    assert "http://news.example/other" not in {u for _, u, _ in exported}
+
+
+def test_export_wacz_validates_and_reads_back(archive: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "news.wacz"
+    pointers = [archive[name].pointer for name in ("gzipped", "revisit", "other")]
+    pages = [
+        {"url": "http://news.example/a/1", "ts": "2026-11-27T04:05:06Z", "title": "Bài viết"},
+        {"url": "http://news.example/a/2", "ts": "2026-11-27T04:05:06Z", "title": "Bài viết"},
+    ]
+    assert export_wacz(pointers, archive["dir"], out, pages) == out
+    wacz = Path(sys.executable).with_name("wacz")
+    validated = subprocess.run([wacz, "validate", "-f", out], capture_output=True, text=True)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "Validation succeeded" in validated.stdout
+    with zipfile.ZipFile(out) as package:
+        names = set(package.namelist())
+        assert names == {
+            "archive/news.warc.gz",
+            "indexes/index.cdx",
+            "pages/pages.jsonl",
+            "datapackage.json",
+            "datapackage-digest.json",
+        }
+        assert package.getinfo("archive/news.warc.gz").compress_type == zipfile.ZIP_STORED
+        lines = package.read("pages/pages.jsonl").decode().splitlines()
+        assert json.loads(lines[0])["format"] == "json-pages-1.0"
+        assert [json.loads(line)["url"] for line in lines[1:]] == [p["url"] for p in pages]
+        index = package.read("indexes/index.cdx").decode().splitlines()
+        assert len(index) == 3 and all('"filename": "news.warc.gz"' in line for line in index)
+    responses = list(iter_archived_responses(out))
+    assert [(r.url, r.body, r.status) for r in responses] == [
+        ("http://news.example/a/1", PAGE, 200),
+        ("http://news.example/a/2", PAGE, 200),
+        ("http://news.example/other", b"<p>other</p>", 200),
+    ]
+    assert responses[0].pointer.file == "news.wacz#archive/news.warc.gz"
+    assert responses[0].headers.get_header("Content-Encoding") == "gzip"
+
+
+def test_wacz_page_without_timestamp_is_refused(archive: dict, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="needs a url and a ts"):
+        export_wacz([archive["other"].pointer], archive["dir"], tmp_path / "x.wacz", [{"url": "http://x"}])
+
+
+def test_import_folder_gives_every_response_with_pointers(archive: dict) -> None:
+    progress = []
+    responses = list(iter_archived_responses(archive["dir"], on_progress=progress.append))
+    assert [r.url for r in responses] == [
+        "http://news.example/a/1",
+        "http://news.example/a/2",
+        "http://news.example/other",
+        "http://news.example/missing",
+    ]
+    assert responses[1].body == PAGE and responses[1].pointer == archive["revisit"].pointer
+    assert responses[0].pointer == archive["gzipped"].pointer
+    assert responses[3].status == 404 and responses[3].date == WHEN
+    assert sum(progress) == total_size(archive["dir"])
+
+
+def test_import_reports_what_it_cannot_give(archive: dict, tmp_path: Path) -> None:
+    revisit_file = archive["dir"] / archive["revisit"].pointer.file
+    skipped = []
+    responses = list(iter_archived_responses(revisit_file, on_skip=lambda url, why: skipped.append((url, why))))
+    assert all(r.url != "http://news.example/a/2" for r in responses)
+    assert skipped and skipped[0][0] == "http://news.example/a/2" and "not in the input" in skipped[0][1]
+
+    pointer = archive["gzipped"].pointer
+    data = (archive["dir"] / pointer.file).read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[: pointer.offset + pointer.length - 30])
+    skipped.clear()
+    assert list(iter_archived_responses(cut, on_skip=lambda url, why: skipped.append((url, why)))) == []
+    assert skipped and skipped[0][0] == "http://news.example/a/1", skipped
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a WARC")
+    with pytest.raises(ValueError, match="is not a WARC"):
+        list(iter_archived_responses(text))
+    with pytest.raises(FileNotFoundError):
+        list(iter_archived_responses(tmp_path / "nothing.warc.gz"))
+
+
+def test_load_archived_response_follows_revisits(archive: dict, tmp_path: Path) -> None:
+    original = load_archived_response(archive["dir"], archive["gzipped"].pointer)
+    revisit = load_archived_response(archive["dir"], archive["revisit"].pointer)
+    assert original.body == revisit.body == PAGE
+    assert revisit.url == "http://news.example/a/2" and revisit.pointer == archive["revisit"].pointer
+    assert load_archived_response(archive["dir"], archive["missing"].pointer).status == 404
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / archive["revisit"].pointer.file).write_bytes(
+        (archive["dir"] / archive["revisit"].pointer.file).read_bytes()
+    )
+    with pytest.raises(LookupError, match="is not archived"):
+        load_archived_response(alone, archive["revisit"].pointer)
