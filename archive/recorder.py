@@ -181,12 +181,10 @@ class WarcRecorderMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         parsed = urlparse_cached(request)
-        if parsed.scheme not in DEFAULT_PORTS or "cached" in response.flags:
+        if parsed.scheme not in DEFAULT_PORTS or "cached" in response.flags or self._write_failed:
             return response
         latency = request.meta.get("download_latency") or 0.0
         fetched_at = datetime.now(UTC) - timedelta(seconds=latency)
-        if self._write_failed:
-            return response
         try:
             recorded = self.writer.write_exchange(exchange_from(request, response, fetched_at))
         except OSError:
@@ -222,6 +220,8 @@ class WarcRecorderMiddleware:
 
     def write_metadata(self, target_uri: str, refers_to: str, payload: bytes, content_type: str) -> WarcPointer:
         """Archive derived data (e.g. an extracted article as JSON) about the record `refers_to`."""
+        if self._write_failed:
+            raise OSError(f"the WARC archive in {self.warc_dir} stopped accepting records")
         pointer = self.writer.write_metadata(target_uri, refers_to, payload, content_type)
         self.stats.inc_value("warc/metadata_records")
         return pointer

@@ -11,6 +11,7 @@ completed record readable.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -272,12 +273,15 @@ class RotatingWarcWriter:
         return self._path.name.removesuffix(OPEN_SUFFIX)
 
     def _open(self) -> None:
-        now = datetime.now(UTC)
-        timestamp17 = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
-        name = f"{self.prefix}-{timestamp17}-{self._serial:05d}-{self._host}-{os.getpid()}{WARC_SUFFIX}"
-        self._serial += 1
-        path = self.directory / (name + OPEN_SUFFIX)
-        self._file = open(path, "xb")  # noqa: SIM115 (lives until rotation)
+        while self._file is None:
+            now = datetime.now(UTC)
+            timestamp17 = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
+            name = f"{self.prefix}-{timestamp17}-{self._serial:05d}-{self._host}-{os.getpid()}{WARC_SUFFIX}"
+            self._serial += 1
+            path = self.directory / (name + OPEN_SUFFIX)
+            # Two writers of one process (two crawlers) may start in the same millisecond: next serial then.
+            with contextlib.suppress(FileExistsError):
+                self._file = open(path, "xb")  # noqa: SIM115 (lives until rotation)
         self._path = path
         self._opened_at = self._clock()
         record = self._builder.create_warcinfo_record(name, self._warcinfo_fields())

@@ -30,12 +30,19 @@ from trafilatura.deduplication import Simhash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.store import NEAR_DUPLICATE_MIN_WORDS, NEAR_DUPLICATE_THRESHOLD, ArchiveStore, StoreUnavailable
+from archive.store import (
+    NEAR_DUPLICATE_MIN_WORDS,
+    NEAR_DUPLICATE_THRESHOLD,
+    ArchiveStore,
+    StoreUnavailable,
+    is_near_duplicate_candidate,
+)
 from crawler.items import Article, Caption, Capture, WarcPointer
 from crawler.text import content_hash
 
-SYLLABLES = [o + v + c for o in ("ngh", "th", "tr", "ch", "kh", "ph", "b", "đ", "h", "l", "m", "n", "s", "v")
-             for v in ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "oa", "uy", "ươ") for c in ("nh", "ng", "n", "t", "")]  # fmt: skip
+ONSETS = ("ngh", "th", "tr", "ch", "kh", "ph", "b", "đ", "h", "l", "m", "n", "s", "v")
+VOWELS = ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "oa", "uy", "ươ")
+SYLLABLES = [onset + vowel + coda for onset in ONSETS for vowel in VOWELS for coda in ("nh", "ng", "n", "t", "")]
 ICT = timezone(timedelta(hours=7))
 
 
@@ -63,7 +70,8 @@ def throughput(name: str, database_url: str, count: int) -> None:
     store = ArchiveStore(database_url)
     for label, batch_size in (("batched (100 per transaction)", 100), ("unbatched (1 per transaction)", 1)):
         articles = [synthetic_article(n, rng) for n in range(count)]
-        seconds = timed(lambda a=articles, b=batch_size: [store.save_articles(a[i : i + b]) for i in range(0, count, b)])
+        batches = [articles[i : i + batch_size] for i in range(0, count, batch_size)]
+        seconds = timed(lambda batches=batches: [store.save_articles(batch) for batch in batches])
         print(f"{name:10} articles {label:32} {count / seconds:8.0f} /s  ({count} in {seconds:.2f} s)")
     captures = [Capture(f"https://baonghean.vn/p/{n}", 200, datetime.now(UTC)) for n in range(count * 4)]
     seconds = timed(lambda: [store.save_captures(captures[i : i + 100]) for i in range(0, len(captures), 100)])
@@ -102,24 +110,22 @@ def near_duplicates(ground_truth: Path) -> None:
 
     variants: dict[str, Callable[[str], str]] = {
         "byline added": lambda b: b + "\n\nReporting by John Smith; Editing by Jane Doe",
-        "ad paragraph inserted": lambda b: "\n".join(
-            paragraphs(b)[: len(paragraphs(b)) // 2] + ["Advertisement: subscribe to our newsletter today"]
-            + paragraphs(b)[len(paragraphs(b)) // 2 :]
-        ),
+        "ad paragraph inserted": lambda b: "\n".join([
+            *paragraphs(b)[: len(paragraphs(b)) // 2],
+            "Advertisement: subscribe to our newsletter today",
+            *paragraphs(b)[len(paragraphs(b)) // 2 :],
+        ]),
         "last paragraph dropped": lambda b: "\n".join(paragraphs(b)[:-1]) if len(paragraphs(b)) > 3 else b,
     }
 
-    def bands(value: int) -> list[int]:
-        return [(value >> 16 * i) & 0xFFFF for i in range(4)]
-
-    print(f"\nnear-duplicates over {len(bodies)} article bodies of {ground_truth} (threshold {NEAR_DUPLICATE_THRESHOLD})")
+    print(f"\nnear-duplicates over {len(bodies)} bodies of {ground_truth} (threshold {NEAR_DUPLICATE_THRESHOLD})")
     for name, change in variants.items():
         similar = found = 0
         for body in bodies:
             original, copy = Simhash(body), Simhash(change(body))
             if original.similarity(copy) >= NEAR_DUPLICATE_THRESHOLD:
                 similar += 1
-                found += any(a == b for a, b in zip(bands(original.hash), bands(copy.hash), strict=True))
+                found += is_near_duplicate_candidate(original.hash, copy.hash)
         print(f"  {name:24} similar enough {similar}/{len(bodies)}, found through the LSH bands {found}/{len(bodies)}")
     fingerprints = [Simhash(body) for body in bodies]
     unrelated = sorted(a.similarity(b) for a, b in itertools.combinations(fingerprints, 2))

@@ -79,14 +79,15 @@ def main() -> None:
 @click.option("--refresh", is_flag=True, help="Fetch articles again even if already archived.")
 @click.option("--allow-private", is_flag=True, help="Allow loopback and private-network hosts (local test sites).")
 @click.option("--redis", "redis_url", help="Redis URL: share the queue and dupefilter with other crawlers.")
+@click.option("--job", help="Distributed mode: the job name the cooperating crawlers share (one per scheduled run).")
 @click.option("-s", "--set", "extra", multiple=True, help="Any Scrapy/newsarchive setting, NAME=VALUE (repeatable).")
 def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], start: tuple[str, ...],
           db: str | None, warc_dir: str | None, since: str | None, max_articles: int | None, refresh: bool,
-          allow_private: bool, redis_url: str | None, extra: tuple[str, ...]) -> None:
+          allow_private: bool, redis_url: str | None, job: str | None, extra: tuple[str, ...]) -> None:
     """Crawl SITE (a profile name or .toml file) or the given sitemaps, feeds and listing pages."""
     if not (site or sitemap or feed or start):
         raise click.UsageError("name a SITE profile or give --sitemap, --feed or --start")
-    overrides: dict[str, Any] = {"DATABASE_URL": db, "WARC_DIR": warc_dir, "REDIS_URL": redis_url}
+    overrides: dict[str, Any] = {"DATABASE_URL": db, "WARC_DIR": warc_dir, "REDIS_URL": redis_url, "CRAWL_JOB": job}
     if allow_private:
         overrides["ALLOW_PRIVATE_ADDRESSES"] = True
     for pair in extra:
@@ -158,7 +159,6 @@ def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> No
 def show(url: str, db: str | None, warc_dir: str | None, raw: bool) -> None:
     """Show an archived article (or, with --raw, its HTTP response from the WARC)."""
     from archive.warc import read_record
-
     from crawler.text import to_text_form
 
     store = _store(db)
@@ -228,8 +228,9 @@ def demo(articles: int, data_dir: Path) -> None:
     with serve(newsroom) as base_url:
         console.print(f"newsroom serving {articles} articles at {base_url}")
         stats = run_crawl(
+            # the newsroom is ours and local: no politeness delay needed
             _settings(DATABASE_URL=db_url, WARC_DIR=str(warc_dir), ALLOW_PRIVATE_ADDRESSES=True,
-                      LOG_LEVEL="WARNING"),
+                      AUTOTHROTTLE_ENABLED=False, LOG_LEVEL="WARNING"),
             {"sitemap": f"{base_url}/sitemap.xml"},
         )
     _print_crawl_summary(stats)

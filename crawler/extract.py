@@ -387,13 +387,13 @@ def _caption_parts(element, holder) -> tuple[str, str | None, str]:
         display = _display_text(element)
         text, credit = split_credit(display)
         return text, credit, display
-    node_text = _one_line(node.text_content())
+    node_text = _display_text(node)
     credit = node_text.strip("()[] ")
     display = _display_text(element)
     if element in node.iterancestors():
         clone = copy.deepcopy(element)
         for twin in clone.iterdescendants():
-            if isinstance(twin.tag, str) and twin.tag == node.tag and _one_line(twin.text_content()) == node_text:
+            if isinstance(twin.tag, str) and twin.tag == node.tag and _display_text(twin) == node_text:
                 twin.drop_tree()
                 break
         remainder = _display_text(clone)
@@ -476,11 +476,15 @@ def _display_text(element) -> str:
 _INVISIBLE_TAGS = frozenset({"svg", "button", "script", "style", "noscript", "template"})
 
 
+_SCREEN_READER_ONLY = re.compile(r"off-?screen|visually-?hidden|sr-only|screen-?reader", re.IGNORECASE)
+
+
 def _visible_text(element) -> Iterator[str]:
     if element.text and element.tag not in _INVISIBLE_TAGS:
         yield element.text
     for child in element:
-        if isinstance(child.tag, str) and child.tag not in _INVISIBLE_TAGS:
+        visible = isinstance(child.tag, str) and child.tag not in _INVISIBLE_TAGS
+        if visible and not _SCREEN_READER_ONLY.search(child.get("class", "")):
             yield from _visible_text(child)
         if child.tail:
             yield child.tail
@@ -500,10 +504,12 @@ def _block_text(element) -> str:
 
 
 def _blocks(body) -> Iterator[str]:
-    """Paragraph-level texts of trafilatura's XML body in reading order."""
+    """Paragraph-level texts of trafilatura's XML body in reading order (loose text between blocks included)."""
+    if body.text:
+        yield body.text
     for child in body:
         if child.tag == "list":
-            for item in child.iter("item"):
+            for item in child.iterchildren("item"):
                 yield _block_text(item)
         elif child.tag == "table":
             for row in child.iter("row"):
@@ -513,6 +519,8 @@ def _blocks(body) -> Iterator[str]:
                 yield _block_text(paragraph)
         else:
             yield _block_text(child)
+        if child.tail:
+            yield child.tail
 
 
 def _body_paragraphs(body, captions: list[_FoundCaption]) -> list[tuple[str, int | None]]:
@@ -831,6 +839,9 @@ def _extract(
 
     title = _one_line(next(iter(_selected_texts(tree, profile, "title")), "") or metadata.title or "")
     lead = _one_line(next(iter(_selected_texts(tree, profile, "lead")), "") or _lead_from_page(tree))
+    # A lead printed on the page has a field of its own and leaves the body; a lead taken from the page's
+    # description may just repeat the first paragraph, which then stays in the body.
+    body_lead = lead
     if not lead:
         described = [o.get("description") for o in articles if isinstance(o.get("description"), str)]
         lead = _one_line(next(iter(described), "") or metadata.description or "")
@@ -838,7 +849,7 @@ def _extract(
     numbered = _body_paragraphs(document.body, found)
     if not profile.selectors.get("body"):
         numbered = _recover_captions(work, numbered, found)
-    numbered = _drop_header_blocks(numbered, title, lead)
+    numbered = _drop_header_blocks(numbered, title, body_lead)
     captions = [found[index].caption for _, index in numbered if index is not None]
     body_chars = sum(len(text) for text, index in numbered if index is None)
     if body_chars < MIN_TEXT_CHARS:

@@ -26,6 +26,7 @@ WARC_PREFIX = _env("WARC_PREFIX", "newsarchive")
 WARC_DIGEST = _env("WARC_DIGEST", "sha1")  # sha1 (base32, the WARC norm) or sha256
 WARC_OPERATOR = _env("WARC_OPERATOR", "")
 REDIS_URL = _env("REDIS_URL", None)
+CRAWL_JOB = _env("CRAWL_JOB", "")  # distributed mode: crawlers of the same job share one queue on Redis
 ALLOW_PRIVATE_ADDRESSES = _env("ALLOW_PRIVATE_ADDRESSES", "false").lower() in ("1", "true", "yes", "on")
 SQL_BATCH_SIZE = int(_env("SQL_BATCH_SIZE", "100"))
 SQL_BATCH_SECONDS = float(_env("SQL_BATCH_SECONDS", "2.0"))

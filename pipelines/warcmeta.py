@@ -45,5 +45,10 @@ class WarcMetadataPipeline:
             logger.exception("article %s cannot be serialised for its WARC metadata record", item.url)
             self.crawler.stats.inc_value("warc/metadata_errors")
             return item
-        self.recorder.write_metadata(item.url, item.warc.record_id, payload, CONTENT_TYPE)
+        try:
+            self.recorder.write_metadata(item.url, item.warc.record_id, payload, CONTENT_TYPE)
+        except OSError:
+            # The article itself is kept (and stored in SQL); only its copy in the archive is missing.
+            logger.exception("could not write the WARC metadata record of %s", item.url)
+            self.crawler.stats.inc_value("warc/metadata_errors")
         return item

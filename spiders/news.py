@@ -24,13 +24,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
-from crawler.extract import extract_article
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
+from crawler.extract import extract_article
 from crawler.items import Article, NotAnArticle
 from crawler.signals import archived_articles_requested, page_outcome
 from crawler.sites import SiteProfile, load_profile
@@ -87,10 +87,16 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
-        if settings.get("REDIS_URL"):  # distributed mode: one shared queue and dupefilter on Redis
+        if settings.get("REDIS_URL"):
+            # Distributed mode: the crawlers of one CRAWL_JOB share a request queue and a dupefilter on Redis.
+            # The keys persist (a worker that finishes first must not flush what the others still use), so a
+            # job name is a resumable unit of work: give each scheduled run its own.
+            job = settings.get("CRAWL_JOB") or "default"
             settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="spider")
             settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="spider")
             settings.set("SCHEDULER_PERSIST", True, priority="spider")
+            settings.set("SCHEDULER_QUEUE_KEY", f"newsarchive:{job}:requests", priority="spider")
+            settings.set("SCHEDULER_DUPEFILTER_KEY", f"newsarchive:{job}:dupefilter", priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:

@@ -6,13 +6,16 @@ import csv
 import io
 import json
 import re
+import zipfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.export import TEXT_SEPARATOR, csv_row, export, write_csv
 from archive.store import ArchiveStore
+from archive.warc import HttpExchange, RotatingWarcWriter
 from crawler.items import Article, Caption
 from crawler.text import to_text_form
 
@@ -104,3 +107,35 @@ def test_empty_selection_exports_nothing(store: ArchiveStore, filled: list[Artic
 def test_unusable_requests_are_refused(store: ArchiveStore, fmt: str, out: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         export(store, fmt, out)
+
+
+def test_warc_and_wacz_exports_hold_the_selected_articles_records(
+    store: ArchiveStore, make_article, tmp_path: Path
+) -> None:
+    warc_dir = tmp_path / "warc"
+    writer = RotatingWarcWriter(warc_dir)
+    articles = []
+    for n in range(3):
+        url = f"https://baonghean.vn/bai-{n}.html"
+        recorded = writer.write_exchange(HttpExchange(
+            url=url, method="GET", request_target=f"/bai-{n}.html", request_headers=[(b"Host", b"baonghean.vn")],
+            status=200, response_headers=[(b"Content-Type", b"text/html; charset=utf-8")],
+            body=f"<html><body><p>Bài {n}</p></body></html>".encode(), date=datetime(2025, 9, 19, 1, n),
+        ))
+        articles.append(make_article(n, url=url, canonical_url=url, site="vnexpress" if n == 2 else "baonghean",
+                                     warc=recorded.pointer))
+    writer.close()
+    store.save_articles(articles)
+
+    out = tmp_path / "export.warc.gz"
+    assert export(store, "warc", out, site="baonghean", warc_dir=warc_dir) == 2
+    with out.open("rb") as stream:
+        responses = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream)
+                     if r.rec_type == "response"]
+    assert sorted(responses) == ["https://baonghean.vn/bai-0.html", "https://baonghean.vn/bai-1.html"]
+
+    package = tmp_path / "export.wacz"
+    assert export(store, "wacz", package, warc_dir=warc_dir) == 3
+    with zipfile.ZipFile(package) as wacz:
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert sorted(page["url"] for page in pages) == [a.url for a in articles]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,11 +18,13 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import postgres_url
 from scrapy import Spider
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from archive.models import ArticleRow, CaptureRow, CrawlRun
@@ -377,3 +380,27 @@ def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(database_url: st
         runs = connection.execute(select(CrawlRun.status, CrawlRun.arguments).order_by(CrawlRun.id)).all()
     assert [tuple(run) for run in runs] == [("shutdown", {"articles": 5})] * 2
     store.close()
+
+
+def test_postgresql_connections_killed_mid_crawl_lose_nothing(
+    postgres_database_url: str, tmp_path: Path, make_article
+) -> None:
+    name = f"newsarchive-test-{uuid.uuid4().hex[:12]}"
+    database_url = make_url(postgres_database_url).update_query_dict({"application_name": name}).render_as_string(False)
+    pipeline = open_pipeline(database_url, tmp_path, SQL_BATCH_SECONDS=0.05)
+    for n in range(3):
+        pipeline.process_item(make_article(n))
+    wait_for(lambda: len(pipeline.store.known_article_urls("baonghean")) == 3)
+    # what a server restart does to the crawl's open connections (only this test's, by application name)
+    killer = create_engine(postgres_url())
+    with killer.begin() as connection:
+        killed = connection.execute(
+            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": name},
+        ).scalar_one()
+    killer.dispose()
+    assert killed >= 1
+    for n in range(3, 6):
+        pipeline.process_item(make_article(n))
+    close_pipeline(pipeline)
+    assert len(rows(database_url, ArticleRow)) == 6

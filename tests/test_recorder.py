@@ -116,6 +116,7 @@ def server() -> Iterator[str]:
 
 CRAWL_SCRIPT = r'''
 import json, sys
+from datetime import datetime
 from scrapy import Spider, signals
 from scrapy.crawler import CrawlerProcess
 import crawler.signals as newsarchive_signals
@@ -141,6 +142,12 @@ class CaptureLog:
                   "warc": vars(capture.warc)}
         self.handle.write(json.dumps(record) + "\n")
         self.handle.flush()
+
+
+def earlier_payloads(crawler):
+    """WARC_DIGEST_SEED: payloads an earlier run archived, as the SQL store would list them."""
+    for digest, uri, date, record_id in crawler.settings.getlist("TEST_EARLIER_PAYLOADS"):
+        yield digest, uri, datetime.fromisoformat(date), record_id
 
 
 class TestSpider(Spider):
@@ -564,3 +571,55 @@ def test_pywb_replays_every_newsroom_article(newsroom_crawl: tuple) -> None:
             assert replayed(replay, url) == (200, original.body), url
     finally:
         replay.stop()
+
+
+def test_revisit_index_seeded_from_a_callable(server: str, tmp_path: Path) -> None:
+    earlier = [payload_digest(DUPLICATE), "http://elsewhere.example/dup", "2026-01-02T03:04:05+00:00", "<urn:uuid:e>"]
+    captures = run_crawl(
+        tmp_path,
+        server,
+        tmp_path / "warc",
+        WARC_DIGEST_SEED="__main__.earlier_payloads",
+        TEST_EARLIER_PAYLOADS=[earlier],
+    )
+    for path in ("/article/dup1", "/article/dup2"):
+        [capture] = [c for c in captures if c["url"] == server + path]
+        assert capture["record_type"] == "revisit"
+        headers = load_record(tmp_path / "warc", WarcPointer(**capture["warc"])).warc_headers
+        assert headers.get_header("WARC-Refers-To") == "<urn:uuid:e>"
+        assert headers.get_header("WARC-Refers-To-Target-URI") == "http://elsewhere.example/dup"
+        assert headers.get_header("WARC-Refers-To-Date") == "2026-01-02T03:04:05Z"
+
+
+def test_newsroom_export_as_wacz_validates(newsroom_crawl: tuple, tmp_path: Path) -> None:
+    _, _, warc_dir, store = newsroom_crawl
+    out = tmp_path / "newsroom.wacz"
+    exported = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "export",
+            "--db",
+            store.engine.url.render_as_string(False),
+            "--format",
+            "wacz",
+            "-o",
+            str(out),
+            "--warc-dir",
+            str(warc_dir),
+        ],
+        cwd=tmp_path,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    validated = subprocess.run(
+        [Path(sys.executable).with_name("wacz"), "validate", "-f", out], capture_output=True, text=True
+    )
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    articles = {a.warc.record_id for a in store.iter_articles()}
+    packaged = {r.pointer.record_id for r in iter_archived_responses(out)}
+    assert articles <= packaged

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+import archive.warc
 from archive.index import cdxj_path_for, index_warc, iter_payload_digests, merge_indexes, parse_cdxj_line
 from archive.warc import (
     IDENTICAL_PAYLOAD_PROFILE,
@@ -276,3 +277,17 @@ def test_read_record_gives_the_http_message_as_captured(tmp_path: Path) -> None:
     (tmp_path / original.pointer.file.replace(".warc.gz", ".cdxj")).unlink()
     with pytest.raises(LookupError, match="is not archived"):
         read_record(tmp_path, revisit.pointer)
+
+
+def test_two_writers_starting_in_the_same_millisecond(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return WHEN
+
+    monkeypatch.setattr(archive.warc, "datetime", FrozenClock)
+    first, second = RotatingWarcWriter(tmp_path), RotatingWarcWriter(tmp_path)
+    first.write_exchange(exchange())
+    second.write_exchange(exchange())
+    assert first.current_path != second.current_path
+    assert [path.name.split("-")[2] for path in (first.current_path, second.current_path)] == ["00000", "00001"]
