@@ -2,7 +2,8 @@
 
 Each finished `X.warc.gz` gets `X.cdxj` (sorted, pywb's CDXJ flavour) listing its response, revisit and resource
 records, with two extra fields: `warc-record-id` and `warc-date`. The extra fields make the indexes enough to
-seed the revisit `DigestIndex` of a later run, so the WARC folder alone is a self-sufficient archive.
+seed the revisit `DigestIndex` of a later run (`iter_payload_digests`) and to find a record by its id
+(`find_records`, e.g. the original of a revisit), so the WARC folder alone is a self-sufficient archive.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
+from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc import WARC_SUFFIX, parse_warc_date
+from archive.warc import OPEN_SUFFIX, WARC_SUFFIX, parse_warc_date
 from crawler.items import WarcPointer
 
 CDXJ_SUFFIX = ".cdxj"
@@ -102,7 +104,8 @@ def iter_payload_digests(warc_dir: str | os.PathLike[str]) -> Iterator[tuple[str
 
 
 def find_records(warc_dir: str | os.PathLike[str], record_ids: Iterable[str]) -> dict[str, WarcPointer]:
-    """Where the indexed records with these ids lie (records of `.open` files are not indexed yet)."""
+    """Where the records with these ids lie: looked up in the CDXJ indexes of finished files (response, revisit
+    and resource records), then by reading the `.open` files being written (any record type)."""
     wanted = set(record_ids)
     found: dict[str, WarcPointer] = {}
     if not wanted:
@@ -116,5 +119,20 @@ def find_records(warc_dir: str | os.PathLike[str], record_ids: Iterable[str]) ->
                 if record_id in wanted:
                     found[record_id] = WarcPointer(
                         warc_path.name, int(fields["offset"]), int(fields["length"]), record_id, fields.get("digest")
+                    )
+    missing = wanted - set(found)
+    for open_path in sorted(Path(warc_dir).glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")) if missing else ():
+        with open(open_path, "rb") as handle:
+            iterator = ArchiveIterator(handle, no_record_parse=True)
+            for record in iterator:
+                iterator.read_to_end(record)
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
+                if record_id in missing:
+                    found[record_id] = WarcPointer(
+                        open_path.name.removesuffix(OPEN_SUFFIX),
+                        iterator.get_record_offset(),
+                        iterator.get_record_length(),
+                        record_id,
+                        record.rec_headers.get_header("WARC-Payload-Digest"),
                     )
     return found

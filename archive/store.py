@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -39,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from alembic import command
 from alembic.config import Config
@@ -102,8 +103,7 @@ class ArchiveStore:
             raise StoreUnavailable(f"cannot reach database {_safe_url(database_url)}: {reason}") from None
         self._schema_checked = False
         if self.current_revision() is None:
-            self._require_empty()
-            self.upgrade()
+            self._migrate(command.upgrade, "head", only_if_empty=True)
 
     # --- schema -------------------------------------------------------------------------------------------------
     def _alembic_config(self, connection: Any) -> Config:
@@ -131,20 +131,27 @@ class ArchiveStore:
         """Revert the migrations down to `revision` ("base" drops every table)."""
         self._migrate(command.downgrade, revision)
 
-    def _migrate(self, action: Any, revision: str) -> None:
-        with self.engine.begin() as connection:
+    def _migrate(self, action: Any, revision: str, only_if_empty: bool = False) -> None:
+        """Run an Alembic command in one exclusive transaction (processes starting together take turns).
+
+        `only_if_empty`: the first use of a database; another process may have created the schema meanwhile,
+        and a database holding other tables is refused.
+        """
+        engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        with engine.begin() as connection:
             if self.is_postgresql:
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ARTICLE_WRITE_LOCK})")
+            if only_if_empty:
+                if MigrationContext.configure(connection).get_current_revision() is not None:
+                    return
+                tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
+                if tables:
+                    raise StoreUnavailable(
+                        f"{_safe_url(self.database_url)} holds tables ({', '.join(sorted(tables)[:5])}, ...) "
+                        "but no newsarchive schema revision: not a newsarchive database"
+                    )
             action(self._alembic_config(connection), revision)
         self._schema_checked = False
-
-    def _require_empty(self) -> None:
-        tables = set(inspect(self.engine).get_table_names())
-        if tables - {"alembic_version"}:
-            raise StoreUnavailable(
-                f"{_safe_url(self.database_url)} holds tables ({', '.join(sorted(tables)[:5])}, ...) but no "
-                "newsarchive schema revision: not a newsarchive database"
-            )
 
     def _check_schema(self) -> None:
         if self._schema_checked:
@@ -241,7 +248,9 @@ class ArchiveStore:
         """Every URL an article of `site` is archived under → the date of the stored copy.
 
         The date is the article's `modified_at`, or when it has none the time the stored copy was fetched: a
-        sitemap or feed date later than it means the article changed since.
+        sitemap or feed date later than it means the article changed since. URLs that redirected to an archived
+        article (captures a crawl of `site` recorded with the outcome `redirect` and the target URL as reason)
+        count as that article.
         """
         with self._reading() as session:
             rows = session.execute(
@@ -249,7 +258,16 @@ class ArchiveStore:
                 .join(ArticleRow, ArticleRow.id == ArticleUrl.article_id)
                 .where(ArticleUrl.site == site)
             )
-            return {url: modified or fetched for url, modified, fetched in rows}
+            known = {url: modified or fetched for url, modified, fetched in rows}
+            redirects = session.execute(
+                select(CaptureRow.url, CaptureRow.reason)
+                .join(CrawlRun, CrawlRun.id == CaptureRow.run_id)
+                .where(CaptureRow.outcome == "redirect", CrawlRun.site == site)
+            )
+            for url, target in redirects.all():
+                if target in known:
+                    known.setdefault(url, known[target])
+            return known
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         """`If-None-Match` / `If-Modified-Since` from the last successful capture of `url` that had validators."""
@@ -353,8 +371,10 @@ class ArchiveStore:
             duplicates = grouped(ArticleRow.duplicate_kind, where=ArticleRow.duplicate_kind.is_not(None))
             # Each article has one alias for its canonical URL; the others are URLs recognised as that article.
             duplicates["url"] = alias_count - article_count
+            with_issues = select(func.count()).select_from(ArticleRow).where(ArticleRow.issues.is_not(None))
             return {
                 "articles": article_count,
+                "articles with cleaned or dropped values": session.scalar(with_issues) or 0,
                 "article versions archived": session.scalar(select(func.count()).select_from(ArticleVersion)) or 0,
                 "crawl runs": session.scalar(select(func.count()).select_from(CrawlRun)) or 0,
                 "articles per site": grouped(ArticleRow.site),
@@ -381,7 +401,7 @@ class _ArticleWriter:
         self.insert = postgresql_insert if is_postgresql else sqlite_insert
         self.now = _now()
         self.rows: dict[tuple[str, str], ArticleRow] = {}  # (site, URL) → the article archived under it
-        self.originals: dict[str, tuple[int, str]] = {}  # content hash → (id, canonical URL) of the first copy
+        self.originals: dict[str, _Original] = {}  # content hash → the original of that text
 
     def write(self, articles: list[Article]) -> None:
         prepared = []
@@ -424,12 +444,12 @@ class _ArticleWriter:
             for key, article_id in alias_ids.items():
                 self.rows.setdefault(key, by_id[article_id])
         hashes = {values["content_hash"] for values, _ in prepared}
-        for content, article_id, canonical in self.session.execute(
-            select(ArticleRow.content_hash, ArticleRow.id, ArticleRow.canonical_url)
+        for content, article_id, canonical, published in self.session.execute(
+            select(ArticleRow.content_hash, ArticleRow.id, ArticleRow.canonical_url, ArticleRow.published_at)
             .where(ArticleRow.content_hash.in_(hashes), ArticleRow.duplicate_of.is_(None))
             .order_by(ArticleRow.id)
         ):
-            self.originals.setdefault(content, (article_id, canonical))
+            self.originals.setdefault(content, _Original(article_id, canonical, published))
 
     def _save(self, values: dict[str, Any], issues: list[str]) -> ArticleRow:
         site = values["site"]
@@ -466,38 +486,77 @@ class _ArticleWriter:
         if row.duplicate_of:
             duplicate = (row.duplicate_kind or "", row.duplicate_of, row.similarity or 0.0)
             self.report.duplicates[row.canonical_url] = duplicate
-        else:
-            self.originals.setdefault(row.content_hash, (row.id, row.canonical_url))
+        else:  # the first of its text, or published before the copies archived so far
+            self.originals[row.content_hash] = _Original(row.id, row.canonical_url, row.published_at)
         return row
 
     def _mark_duplicate(self, row: ArticleRow) -> None:
-        """Point `row` at the first original with the same text, else at the most similar near-duplicate."""
+        """Point `row` at the original of its text (same text first, else the most similar text).
+
+        The original is the copy published first: when `row` was published before the article taken for the
+        original so far, `row` becomes the original of that article and of every copy pointing at it.
+        """
         row.duplicate_of, row.duplicate_kind, row.similarity = None, None, None
+        found = self._same_text(row) or self._most_similar(row)
+        if found is None:
+            return
+        original, kind, similarity = found
+        if original.published_after(row.published_at):
+            self._displace(original, row, kind, similarity)
+        else:
+            row.duplicate_of, row.duplicate_kind, row.similarity = original.canonical_url, kind, similarity
+
+    def _same_text(self, row: ArticleRow) -> tuple[_Original, str, float] | None:
         original = self.originals.get(row.content_hash)
-        if original is not None and original[0] != row.id:
-            row.duplicate_of, row.duplicate_kind, row.similarity = original[1], "exact", 1.0
-            return
+        if original is None or original.id == row.id:
+            return None
+        return original, "exact", 1.0
+
+    def _most_similar(self, row: ArticleRow) -> tuple[_Original, str, float] | None:
         if row.simhash is None:
-            return
+            return None
         bands = [getattr(row, f"simhash_band{i}") for i in range(4)]
         columns = [getattr(ArticleRow, f"simhash_band{i}") for i in range(4)]
         query = (
-            select(ArticleRow.id, ArticleRow.canonical_url, ArticleRow.simhash)
+            select(ArticleRow.id, ArticleRow.canonical_url, ArticleRow.published_at, ArticleRow.simhash)
             .where(ArticleRow.duplicate_of.is_(None), ArticleRow.simhash.is_not(None))
             .where(or_(*(column == band for column, band in zip(columns, bands, strict=True))))
+            .order_by(ArticleRow.id)
         )
         if row.id is not None:
             query = query.where(ArticleRow.id != row.id)
         mine = Simhash(existing_hash=_unsigned(row.simhash))
-        best = max(
-            (
-                (mine.similarity(Simhash(existing_hash=_unsigned(fingerprint))), -article_id, canonical)
-                for article_id, canonical, fingerprint in self.session.execute(query)
-            ),
-            default=None,
+        best: tuple[_Original, str, float] | None = None
+        for article_id, canonical, published, fingerprint in self.session.execute(query):
+            similarity = mine.similarity(Simhash(existing_hash=_unsigned(fingerprint)))
+            if similarity >= NEAR_DUPLICATE_THRESHOLD and (best is None or similarity > best[2]):
+                best = (_Original(article_id, canonical, published), "near", similarity)
+        return best
+
+    def _displace(self, original: _Original, row: ArticleRow, kind: str, similarity: float) -> None:
+        """`row`, published earlier, becomes the original of `original` and of the copies pointing at it."""
+        self.session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.duplicate_of == original.canonical_url)
+            .values(duplicate_of=row.canonical_url)
         )
-        if best is not None and best[0] >= NEAR_DUPLICATE_THRESHOLD:
-            row.duplicate_of, row.duplicate_kind, row.similarity = best[2], "near", best[0]
+        self.session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.id == original.id)
+            .values(duplicate_of=row.canonical_url, duplicate_kind=kind, similarity=similarity)
+        )
+        self.report.duplicates[original.canonical_url] = (kind, row.canonical_url, similarity)
+
+
+class _Original(NamedTuple):
+    """An article other copies point at."""
+
+    id: int
+    canonical_url: str
+    published_at: datetime | None
+
+    def published_after(self, published_at: datetime | None) -> bool:
+        return self.published_at is not None and published_at is not None and published_at < self.published_at
 
 
 def _urls_of(values: dict[str, Any]) -> set[str]:
@@ -578,8 +637,20 @@ def _optional(value: Any) -> str | None:
 
 
 def _json_safe(value: Any) -> Any:
-    """JSON-ready with clean strings (datetimes and other objects become their text)."""
-    return json.loads(_clean(json.dumps(value, default=str, ensure_ascii=False)))
+    """JSON-ready with clean strings: datetimes and other objects become their text, NaN and infinities null."""
+    return _clean_json(json.loads(json.dumps(value, default=str)))
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, list):
+        return [_clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean(key): _clean_json(item) for key, item in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _as_instant(value: date | datetime) -> datetime:
@@ -743,12 +814,11 @@ def _capture_row(capture: Capture, run_id: int | None) -> CaptureRow:
 
 
 def _record_outcome(session: Session, url: str, outcome: str, reason: str, run_id: int | None) -> None:
-    latest = session.scalars(
-        select(CaptureRow)
-        .where(CaptureRow.url_key == _url_key(url))
-        .order_by(CaptureRow.fetched_at.desc(), CaptureRow.id.desc())
-        .limit(1)
-    ).first()
+    """Set the outcome on the latest capture of `url` (in crawl run `run_id`), or record a capture-less outcome."""
+    query = select(CaptureRow).where(CaptureRow.url_key == _url_key(url))
+    if run_id is not None:  # never rewrite what an earlier crawl made of the URL
+        query = query.where(CaptureRow.run_id == run_id)
+    latest = session.scalars(query.order_by(CaptureRow.fetched_at.desc(), CaptureRow.id.desc()).limit(1)).first()
     if latest is None:
         latest = CaptureRow(
             run_id=run_id, url=_clean(url), url_key=_url_key(url), fetched_at=_now(), record_type="none"

@@ -1,8 +1,9 @@
 """Exporting a selection of the archive: a WARC of the selected records, or a WACZ package of it.
 
 `export_warc` copies, for each selected response (or revisit) record, the record itself, its request record,
-the metadata records that refer to it and, for a revisit, the response it revisits, as the very gzip members
-of the source files (no recompression: every digest stays valid), after a `warcinfo` record of its own.
+the metadata records that refer to it and, for a revisit, the response it revisits, with the `warcinfo` records
+of their files, as the very gzip members of the source files (no recompression: every digest stays valid),
+after a `warcinfo` record of its own.
 `export_wacz` packages that WARC with its CDXJ index, `pages/pages.jsonl` and `datapackage.json` /
 `datapackage-digest.json` (WACZ 1.1.1), streaming everything to the zip on disk.
 """
@@ -21,9 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.index import find_records, index_warc
@@ -51,10 +53,21 @@ def _read_member(warc_dir: Path, member: _Member) -> bytes:
         return handle.read(member.length)
 
 
-def _headers_of(data: bytes) -> Any:
+def _headers_of(data: bytes) -> StatusAndHeaders:
     for record in ArchiveIterator(io.BytesIO(data), no_record_parse=True):
         return record.rec_headers
     raise ValueError("not a WARC record")
+
+
+def _warcinfo_member(warc_dir: Path, file: str) -> _Member | None:
+    """The `warcinfo` record that opens a file, if it has one."""
+    with open(locate(warc_dir, file), "rb") as handle:
+        iterator = ArchiveIterator(handle, no_record_parse=True)
+        record = next(iterator, None)
+        if record is None or record.rec_type != "warcinfo":
+            return None
+        iterator.read_to_end(record)
+        return _Member(file, iterator.get_record_offset(), iterator.get_record_length())
 
 
 def _candidate_files(warc_dir: Path, first: str) -> list[str]:
@@ -101,6 +114,9 @@ def export_warc(
         members.update(_related_members(warc_dir, _candidate_files(warc_dir, min(selected).file), record_ids))
     originals = find_records(warc_dir, refers_to - record_ids).values()
     members.update(_Member(p.file, p.offset, p.length) for p in originals)
+    # The warcinfo records the copied ones name in WARC-Warcinfo-ID: who crawled, how, with what software.
+    warcinfos = (_warcinfo_member(warc_dir, name) for name in {member.file for member in members})
+    members.update(member for member in warcinfos if member is not None)
 
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

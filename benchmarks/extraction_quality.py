@@ -27,6 +27,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from crawler.dates import parse_date
 from crawler.extract import extract_article, split_credit
 from crawler.items import Article, NotAnArticle
 
@@ -145,6 +146,8 @@ class Tally:
     minute_right: int = 0
     lead_filled: int = 0
     section_filled: int = 0
+    title_right: int = 0
+    authors_right: int = 0
     body: list[tuple[float, float]] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -156,7 +159,7 @@ class Tally:
 
     def row(self, name: str) -> str:
         def ratio(a: int, b: int) -> str:
-            return f"{a / b:.2f}" if b else "  - "
+            return f"{a / b:.3f}" if b else "  -  "
 
         precision = sum(p for p, _ in self.body) / len(self.body) if self.body else 0.0
         recall = sum(r for _, r in self.body) / len(self.body) if self.body else 0.0
@@ -164,13 +167,14 @@ class Tally:
             f"{name:<30}{self.pages:>5} {ratio(self.matched, self.labels):>6} {ratio(self.matched, self.predicted):>6}"
             f" {ratio(self.credits_right, self.matched):>6} {ratio(self.day_right, self.dated):>6}"
             f" {ratio(self.minute_right, self.timed_labels):>6} {ratio(self.lead_filled, self.pages):>6}"
-            f" {ratio(self.section_filled, self.pages):>6} {f1(precision, recall):>6.3f}"
+            f" {ratio(self.section_filled, self.pages):>6} {ratio(self.title_right, self.pages):>6}"
+            f" {ratio(self.authors_right, self.pages):>6} {f1(precision, recall):>6.3f}"
         )
 
 
 HEADER = (
     f"{'group / extractor':<30}{'pages':>5} {'c.rec':>6} {'c.prec':>6} {'credit':>6} {'day':>6} {'minute':>6}"
-    f" {'lead':>6} {'sect.':>6} {'bodyF1':>6}"
+    f" {'lead':>6} {'sect.':>6} {'title':>6} {'author':>6} {'bodyF1':>6}"
 )
 
 
@@ -213,6 +217,12 @@ def _score_date(label: str | None, predicted: datetime | None, day_only: bool, t
         tally.day_right += 1
         if has_time and not day_only and (local.hour, local.minute) == (expected.hour, expected.minute):
             tally.minute_right += 1
+
+
+def _score_title_authors(label: dict, title: str, authors: str, tally: Tally) -> None:
+    tally.title_right += " ".join((label.get("title") or "").split()) == " ".join(title.split())
+    expected = " ".join(label.get("authors") or [])
+    tally.authors_right += (not expected and not authors) or token_f1(expected, authors) >= CAPTION_MATCH_F1
 
 
 def _plain_captions(document) -> list[tuple[str, str | None]]:
@@ -259,6 +269,7 @@ def benchmark_fundus(folder: Path) -> None:
                     _match_captions(captioned, _plain_captions(plain), tally)
                 plain_date = datetime.fromisoformat(plain.date) if plain is not None and plain.date else None
                 _score_date(label.get("publishing_date"), plain_date, True, tally)
+                _score_title_authors(label, plain.title if plain else "", (plain.author or "") if plain else "", tally)
                 tally.lead_filled += bool(plain is not None and plain.description)
                 tally.section_filled += bool(plain is not None and plain.categories)
                 tally.body.append(shingle_scores(truth_body, plain.text if plain is not None else ""))
@@ -270,6 +281,8 @@ def benchmark_fundus(folder: Path) -> None:
                 if "images" in label:
                     _match_captions(captioned, predicted, tally)
                 _score_date(label.get("publishing_date"), article.published_at if article else None, False, tally)
+                byline = "; ".join(article.authors) if article else ""
+                _score_title_authors(label, article.title if article else "", byline, tally)
                 tally.lead_filled += bool(article and article.lead)
                 tally.section_filled += bool(article and article.section)
                 body = f"{article.lead}\n\n{text_without_captions(article)}" if article else ""
@@ -277,7 +290,8 @@ def benchmark_fundus(folder: Path) -> None:
         groups[country.name] = tallies
     print(f"\n== fundus: {sum(t['newsarchive'].pages for t in groups.values())} pages ({folder})")
     print("c.rec/c.prec: caption recall/precision (token F1 >= 0.8, credit removed); credit: accuracy on matched;")
-    print("day/minute: publication date right to the day / to the minute where labelled; bodyF1: lead + body")
+    print("day/minute: publication date right to the day / to the minute where labelled; lead/sect.: fill rates;")
+    print("title: exact; author: token F1 >= 0.8 with the labelled authors; bodyF1: lead + body vs summary + body")
     print(HEADER)
     totals = {"trafilatura": Tally(), "newsarchive": Tally()}
     for country, tallies in groups.items():
@@ -290,17 +304,50 @@ def benchmark_fundus(folder: Path) -> None:
         print(f"speed {name:<22}{timer.rate()}")
 
 
+def benchmark_vi(folder: Path) -> None:
+    """The hand-labelled Vietnamese pages (`*.expected.json` beside `*.html`) and the real date strings."""
+    print(f"\n== Vietnamese labelled pages ({folder})")
+    for expected_file in sorted(folder.glob("*.expected.json")):
+        expected = json.loads(expected_file.read_text(encoding="utf-8"))
+        page = expected_file.with_name(expected_file.name.replace(".expected.json", ".html"))
+        article = extract_article(page.read_bytes(), expected["url"])
+        checks = {
+            "title": (article.title, expected.get("title")),
+            "lead": (article.lead, expected.get("sapo")),
+            "author": (article.authors, [expected.get("author")]),
+            "section": (article.section, expected.get("category")),
+            "published": (article.published_at.isoformat() if article.published_at else None,
+                          expected.get("published_iso")),
+            "tags": (article.tags, expected.get("tags")),
+            "captions": ([[c.text.rstrip("."), c.credit] for c in article.captions],
+                         [[c["caption"], c["credit"]] for c in expected.get("image_captions", [])]),
+            "body first": (article.text.split("\n\n")[0], expected.get("body_first")),
+        }  # fmt: skip
+        for name, (got, want) in checks.items():
+            print(f"{page.name} {name:<11}{'ok' if got == want else f'DIFFERS: got {got!r}, want {want!r}'}")
+    strings = folder / "date_strings.txt"
+    if strings.exists():
+        lines = [ln.split("\t") for ln in strings.read_text(encoding="utf-8").splitlines() if ln and ln[0] != "#"]
+        print(f"\n{'date string':<45}{'site':<28}parsed")
+        for text, site, *_ in lines:
+            parsed = parse_date(text)
+            print(f"{text.strip():<45}{site[:27]:<28}{parsed.value.isoformat() if parsed else 'NO DATE'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--aeb", type=Path, help="article-extraction-benchmark folder")
     parser.add_argument("--fundus", type=Path, help="fundus test-resources folder")
+    parser.add_argument("--vi", type=Path, help="folder of hand-labelled Vietnamese pages and date strings")
     args = parser.parse_args()
-    if not args.aeb and not args.fundus:
-        parser.error("give --aeb DIR and/or --fundus DIR")
+    if not (args.aeb or args.fundus or args.vi):
+        parser.error("give --aeb DIR, --fundus DIR and/or --vi DIR")
     if args.aeb:
         benchmark_aeb(args.aeb)
     if args.fundus:
         benchmark_fundus(args.fundus)
+    if args.vi:
+        benchmark_vi(args.vi)
 
 
 if __name__ == "__main__":

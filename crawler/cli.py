@@ -173,6 +173,25 @@ def show(url: str, db: str | None, warc_dir: str | None, raw: bool) -> None:
         click.echo(to_text_form(article))
 
 
+@main.command()
+@click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting).")
+@click.option("--port", default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def replay(warc_dir: str | None, port: int, host: str) -> None:
+    """Browse the archive in pywb (run from an environment of its own, created on first use)."""
+    from archive.replay import PywbReplay, PywbUnavailable
+
+    folder = warc_dir or _settings()["WARC_DIR"]
+    try:
+        with PywbReplay(folder, port=port, host=host) as server:
+            console.print(f"pywb replays {folder} at {server.base_url}/archive/ (Ctrl-C to stop)")
+            server.wait()
+    except PywbUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass
+
+
 @main.group()
 def db() -> None:
     """Database schema: upgrade, downgrade, current revision."""

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
@@ -30,6 +31,7 @@ RANK_JSONLD = 1
 RANK_META = 2
 RANK_TIME_ELEMENT = 3
 RANK_VISIBLE = 4
+RANK_DATELINE = 5
 RANK_URL = 6
 RANK_HTMLDATE = 7
 # A string in a format known to be read differently by different sites (M/D vs D/M) loses to any other source.
@@ -315,6 +317,8 @@ _BYLINE_CLASS = re.compile(r"date|time|publish|posted|dateline", re.IGNORECASE)
 _MODIFIED_CLASS = re.compile(r"update|modif", re.IGNORECASE)
 MAX_BYLINE_LENGTH = 90
 MAX_VISIBLE_CANDIDATES = 2
+NEAR_HEADLINE_ELEMENTS = 80
+MAX_DATELINE_LENGTH = 60
 
 
 def _meta_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate], list[DateCandidate]]:
@@ -381,9 +385,8 @@ def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
         ]
     found: list[DateCandidate] = []
     for element in elements:
-        if not isinstance(element.tag, str) or not _BYLINE_CLASS.search(element.get("class", "")):
-            continue
-        if _MODIFIED_CLASS.search(element.get("class", "")):
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if not isinstance(element.tag, str) or not _BYLINE_CLASS.search(names) or _MODIFIED_CLASS.search(names):
             continue
         text = element.text_content()
         if len(text) > MAX_BYLINE_LENGTH or not (parsed := settings.parse(text)):
@@ -391,7 +394,22 @@ def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
         found.append(DateCandidate(parsed, "visible", RANK_VISIBLE))
         if len(found) >= MAX_VISIBLE_CANDIDATES:
             break
+    if not found:
+        found = _dateline_near_headline(elements[:NEAR_HEADLINE_ELEMENTS], settings)
     return found
+
+
+def _dateline_near_headline(elements: list, settings: DateSettings) -> list[DateCandidate]:
+    """A short line with a numeric date and a clock right after the headline ("Do 25.04.24 | 14:07 Uhr")."""
+    for element in elements:
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+            continue
+        text = element.text_content()
+        if len(text) <= MAX_DATELINE_LENGTH and _NUMERIC_DATE.search(text) and _CLOCK.search(text):
+            parsed = settings.parse(text)
+            if parsed is not None and parsed.has_time:
+                return [DateCandidate(parsed, "dateline", RANK_DATELINE)]
+    return []
 
 
 def date_from_url(url: str, settings: DateSettings) -> DateCandidate | None:
@@ -419,6 +437,57 @@ def _htmldate_candidate(tree, url: str, settings: DateSettings, fetched_at: date
         return None
     day = datetime.strptime(found, "%Y-%m-%d").replace(tzinfo=get_zone(settings.timezone_name))
     return DateCandidate(ParsedDate(day, has_time=False), "htmldate", RANK_HTMLDATE)
+
+
+def _in_page_offset(candidates: list[DateCandidate], stated: list[DateCandidate]) -> list[DateCandidate]:
+    """Read dates without an offset in the offset the page itself states elsewhere (its own zone wins).
+
+    UTC is not taken as the page's zone: servers write machine-readable times in UTC ("…Z") and still print
+    local times for readers.
+    """
+    offsets = (c.parsed.value.utcoffset() for c in stated if c.parsed.has_offset)
+    offset = next((o for o in offsets if o), None)
+    if offset is None:
+        return candidates
+    zone = timezone(offset)
+    return [
+        c
+        if c.parsed.has_offset
+        else replace(c, parsed=replace(c.parsed, value=c.parsed.value.replace(tzinfo=zone)))
+        for c in candidates
+    ]
+
+
+_TLD_ZONES = {
+    "vn": "Asia/Ho_Chi_Minh", "de": "Europe/Berlin", "at": "Europe/Vienna", "ch": "Europe/Zurich",
+    "li": "Europe/Vaduz", "fr": "Europe/Paris", "it": "Europe/Rome", "es": "Europe/Madrid", "pt": "Europe/Lisbon",
+    "nl": "Europe/Amsterdam", "be": "Europe/Brussels", "lu": "Europe/Luxembourg", "dk": "Europe/Copenhagen",
+    "se": "Europe/Stockholm", "no": "Europe/Oslo", "fi": "Europe/Helsinki", "is": "Atlantic/Reykjavik",
+    "uk": "Europe/London", "ie": "Europe/Dublin", "pl": "Europe/Warsaw", "cz": "Europe/Prague",
+    "lt": "Europe/Vilnius", "lv": "Europe/Riga", "ee": "Europe/Tallinn", "ua": "Europe/Kyiv",
+    "tr": "Europe/Istanbul", "gr": "Europe/Athens", "hu": "Europe/Budapest", "ro": "Europe/Bucharest",
+    "il": "Asia/Jerusalem", "lb": "Asia/Beirut", "jp": "Asia/Tokyo", "kr": "Asia/Seoul", "cn": "Asia/Shanghai",
+    "tw": "Asia/Taipei", "hk": "Asia/Hong_Kong", "sg": "Asia/Singapore", "th": "Asia/Bangkok",
+    "my": "Asia/Kuala_Lumpur", "ph": "Asia/Manila", "kh": "Asia/Phnom_Penh", "la": "Asia/Vientiane",
+    "in": "Asia/Kolkata", "id": "Asia/Jakarta", "za": "Africa/Johannesburg", "na": "Africa/Windhoek",
+    "ls": "Africa/Maseru", "tz": "Africa/Dar_es_Salaam", "ke": "Africa/Nairobi", "ng": "Africa/Lagos",
+    "nz": "Pacific/Auckland", "gl": "America/Nuuk", "py": "America/Asuncion",
+}  # fmt: skip
+_LANGUAGE_ZONES = {
+    "vi": "Asia/Ho_Chi_Minh", "ja": "Asia/Tokyo", "ko": "Asia/Seoul", "de": "Europe/Berlin", "fr": "Europe/Paris",
+    "it": "Europe/Rome", "pl": "Europe/Warsaw", "cs": "Europe/Prague", "da": "Europe/Copenhagen",
+    "sv": "Europe/Stockholm", "nb": "Europe/Oslo", "no": "Europe/Oslo", "is": "Atlantic/Reykjavik",
+    "lt": "Europe/Vilnius", "nl": "Europe/Amsterdam", "uk": "Europe/Kyiv", "tr": "Europe/Istanbul",
+    "he": "Asia/Jerusalem", "th": "Asia/Bangkok", "el": "Europe/Athens", "hu": "Europe/Budapest",
+    "ro": "Europe/Bucharest", "fi": "Europe/Helsinki", "km": "Asia/Phnom_Penh", "lo": "Asia/Vientiane",
+}  # fmt: skip
+
+
+def guess_timezone(url: str, language: str = "") -> str:
+    """The likely zone of a site without a profile: from its country domain, else its language, else UTC."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
+    return _TLD_ZONES.get(tld) or _LANGUAGE_ZONES.get(language.lower()[:2]) or "UTC"
 
 
 def find_dates(
@@ -456,5 +525,7 @@ def find_dates(
     # candidates all rejected as later than the fetch mean the date is unknown, not that htmldate should guess.
     if not published and (fallback := _htmldate_candidate(tree, url, settings, fetched_at)):
         published.append(fallback)
+    everything = published + modified
+    published, modified = _in_page_offset(published, everything), _in_page_offset(modified, everything)
     published_at = reconcile(published, fetched_at)
     return published_at, reconcile(modified, fetched_at)

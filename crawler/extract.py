@@ -15,12 +15,15 @@ import json
 import re
 import signal
 import threading
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from urllib.parse import urljoin
+from itertools import accumulate
+from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 import trafilatura
@@ -29,13 +32,13 @@ from lxml import etree, html
 from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
-from crawler.dates import DateSettings, find_dates
+from crawler.dates import DateSettings, find_dates, guess_timezone
 from crawler.items import Article, Caption, NotAnArticle
 from crawler.sites import SiteProfile
 from crawler.text import content_hash, normalize_text
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024
-MAX_ELEMENTS = 150_000
+MAX_ELEMENTS = 60_000
 TIME_BUDGET_SECONDS = 20.0
 MIN_TEXT_CHARS = 120
 MAX_LEAD_CHARS = 1200
@@ -251,7 +254,7 @@ _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\
 _CREDIT_MARKERS = (
     r"Ảnh(?:\s+minh\s+(?:họa|hoạ))?(?:\s+tư\s+liệu)?|Nguồn(?:\s+ảnh)?|Photo(?:graph)?s?(?:\s+credit)?|Fotos?"
     r"|Bild(?:er)?|Credits?|Image|Picture|Pic|Source|Kuva|Zdjęcie|Fotó|Фото|Foto\s*:|Quelle|Crédit"
-    r"|Crédito|Illustration|Grafik|Video"
+    r"|Crédito|Illustration|Grafik|Video|Isithombe|Umfanekiso|Nuotrauka|Fotografija"
 )
 _MARKED_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[]\s*|\s*[-–—|/]\s*|\s+|^)(?P<credit>(?:{_CREDIT_MARKERS})\s*(?:by\b)?\s*[:：]\s*\S.*?
@@ -267,10 +270,19 @@ _AGENCIES = (
     r"|Supplied|SUPPLIED|Nine|BELGA|WireImage|Stringer"
 )
 _AGENCY_CREDIT = re.compile(
-    rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\.\s+|\s+)(?P<credit>
+    rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
         (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images))?
         (?:\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*[)\]]?\s*$""",
     re.VERBOSE,
+)
+
+
+# Credits that end with their marker word ("J. Stacevičiaus / LRT nuotr.") or follow a full-width equals sign in
+# Japanese captions ("韓国の国旗＝ＡＰ"; a date or time after "＝" is not a credit).
+_TRAILING_MARKER_CREDIT = re.compile(
+    r"(?P<sep>\s+/\s+|\s+)(?P<credit>(?:[^/]{1,40}/\s*)?[^/]{1,40}?\s(?:nuotr|foto|kuva|zdjęcie)\.?)\s*$"
+    r"|(?P<eq>＝)(?P<jcredit>[^＝、。\d]{1,12})$",
+    re.IGNORECASE,
 )
 
 
@@ -278,21 +290,31 @@ def split_credit(caption: str) -> tuple[str, str | None]:
     """Split a photo credit off the end of a caption: ("Kỹ sư … BIWASE", "Nguồn: Bộ Xây dựng").
 
     A credit starts at a marker word ("Ảnh:", "Ảnh minh họa:", "Nguồn:", "Photo:", "Foto:", "Bild:", "Credit:",
-    "©") or is an agency name at the end ("(AAP)", "HANDOUT / AFP"); brackets and the trailing full stop of the
-    caption are not part of either.
+    "©") or is an agency name at the end ("(AAP)", "HANDOUT / AFP"); the brackets or dash around the credit are
+    part of neither, the caption's own full stop stays with the caption.
     """
     caption = _one_line(caption)
+    if (trailing := _TRAILING_MARKER_CREDIT.search(caption)) and trailing.start() > 0:
+        credit = trailing.group("credit") or trailing.group("jcredit")
+        return _strip_caption_end(caption[: trailing.start()]), credit.strip()
     match = _MARKED_CREDIT.search(caption)
     if match is None:
         match = _AGENCY_CREDIT.search(caption)
         if match is None or match.start("credit") == 0:
             return _strip_caption_end(caption), None
-    text = caption[: match.start()].rstrip(" .,;:-–—|/(")
-    return _strip_caption_end(text), match.group("credit").strip().rstrip(")]").strip()
+    return _strip_caption_end(caption[: match.start()]), match.group("credit").strip().rstrip(")]").strip()
 
 
 def _strip_caption_end(text: str) -> str:
-    return text.rstrip(" ,;:-–—|/").removesuffix(".") if not text.endswith("...") else text
+    """The caption as written, without the separator that stood before its credit (its own full stop stays)."""
+    return text.rstrip(" ,;:-–—|/(")
+
+
+# Cheap pre-selection in C before the exact test in Python.
+_CAPTION_CANDIDATES = etree.XPath(
+    "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'aption') or contains(@class, 'APTION')"
+    " or contains(@class, 'Image') or contains(@class, 'esc') or contains(@class, 'legend')]"
+)
 
 
 def _is_caption_element(element) -> bool:
@@ -435,14 +457,18 @@ def _caption_belongs_elsewhere(element, holder) -> bool:
 
 def mark_captions(tree, base_url: str, extra_selector: str | None = None) -> list[_FoundCaption]:
     """Replace each caption (with its image) by a marker paragraph; return the captions by marker number."""
-    elements = [e for e in tree.iter() if isinstance(e.tag, str) and _is_caption_element(e)]
+    elements = [e for e in _CAPTION_CANDIDATES(tree) if _is_caption_element(e)]
     if extra_selector:
         elements += [e for e in select(tree, extra_selector) if not isinstance(e, str)]
-    chosen = []
+        position = {element: n for n, element in enumerate(tree.iter())}
+        elements.sort(key=lambda e: position.get(e, -1))
+    # In document order an outer caption comes before the ones nested in it: keep the outermost only.
+    chosen: list = []
+    taken: set = set()
     for element in elements:
-        if element in chosen or any(a in chosen for a in element.iterancestors()):
-            continue
-        chosen = [c for c in chosen if element not in c.iterancestors()] + [element]
+        if element not in taken and not any(a in taken for a in element.iterancestors()):
+            chosen.append(element)
+            taken.add(element)
     found: list[_FoundCaption] = []
     for element in chosen:
         holder = _image_holder(element)
@@ -453,7 +479,8 @@ def mark_captions(tree, base_url: str, extra_selector: str | None = None) -> lis
             continue
         text, credit, display = _caption_parts(element, holder)
         words = text.split()
-        if not words or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
+        credit_only = text.startswith("(") and text.endswith(")")
+        if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
             continue
         image_url = _image_url(holder if holder is not None else element.getparent(), base_url)
         marker = html.Element("p")
@@ -581,7 +608,7 @@ def _recover_captions(
     order = {element: n for n, element in enumerate(work.iter())}
     first_position: dict[str, int] = {}
     for element in work.iter(*_TEXT_TAGS):
-        key = _one_line(element.text_content())[:_ANCHOR_LENGTH]
+        key = _one_line(element.text_content()[: _ANCHOR_LENGTH * 4])[:_ANCHOR_LENGTH]
         if len(key) >= 20:
             first_position.setdefault(key, order[element])
     positions: list[int | None] = [
@@ -594,14 +621,20 @@ def _recover_captions(
     headline = next(work.iter("h1"), None)
     start = order[headline] if headline is not None else min(known)
     end = max(known)
-    result = list(zip(positions, paragraphs, strict=True))
+    # Where each paragraph stands in the document, made non-decreasing so that it can be bisected.
+    reach = list(accumulate((-1 if p is None else p for p in positions), max))
+    inserts: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for index in dropped:
         position = order.get(captions[index].marker)
         if position is None or not start <= position <= end or _outside_article(captions[index].marker):
             continue
-        at = next((n for n, (p, _) in enumerate(result) if p is not None and p > position), len(result))
-        result.insert(at, (position, (captions[index].display, index)))
-    return [paragraph for _, paragraph in result]
+        inserts[bisect_right(reach, position)].append((captions[index].display, index))
+    result: list[tuple[str, int | None]] = []
+    for at, paragraph in enumerate(paragraphs):
+        result.extend(inserts.get(at, ()))
+        result.append(paragraph)
+    result.extend(inserts.get(len(paragraphs), ()))
+    return result
 
 
 def _same(a: str, b: str) -> bool:
@@ -727,20 +760,95 @@ def _unique(values) -> list[str]:
 _DOMAIN_LIKE = re.compile(r"^[\w.-]+\.[a-z]{2,}$|^https?://", re.IGNORECASE)
 
 
-def _authors(tree, profile: SiteProfile, articles: list[dict], sitename: str, fallback: str | None) -> list[str]:
+def _authors(
+    tree, url: str, profile: SiteProfile, articles: list[dict], sitename: str, fallback: str | None
+) -> list[str]:
+    """Authors: profile selector, JSON-LD persons, author metas, author elements, trafilatura's guess.
+
+    Organizations and the site's own name (a common filler of author fields) are not authors.
+    """
     if selected := _selected_texts(tree, profile, "authors"):
         return _unique(selected)
-    site = (sitename or "").casefold()
+    host = urlsplit(url).hostname or ""
+    publishers = [name for o in articles for name in _names(o.get("publisher"))]
+    site_names = {_loose(n) for n in (sitename, host, *publishers) if n}
 
     def plausible(name: str) -> bool:
-        return bool(name) and not _DOMAIN_LIKE.match(name) and name.casefold() != site and len(name) <= 100
+        name = _one_line(name)
+        loose = _loose(name)
+        is_site = any(loose and (loose in site or site in loose) for site in site_names)
+        return bool(loose) and not _DOMAIN_LIKE.match(name) and not is_site and len(name) <= 100
 
     for obj in articles:
-        if names := [n for n in _names(obj.get("author")) if plausible(_one_line(n))]:
+        people = obj.get("author")
+        people = people if isinstance(people, list) else [people]
+        persons = [p for p in people if not (isinstance(p, dict) and "Organization" in str(p.get("@type")))]
+        if names := [n for n in _names(persons) if plausible(n)]:
             return _unique(names)
     if names := [n for n in _meta(tree, "article:author", "author", "dc.creator", "sailthru.author") if plausible(n)]:
         return _unique(n for value in names for n in value.split(","))
-    return _unique(a for a in (fallback or "").split(";") if plausible(a.strip()))
+    return _visible_authors(tree) or _unique(a for a in (fallback or "").split(";") if plausible(a))
+
+
+_VISIBLE_AUTHOR = etree.XPath(
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')]"
+    "[not(ancestor::*[contains(@class, 'related') or contains(@class, 'comment')])]"
+)
+_SIGNATURE = re.compile(r"^(?:[A-ZÀ-ỸĐ][\w'’.-]*\s){1,4}[A-ZÀ-ỸĐ][\w'’.-]*$")
+
+
+def _visible_authors(tree) -> list[str]:
+    """Short author elements on the page (`.author`, `[rel=author]`, `[itemprop=author]`)."""
+    for element in _VISIBLE_AUTHOR(tree):
+        name = re.sub(r"^(?:Von|By|Theo|Bởi|Por|Par)\s+", "", _text_of(element), flags=re.IGNORECASE)
+        if 3 <= len(name) <= 60 and not any(ch.isdigit() for ch in name) and _SIGNATURE.match(name):
+            return [name]
+    return []
+
+
+def _signature(paragraphs: list[str]) -> str:
+    """A name alone in the last paragraph ("Lê Phương"), as Vietnamese papers sign their articles."""
+    last = paragraphs[-1] if len(paragraphs) > 1 else ""
+    return last if len(last) <= 40 and _SIGNATURE.match(last) else ""
+
+
+_TAG_CONTAINER = etree.XPath(
+    "//*[re:test(concat(' ', @class, ' ', @id, ' '), '[\\s_-](tags?|keywords?|tag-list|c-tags|item-tag)[\\s_-]', 'i')]"
+    "[not(self::meta)]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+
+
+def _visible_tags(tree) -> list[str]:
+    return _unique(_text_of(a) for container in _TAG_CONTAINER(tree) for a in container.iter("a"))
+
+
+def _split_tags(values: list[str], visible: list[str]) -> list[str]:
+    """Comma-separated tag metas split into tags; a visible tag that itself holds a comma stays whole."""
+    if len(values) > 1:  # one meta per tag, as Open Graph means it
+        return _unique(values)
+    known = {v.casefold() for v in visible}
+    tags: list[str] = []
+    for part in (p.strip() for value in values for p in value.split(",")):
+        merged = f"{tags[-1]}, {part}" if tags else ""
+        if merged.casefold() in known:
+            tags[-1] = merged
+        elif part:
+            tags.append(part)
+    return _unique(tags)
+
+
+def _tags(tree, profile: SiteProfile, articles: list[dict], fallback: list[str]) -> list[str]:
+    if selected := _selected_texts(tree, profile, "tags"):
+        return _unique(selected)
+    visible = _visible_tags(tree)
+    if metas := _meta(tree, "article:tag"):
+        return _split_tags(metas, visible)
+    keywords: list[str] = []
+    for obj in articles:
+        value = obj.get("keywords")
+        keywords += [value] if isinstance(value, str) else [k for k in value or () if isinstance(k, str)]
+    return _split_tags(keywords, visible) or visible or _split_tags(fallback, visible)
 
 
 def _language(tree, articles: list[dict]) -> str:
@@ -829,7 +937,7 @@ def _extract(
     tree = _parse(body, encoding)
     objects = _jsonld_objects(tree)
     articles = _jsonld_articles(objects)
-    metadata = extract_metadata(copy.deepcopy(tree), default_url=url, extensive=False)
+    metadata = extract_metadata(tree, default_url=url, extensive=False)  # reads the tree, does not change it
 
     work = copy.deepcopy(tree)
     found = mark_captions(work, url, profile.selectors.get("captions"))
@@ -864,14 +972,15 @@ def _extract(
         or next((o["articleSection"] for o in articles if isinstance(o.get("articleSection"), str)), "")
         or next(iter(metadata.categories or []), "")
     )
-    tags = _unique(_selected_texts(tree, profile, "tags")) or _split_list(_meta(tree, "article:tag"))
-    if not tags:
-        keywords = [o.get("keywords") for o in articles]
-        tags = _split_list(
-            [k for value in keywords for k in (value if isinstance(value, list) else [value]) if isinstance(k, str)]
-        ) or _split_list(metadata.tags or [])
+    authors = _authors(tree, url, profile, articles, metadata.sitename or "", metadata.author)
+    if not authors and (signature := _signature(paragraphs)):
+        authors = [signature]
+        text = normalize_text("\n\n".join(paragraphs[:-1]))
 
-    settings = DateSettings(profile.timezone, profile.date_order, _date_languages(tree, articles, profile))
+    language = _language(tree, articles)
+    # A site without a profile gets the zone of its country domain or language, not the crawler's default.
+    zone = guess_timezone(url, language) if profile.name == DEFAULT_PROFILE.name else profile.timezone
+    settings = DateSettings(zone, profile.date_order, _date_languages(language, profile))
     published_at, modified_at = find_dates(
         tree,
         url,
@@ -888,10 +997,10 @@ def _extract(
         lead=lead,
         text=text,
         captions=captions,
-        authors=_authors(tree, profile, articles, metadata.sitename or "", metadata.author),
+        authors=authors,
         section=section,
-        tags=tags,
-        language=_language(tree, articles),
+        tags=_tags(tree, profile, articles, metadata.tags or []),
+        language=language,
         main_image=_main_image(tree, articles, url, metadata.image, captions),
         published_at=published_at,
         modified_at=modified_at,
@@ -900,6 +1009,5 @@ def _extract(
     )
 
 
-def _date_languages(tree, articles: list[dict], profile: SiteProfile) -> tuple[str, ...]:
-    language = _language(tree, articles)
+def _date_languages(language: str, profile: SiteProfile) -> tuple[str, ...]:
     return tuple(dict.fromkeys(([language] if language else []) + list(profile.languages)))

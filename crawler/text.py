@@ -20,18 +20,14 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _SPACE_RUN = re.compile(r"\s+")
 
 
-def _unicode_spaces_to_space(s: str) -> str:
-    return "".join(" " if ch != "\n" and (ch.isspace() or unicodedata.category(ch) == "Zs") else ch for ch in s)
-
-
 def normalize_text(s: str) -> str:
     """NFC, invisible characters removed, every Unicode space a plain space, whitespace collapsed per paragraph.
 
     Paragraphs (separated by a blank line) are kept apart by exactly one blank line; inside a paragraph any run of
     whitespace, line breaks included, becomes one space.
     """
+    # `\s` is Unicode-aware: NBSP, thin and ideographic spaces are whitespace like any other.
     s = unicodedata.normalize("NFC", s.translate(_INVISIBLE)).replace("\r\n", "\n").replace("\r", "\n")
-    s = _unicode_spaces_to_space(s)
     paragraphs = (_SPACE_RUN.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(s))
     return "\n\n".join(p for p in paragraphs if p)
 

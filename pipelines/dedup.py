@@ -3,9 +3,12 @@
 - `canonical_url` becomes `crawler.urls.canonicalize_url(url, extracted canonical)`: the page's own
   `<link rel=canonical>` counts when it is on the same site.
 - `content_hash` is `crawler.text.content_hash(text)`, the hash of the normal-form text.
-- A second article of this crawl with an already seen (site, canonical URL) is dropped, and its capture gets the
-  outcome `duplicate` with the URL it duplicates; a second article with already seen text under another URL goes
-  on with `duplicate_of` set. Duplicates across crawls are resolved by the store, in its transaction.
+- A second article of this crawl with an already seen (site, canonical URL) (an AMP copy, a tracking link that
+  escaped canonicalisation) goes on to the store, which keeps one row and learns the URL, so the next crawl does
+  not fetch it again; its capture gets the outcome `duplicate` with the URL it duplicates. A second article with
+  already seen text under another URL goes on with `duplicate_of` set (unless it was published before the copy
+  seen first: the original is the copy published first). The store resolves duplicates again across crawls, in
+  its transaction, and its answer is the one archived.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class DedupPipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.urls_seen: dict[tuple[str, str], str] = {}  # (site, canonical URL) → URL of the first copy
-        self.texts_seen: dict[str, str] = {}  # content hash → canonical URL of the first copy
+        self.texts_seen: dict[str, Article] = {}  # content hash → the first copy
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -36,18 +39,27 @@ class DedupPipeline:
         try:
             item.canonical_url = canonicalize_url(item.url, item.canonical_url or None)
         except ValueError as exc:
-            self._drop(item, "failed", f"invalid URL: {exc}")
+            reason = f"invalid URL: {exc}"
+            self._record(item, "failed", reason)
+            self.crawler.stats.inc_value("newsarchive/dropped/invalid_url")
+            raise DropItem(f"{item.url}: {reason}", log_level="INFO") from None
         item.content_hash = content_hash(item.text)
         first_url = self.urls_seen.setdefault((item.site, item.canonical_url), item.url)
         if first_url != item.url:
-            self._drop(item, "duplicate", f"same article as {first_url} (canonical URL {item.canonical_url})")
-        original = self.texts_seen.setdefault(item.content_hash, item.canonical_url)
-        if original != item.canonical_url and item.duplicate_of is None:
-            item.duplicate_of, item.similarity = original, 1.0
+            reason = f"same article as {first_url} (canonical URL {item.canonical_url})"
+            self._record(item, "duplicate", reason)
+            self.crawler.stats.inc_value("newsarchive/duplicates/url_in_run")
+            return item
+        original = self.texts_seen.setdefault(item.content_hash, item)
+        if original.canonical_url != item.canonical_url and not _published_before(item, original):
+            item.duplicate_of, item.similarity = original.canonical_url, 1.0
             self.crawler.stats.inc_value("newsarchive/duplicates/exact_in_run")
         return item
 
-    def _drop(self, item: Article, outcome: str, reason: str) -> None:
-        self.crawler.stats.inc_value(f"newsarchive/dropped/{outcome}")
+    def _record(self, item: Article, outcome: str, reason: str) -> None:
         self.crawler.signals.send_catch_log(signal=page_outcome, url=item.url, outcome=outcome, reason=reason)
-        raise DropItem(f"{item.url}: {reason}", log_level="INFO")
+
+
+def _published_before(item: Article, other: Article) -> bool:
+    """The store's rule: the copy published first is the original, whichever was crawled first."""
+    return item.published_at is not None and other.published_at is not None and item.published_at < other.published_at

@@ -1,17 +1,18 @@
 """Item pipeline 300: stores articles, captures and page outcomes in the SQL archive, off the reactor thread.
 
-Everything to write goes into a queue drained by ONE writer thread in batches of `SQL_BATCH_SIZE`, committed at
-least every `SQL_BATCH_SECONDS` and at close (Scrapy closes the spider gracefully on SIGINT/SIGTERM, and
-`close_spider` waits for the writer to commit what is queued). Captures come from the `capture_recorded` signal of
-the WARC recorder, outcomes from the spider's `page_outcome` signal. The crawl run is recorded when the spider
-opens and finished, with the crawl stats and close reason, when it closes. The spider's
-`archived_articles_requested` signal is answered with `ArchiveStore.known_article_urls` (incremental crawls).
+Everything to write goes into a queue drained by ONE writer thread in batches of up to `SQL_BATCH_SIZE` records
+(articles, captures and outcomes alike), each batch one transaction, committed at least every
+`SQL_BATCH_SECONDS` and at close (Scrapy closes the spider gracefully on SIGINT/SIGTERM, and `close_spider`
+waits for the writer to commit what is queued). Captures come from the `capture_recorded` signal of the WARC
+recorder, outcomes from the spider's `page_outcome` signal. The crawl run is recorded when the spider opens and
+finished, with the crawl stats and close reason, when it closes. The spider's `archived_articles_requested`
+signal is answered with `ArchiveStore.known_article_urls` (incremental crawls).
 
 When the database goes away mid-crawl nothing is lost: the batch is held and retried with back-off while the crawl
-goes on; if the database is still gone `SQL_CLOSE_TIMEOUT` seconds after the spider closed, what is pending is
-spooled as JSON lines into `SQL_SPOOL_DIR` and replayed by the next crawl that opens the same database. A record
-the database refuses (a bad value) costs that record only: it is logged and its capture gets the outcome `failed`
-with the reason.
+goes on; if the database is still gone `SQL_CLOSE_TIMEOUT` seconds (default 60) after the spider closed, what is
+pending is spooled as JSON lines into `SQL_SPOOL_DIR` (default `data/sql-spool`) and replayed by the next crawl
+that opens the same database. A record the database refuses (a bad value) costs that record only: it is logged
+and its capture gets the outcome `failed` with the reason.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals as scrapy_signals
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from archive.store import ArchiveStore, SaveReport, StoreUnavailable
 from crawler.items import Article, Capture, WarcPointer
@@ -321,8 +322,11 @@ def replay_spool(store: ArchiveStore, path: Path) -> None:
         elif kind == "finish":
             finishes.append((run_id, *data))
     for run_id, events in by_run.items():
-        store.save_batch(
-            captures=events["capture"], articles=events["article"], outcomes=events["outcome"], run_id=run_id
-        )
+        batch = {"captures": events["capture"], "articles": events["article"], "outcomes": events["outcome"]}
+        try:
+            store.save_batch(**batch, run_id=run_id)
+        except IntegrityError:  # the crawl run is gone (the database was recreated): keep the records anyway
+            logger.warning("crawl run %s of %s is not in the database: its records are stored without it", run_id, path)
+            store.save_batch(**batch, run_id=None)
     for run_id, stats, reason in finishes:
         store.finish_run(run_id, stats, reason)

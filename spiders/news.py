@@ -133,7 +133,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery -----------------------------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        self._outcome(response.url, "robots")
+        self._settle(response, "robots")
         for url in sitemaps_from_robots(response.body, response.url):
             yield Request(url, self.parse_sitemap, errback=self.on_error)
 
@@ -141,9 +141,9 @@ class NewsSpider(scrapy.Spider):
         try:
             sitemap = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
-            self._outcome(response.url, "failed", str(exc))
+            self._settle(response, "failed", str(exc))
             return
-        self._outcome(response.url, "sitemap")
+        self._settle(response, "sitemap")
         if sitemap.is_index:
             for link in sitemap.links:
                 if self._is_recent(link):
@@ -155,14 +155,14 @@ class NewsSpider(scrapy.Spider):
         try:
             links = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self._outcome(response.url, "failed", str(exc))
+            self._settle(response, "failed", str(exc))
             return
-        self._outcome(response.url, "feed")
+        self._settle(response, "feed")
         yield from self._article_requests(links)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         links, pages = listing_links(response.body, response.url)
-        self._outcome(response.url, "listing")
+        self._settle(response, "listing")
         yield from self._article_requests(Link(url) for url in links)
         for url in pages:
             if self.profile.owns(url) and not self.profile.is_article_url(url):
@@ -207,26 +207,26 @@ class NewsSpider(scrapy.Spider):
             )
             article = await asyncio.wait_for(asyncio.wrap_future(future), timeout)
         except NotAnArticle as exc:
-            self._outcome(response.url, "not_article", str(exc))
+            self._settle(response, "not_article", str(exc))
             return
         except TimeoutError:
-            self._outcome(response.url, "failed", f"extraction took longer than {timeout:g} s")
+            self._settle(response, "failed", f"extraction took longer than {timeout:g} s")
             return
         except BrokenProcessPool as exc:
             self._close_pool()
-            self._outcome(response.url, "failed", f"extraction worker died: {exc}")
+            self._settle(response, "failed", f"extraction worker died: {exc}")
             return
         except Exception as exc:  # an extractor bug must cost one page, never the crawl
             self.logger.exception("extraction failed for %s", response.url)
-            self._outcome(response.url, "failed", f"extraction error: {type(exc).__name__}: {exc}")
+            self._settle(response, "failed", f"extraction error: {type(exc).__name__}: {exc}")
             return
         if self.since is not None and article.published_at is not None and article.published_at < self.since:
-            self._outcome(response.url, "skipped", "published before --since")
+            self._settle(response, "skipped", "published before --since")
             return
         article.site = self.profile.name
         article.fetched_at = fetched_at
         article.warc = response.meta.get("warc")
-        self._outcome(response.url, "article")
+        self._settle(response, "article")
         yield article
 
     def _extraction_pool(self) -> ProcessPoolExecutor:
@@ -247,11 +247,19 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         if failure.check(HttpError):
             response = failure.value.response
-            reason = f"HTTP {response.status}"
-        else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            self.logger.warning("could not fetch %s: HTTP %s", response.url, response.status)
+            self._settle(response, "failed", f"HTTP {response.status}")
+            return
+        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.logger.warning("could not fetch %s: %s", request.url, reason)
         self._outcome(request.url, "failed", reason)
+
+    def _settle(self, response: Response, outcome: str, reason: str = "") -> None:
+        """Record what `response` was, and that each URL redirected to it was a redirect (so a later crawl knows
+        those URLs lead to an archived page)."""
+        for url in response.meta.get("redirect_urls", ()):
+            self._outcome(url, "redirect", response.url)
+        self._outcome(response.url, outcome, reason)
 
     def _outcome(self, url: str, outcome: str, reason: str = "") -> None:
         self.crawler.stats.inc_value(f"newsarchive/outcome/{outcome}")

@@ -44,7 +44,8 @@ def postgres_server() -> Iterator[Engine]:
             connection.execute(text("SELECT 1"))
     except OperationalError as exc:
         engine.dispose()
-        message = f"PostgreSQL is not reachable at {make_url(url).render_as_string()}: {str(exc.orig).strip()}"
+        reason = " ".join(str(exc.orig).split())
+        message = f"PostgreSQL is not reachable at {make_url(url).render_as_string()}: {reason}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{message} (CI=true: the PostgreSQL tests must run)", pytrace=False)
         pytest.skip(

@@ -160,3 +160,30 @@ def test_private_addresses_are_refused_by_default(newsroom, tmp_path):
     )
     assert "loopback, private or link-local" in result.stderr + result.stdout
     assert list(ArchiveStore(f"sqlite:///{tmp_path / 'x.db'}").iter_articles()) == []
+
+
+def test_second_crawl_fetches_only_what_changed(tmp_path):
+    newsroom = Newsroom(articles=20, seed=11)
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    with serve(newsroom) as base_url:
+        crawl = ["crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
+                 "--warc-dir", str(tmp_path / "warc"), "--allow-private", *FAST]
+        newsarchive(*crawl, cwd=tmp_path)
+        store = ArchiveStore(db_url)
+        first = {a.canonical_url: a for a in store.iter_articles()}
+        edited = newsroom.cases["edited"]
+        newsroom.edit_article(newsroom.case_stories["edited"].id)
+        newsroom.reset_requests()
+        newsarchive(*crawl, cwd=tmp_path)
+        fetched_articles = newsroom.request_counts("article")
+        discovery = newsroom.request_counts("sitemap")
+    # only the edited article is requested again; discovery documents are always re-read
+    assert set(fetched_articles) == {edited.path}
+    assert discovery
+    second = {a.canonical_url: a for a in store.iter_articles()}
+    assert set(second) == set(first)
+    edited_url = edited.url(base_url)
+    assert second[edited_url].text != first[edited_url].text
+    versions = store.article_versions(edited_url)
+    assert len(versions) == 1 and versions[0]["text"] == first[edited_url].text
+    store.close()

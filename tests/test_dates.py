@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from lxml import html
 
-from crawler.dates import DateCandidate, DateSettings, ParsedDate, find_dates, parse_date, reconcile
+from crawler.dates import (
+    DateCandidate,
+    DateSettings,
+    ParsedDate,
+    find_dates,
+    guess_timezone,
+    parse_date,
+    reconcile,
+)
 
 VN = timezone(timedelta(hours=7))
 
@@ -140,3 +148,36 @@ def test_find_dates_prefers_jsonld_and_falls_back_to_the_url():
     assert published == at(2024, 5, 3, 14, 24, tz=UTC)
     published, _ = find_dates(tree, "https://e.de/2024/05/01/a.html", settings=DateSettings())
     assert published == at(2024, 5, 1, 0, 0)
+
+
+def test_a_page_that_states_its_offset_reads_its_other_dates_in_it():
+    tree = html.fromstring(
+        '<html><head><meta property="article:modified_time" content="2024-04-26T21:00:00+02:00">'
+        '<meta property="article:published_time" content="2024-04-26 20:44"></head><body><p>x</p></body></html>'
+    )
+    published, modified = find_dates(tree, "https://example.com/a", settings=DateSettings("UTC"))
+    assert published == datetime(2024, 4, 26, 20, 44, tzinfo=timezone(timedelta(hours=2)))
+    assert modified == datetime(2024, 4, 26, 21, 0, tzinfo=timezone(timedelta(hours=2)))
+
+
+def test_utc_machine_times_do_not_move_local_ones():
+    tree = html.fromstring(
+        '<html><head><meta property="article:modified_time" content="2026-09-05T22:57:40Z"></head>'
+        '<body><h1>T</h1><span class="date">05/09/2026 - 22:17</span><p>x</p></body></html>'
+    )
+    published, _ = find_dates(tree, "https://example.vn/a", settings=DateSettings())
+    assert published == at(2026, 9, 5, 22, 17)
+
+
+@pytest.mark.parametrize(
+    ("url", "language", "zone"),
+    [
+        ("https://vnexpress.net/a.html", "vi", "Asia/Ho_Chi_Minh"),
+        ("https://www.faz.net/a.html", "de", "Europe/Berlin"),
+        ("https://www.br.de/a", "", "Europe/Berlin"),
+        ("https://www.bbc.co.uk/news/1", "en", "Europe/London"),
+        ("https://www.nature.com/articles/1", "en", "UTC"),
+    ],
+)
+def test_guess_timezone_for_sites_without_a_profile(url: str, language: str, zone: str):
+    assert guess_timezone(url, language) == zone

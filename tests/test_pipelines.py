@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -34,7 +35,7 @@ from crawler.signals import archived_articles_requested, capture_recorded, page_
 from crawler.sites import load_profile
 from crawler.text import content_hash
 from pipelines.dedup import DedupPipeline
-from pipelines.sql import SqlStorePipeline
+from pipelines.sql import SqlStorePipeline, replay_spool, spool_entry
 from pipelines.timestamp import TimestampPipeline, normalize_timestamps
 
 ICT = timezone(timedelta(hours=7))
@@ -111,27 +112,33 @@ def test_dedup_sets_canonical_url_and_content_hash() -> None:
     assert foreign.canonical_url == "https://baonghean.vn/bai-2.html"
 
 
-def test_second_url_of_an_article_in_one_crawl_is_dropped_and_recorded() -> None:
+def test_second_url_of_an_article_in_one_crawl_goes_on_marked_as_duplicate() -> None:
     crawler = crawler_with_spider()
     recorder = OutcomeRecorder(crawler)
     pipeline = DedupPipeline.from_crawler(crawler)
     pipeline.process_item(article("https://baonghean.vn/bai-1.html"))
-    with pytest.raises(DropItem, match=r"same article as https://baonghean\.vn/bai-1\.html"):
-        pipeline.process_item(article("https://baonghean.vn/bai-1.html?fbclid=abc"))
+    second = pipeline.process_item(article("https://baonghean.vn/amp/bai-1.html", canonical_url="/bai-1.html"))
+    assert second.canonical_url == "https://baonghean.vn/bai-1.html"  # the store makes it the same row
     assert recorder.outcomes == [
-        ("https://baonghean.vn/bai-1.html?fbclid=abc", "duplicate",
+        ("https://baonghean.vn/amp/bai-1.html", "duplicate",
          "same article as https://baonghean.vn/bai-1.html (canonical URL https://baonghean.vn/bai-1.html)")
     ]
+    assert crawler.stats.get_value("newsarchive/duplicates/url_in_run") == 1
 
 
 def test_same_text_under_another_url_in_one_crawl_is_marked() -> None:
     crawler = crawler_with_spider()
     pipeline = DedupPipeline.from_crawler(crawler)
-    first = pipeline.process_item(article("https://baonghean.vn/bai-1.html", text="Cùng một bài."))
+    first = pipeline.process_item(article("https://baonghean.vn/bai-1.html", text="Cùng một bài.",
+                                          published_at=datetime(2025, 9, 18, tzinfo=ICT)))
     copy = pipeline.process_item(article("https://baonghean.vn/ban-sao-2.html", text="Cùng  một bài.\u200b"))
     assert first.duplicate_of is None
     assert (copy.duplicate_of, copy.similarity) == ("https://baonghean.vn/bai-1.html", 1.0)
     assert crawler.stats.get_value("newsarchive/duplicates/exact_in_run") == 1
+    # a copy crawled later but published earlier is the original (the store then points the first one at it)
+    earlier = pipeline.process_item(article("https://baonghean.vn/goc-3.html", text="Cùng một bài.",
+                                            published_at=datetime(2025, 9, 1, tzinfo=ICT)))
+    assert earlier.duplicate_of is None
 
 
 def test_article_with_an_unusable_url_is_dropped_with_a_reason() -> None:
@@ -355,30 +362,36 @@ process.start()
 '''
 
 
-def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(database_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("database_url", "stop_signal"),
+    [("sqlite", signal.SIGINT), ("postgresql", signal.SIGTERM)],  # one real crawl per database
+    indirect=["database_url"],
+    ids=["sqlite-SIGINT", "postgresql-SIGTERM"],
+)
+def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(
+    database_url: str, tmp_path: Path, make_article, stop_signal: signal.Signals
+) -> None:
+    store = ArchiveStore(database_url)
+    store.save_articles([make_article(99, site="endless")])  # archived by an earlier crawl
     script = tmp_path / "crawl.py"
     script.write_text(CRAWL_SCRIPT, encoding="utf-8")
-    root = Path(__file__).resolve().parent.parent
-    environment = os.environ | {"PYTHONPATH": str(root)}
-    # the second run knows the 5 canonical URLs and the 5 URLs they were fetched under
-    for expected_known, stop_signal in ((0, signal.SIGINT), (10, signal.SIGTERM)):
-        crawl = subprocess.Popen(
-            [sys.executable, str(script), database_url, str(tmp_path / "spool")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, cwd=tmp_path,
-        )
-        assert crawl.stdout is not None
-        assert crawl.stdout.readline().split() == ["known", str(expected_known)]
-        assert crawl.stdout.readline().strip() == "ready"
-        crawl.send_signal(stop_signal)
-        _, log = crawl.communicate(timeout=120)
-        assert crawl.returncode == 0, log
-    store = ArchiveStore(database_url)
+    environment = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    crawl = subprocess.Popen(
+        [sys.executable, str(script), database_url, str(tmp_path / "spool")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, cwd=tmp_path,
+    )
+    assert crawl.stdout is not None
+    assert crawl.stdout.readline().split() == ["known", "1"]  # the store answered the spider's question
+    assert crawl.stdout.readline().strip() == "ready"
+    crawl.send_signal(stop_signal)
+    _, log = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, log
     articles = list(store.iter_articles(site="endless"))
-    assert [a.canonical_url for a in articles] == [f"https://endless.vn/bai-{n}.html" for n in range(5)]
-    assert articles[0].published_at.utcoffset() == timedelta(hours=7)
+    assert [a.canonical_url for a in articles[1:]] == [f"https://endless.vn/bai-{n}.html" for n in range(5)]
+    assert articles[1].published_at.utcoffset() == timedelta(hours=7)
     with store.engine.connect() as connection:
-        runs = connection.execute(select(CrawlRun.status, CrawlRun.arguments).order_by(CrawlRun.id)).all()
-    assert [tuple(run) for run in runs] == [("shutdown", {"articles": 5})] * 2
+        runs = connection.execute(select(CrawlRun.status, CrawlRun.arguments)).all()
+    assert [tuple(run) for run in runs] == [("shutdown", {"articles": 5})]
     store.close()
 
 
@@ -404,3 +417,17 @@ def test_postgresql_connections_killed_mid_crawl_lose_nothing(
         pipeline.process_item(make_article(n))
     close_pipeline(pipeline)
     assert len(rows(database_url, ArticleRow)) == 6
+
+
+def test_a_spool_of_a_crawl_run_the_database_no_longer_has_is_replayed(
+    database_url: str, tmp_path: Path, make_article
+) -> None:
+    store = ArchiveStore(database_url)
+    spool = tmp_path / "spool.jsonl"
+    article_url = make_article(1).url
+    lines = [spool_entry("article", make_article(1), 4242), spool_entry("outcome", (article_url, "article", ""), 4242)]
+    spool.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    replay_spool(store, spool)
+    assert [a.url for a in store.iter_articles()] == [make_article(1).url]
+    assert [(c.outcome, c.run_id) for c in rows(database_url, CaptureRow)] == [("article", None)]
+    store.close()

@@ -249,6 +249,20 @@ def test_known_article_urls_by_site_with_the_date_of_the_stored_copy(store: Arch
     assert store.known_article_urls("tuoitre") == {}
 
 
+def test_urls_that_redirected_to_an_article_are_known(store: ArchiveStore, make_article) -> None:
+    article = make_article(1)
+    run_id = store.start_run("baonghean", {})
+    store.save_articles([article], run_id)
+    store.record_outcomes([
+        ("https://baonghean.vn/tin-tuc/bai-cu.html", "redirect", article.url),
+        ("https://baonghean.vn/r/1", "redirect", "https://baonghean.vn/trang-khac.html"),  # not an article
+    ], run_id)
+    known = store.known_article_urls("baonghean")
+    assert known["https://baonghean.vn/tin-tuc/bai-cu.html"] == known[article.canonical_url]
+    assert "https://baonghean.vn/r/1" not in known
+    assert store.known_article_urls("vnexpress") == {}
+
+
 def capture(url: str, minute: int, **values) -> Capture:
     return Capture(
         url=url, status=values.pop("status", 200), fetched_at=datetime(2025, 9, 19, 1, minute, tzinfo=UTC), **values
@@ -272,6 +286,9 @@ def test_outcome_goes_to_the_latest_capture_of_the_url(store: ArchiveStore) -> N
     ]
     assert rows[2].status is None
     assert store.stats()["failures by reason"] == {"DNSLookupError: no such host": 1}
+    # a later crawl that could not fetch the URL records that, and leaves the earlier crawl's capture alone
+    store.record_outcomes([(url, "failed", "TimeoutError")], store.start_run("baonghean", {}))
+    assert store.stats()["captures by outcome"] == {"failed": 2, "listing": 1, "": 1}
 
 
 def test_conditional_headers_come_from_the_last_capture_with_validators(store: ArchiveStore) -> None:
@@ -308,13 +325,16 @@ def test_payload_digests_give_the_first_capture_of_each_payload(store: ArchiveSt
 
 
 def test_crawl_run_is_recorded(store: ArchiveStore) -> None:
-    run_id = store.start_run("baonghean", {"since": "2025-09-01", "max_articles": 10})
-    store.finish_run(run_id, {"item_scraped_count": 3, "start_time": datetime(2025, 9, 19, tzinfo=UTC)}, "finished")
+    run_id = store.start_run("baonghean", {"since": "2025-09-01", "max_articles": 10, "start": "https://x.vn/\x00"})
+    stats = {"item_scraped_count": 3, "start_time": datetime(2025, 9, 19, tzinfo=UTC), "odd\ud800": "\\u0000\x00",
+             "rate": float("nan")}
+    store.finish_run(run_id, stats, "finished")
     with store.engine.connect() as connection:
         run = connection.execute(select(CrawlRun)).one()
     assert run.site == "baonghean"
-    assert run.arguments == {"since": "2025-09-01", "max_articles": 10}
-    assert run.stats == {"item_scraped_count": 3, "start_time": "2025-09-19 00:00:00+00:00"}
+    assert run.arguments == {"since": "2025-09-01", "max_articles": 10, "start": "https://x.vn/"}
+    assert run.stats == {"item_scraped_count": 3, "start_time": "2025-09-19 00:00:00+00:00", "odd\ufffd": "\\u0000",
+                         "rate": None}
     assert run.status == "finished"
     assert run.finished_at >= run.started_at
 
@@ -350,6 +370,7 @@ def test_stats_counts(store: ArchiveStore, make_article) -> None:
     assert summary["articles per section"] == {"Thời sự": 2, "Kinh tế": 1}
     assert summary["articles per day"] == {"2025-09-18": 2, "2025-09-17": 1}  # the publisher's day, not UTC's
     assert summary["duplicates by kind"] == {"exact": 1, "url": 0}
+    assert summary["articles with cleaned or dropped values"] == 0
 
 
 # --- bad input ----------------------------------------------------------------------------------------------------
@@ -481,3 +502,53 @@ def test_two_processes_writing_the_same_articles_make_no_duplicate_rows(store: A
         kinds = connection.execute(select(ArticleRow.duplicate_kind, func.count()).group_by(ArticleRow.duplicate_kind))
         assert dict(kinds.all()) == {None: 30, "exact": 10}
     assert len(store.known_article_urls("baonghean")) == 80  # 40 canonical URLs + 40 with the tracking parameter
+
+
+def open_store_in_another_process(database_url: str, barrier: Any) -> None:
+    barrier.wait(timeout=60)
+    ArchiveStore(database_url).close()
+
+
+def test_processes_opening_an_empty_database_together_create_the_schema_once(database_url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(3)
+    workers = [context.Process(target=open_store_in_another_process, args=(database_url, barrier)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    store = ArchiveStore(database_url)
+    assert store.current_revision() == store.head_revision()
+    store.close()
+
+
+def test_an_outdated_database_opens_for_the_upgrade_command(database_url: str) -> None:
+    ArchiveStore(database_url).downgrade("0001")
+    outdated = ArchiveStore(database_url)  # what `newsarchive db upgrade` does first
+    assert outdated.current_revision() == "0001"
+    outdated.upgrade()
+    assert outdated.known_article_urls("baonghean") == {}
+    outdated.close()
+
+
+@pytest.mark.parametrize("kind", ["exact", "near"])
+def test_the_copy_published_first_is_the_original_whatever_the_crawl_order(
+    store: ArchiveStore, make_article, kind: str
+) -> None:
+    original = make_article(1, published_at=datetime(2025, 9, 19, 8, 0, tzinfo=ICT))
+    copy_text = original.text if kind == "exact" else original.text + "\n\nTheo Báo Nghệ An"
+    late_copies = [
+        make_article(n, text=copy_text, published_at=datetime(2025, 9, 19, 8 + n, 0, tzinfo=ICT),
+                     url=f"https://vnexpress.net/copy-{n}.html", canonical_url=f"https://vnexpress.net/copy-{n}.html",
+                     site="vnexpress")
+        for n in (2, 3)
+    ]
+    store.save_articles([late_copies[0]])  # crawled before the original
+    store.save_articles([original])
+    store.save_articles([late_copies[1]])
+    stored = {a.canonical_url: a for a in store.iter_articles()}
+    assert stored[original.canonical_url].duplicate_of is None
+    for copy in late_copies:
+        assert stored[copy.canonical_url].duplicate_of == original.canonical_url
+    assert store.stats()["duplicates by kind"] == {kind: 2, "url": 0}

@@ -7,18 +7,22 @@ import json
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.importer import iter_archived_responses, load_archived_response, total_size
+from archive.importer import import_archives, iter_archived_responses, load_archived_response, total_size
 from archive.index import index_warc
+from archive.store import ArchiveStore
 from archive.wacz import export_wacz, export_warc
 from archive.warc import DigestIndex, HttpExchange, RotatingWarcWriter
+from crawler.newsroom import Newsroom
 
 WHEN = datetime(2026, 11, 27, 4, 5, 6, tzinfo=UTC)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)
 PAGE = "<html><head><title>Bài viết</title></head><body><p>Nội dung.</p></body></html>".encode()
 
 
@@ -66,15 +70,18 @@ def test_export_warc_brings_requests_metadata_and_revisited_original(archive: di
     out = tmp_path / "export.warc.gz"
     copied = export_warc([archive["revisit"].pointer], archive["dir"], out)
     exported = records(out)
-    assert copied == 4
+    assert copied == 7
     assert [(t, u) for t, u, _ in exported] == [
         ("warcinfo", None),
+        ("warcinfo", None),
         ("response", "http://news.example/a/1"),
+        ("warcinfo", None),
         ("revisit", "http://news.example/a/2"),
         ("request", "http://news.example/a/2"),
+        ("warcinfo", None),
         ("metadata", "http://news.example/a/2"),
     ]
-    assert exported[1][2] == archive["gzipped"].pointer.record_id
+    assert exported[2][2] == archive["gzipped"].pointer.record_id
     assert "http://news.example/other" not in {u for _, u, _ in exported}
 
 
@@ -171,3 +178,35 @@ def test_load_archived_response_follows_revisits(archive: dict, tmp_path: Path) 
     )
     with pytest.raises(LookupError, match="is not archived"):
         load_archived_response(alone, archive["revisit"].pointer)
+
+
+def test_import_archives_of_a_third_party_warc(tmp_path: Path) -> None:
+    """No metadata records: every HTML 200 response is an article candidate."""
+    newsroom = Newsroom(articles=12, seed=4)
+    base = "http://news.example"
+    writer = RotatingWarcWriter(tmp_path / "warc")
+    stories = [story for story in newsroom.stories if story != newsroom.case_stories["flaky"]][:3]
+    for story in stories:
+        page = newsroom.handle("GET", story.path, {"Accept-Encoding": "gzip"}, base)
+        writer.write_exchange(
+            exchange(
+                base + story.path,
+                page.body,
+                [(k.encode(), v.encode()) for k, v in page.headers if k != "Content-Type"],
+                status=page.status,
+            )
+        )
+    writer.write_exchange(exchange(base + "/gone", b"<html>gone</html>", status=404))
+    png = exchange(base + "/logo.png", PNG)
+    writer.write_exchange(replace(png, response_headers=[(b"Content-Type", b"image/png")]))
+    writer.close()
+    store = ArchiveStore(f"sqlite:///{tmp_path / 'import.db'}")
+    try:
+        summary = import_archives(store, [tmp_path / "warc"])
+        assert (summary.responses, summary.candidates, summary.new) == (5, 3, 3), summary
+        articles = {a.url: a for a in store.iter_articles()}
+        assert set(articles) == {base + story.path for story in stories}
+        assert all(a.site == "news.example" and a.warc.file == writer.closed_files[0].name for a in articles.values())
+        assert "3 new" in str(summary)
+    finally:
+        store.close()

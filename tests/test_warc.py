@@ -291,3 +291,11 @@ def test_two_writers_starting_in_the_same_millisecond(tmp_path: Path, monkeypatc
     second.write_exchange(exchange())
     assert first.current_path != second.current_path
     assert [path.name.split("-")[2] for path in (first.current_path, second.current_path)] == ["00000", "00001"]
+
+
+def test_read_record_of_a_revisit_while_the_files_are_open(tmp_path: Path) -> None:
+    writer = RotatingWarcWriter(tmp_path, digests=DigestIndex())
+    writer.write_exchange(exchange("http://example.com/one"))
+    revisit = writer.write_exchange(exchange("http://example.com/two"))
+    assert read_record(tmp_path, revisit.pointer).endswith(b"\r\n\r\n<p>hello</p>")
+    writer.close()
