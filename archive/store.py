@@ -247,8 +247,9 @@ class ArchiveStore:
     def known_article_urls(self, site: str) -> dict[str, datetime | None]:
         """Every URL an article of `site` is archived under → the date of the stored copy.
 
-        The date is the article's `modified_at`, or when it has none the time the stored copy was fetched: a
-        sitemap or feed date later than it means the article changed since. URLs that redirected to an archived
+        The date is the later of the article's `modified_at` and the time the stored copy was fetched: the copy
+        holds every change made before it was fetched, so only a sitemap or feed date after that means the article
+        changed since. URLs that redirected to an archived
         article (captures a crawl of `site` recorded with the outcome `redirect` and the target URL as reason)
         count as that article.
         """
@@ -258,7 +259,7 @@ class ArchiveStore:
                 .join(ArticleRow, ArticleRow.id == ArticleUrl.article_id)
                 .where(ArticleUrl.site == site)
             )
-            known = {url: modified or fetched for url, modified, fetched in rows}
+            known = {url: _latest(modified, fetched) for url, modified, fetched in rows}
             redirects = session.execute(
                 select(CaptureRow.url, CaptureRow.reason)
                 .join(CrawlRun, CrawlRun.id == CaptureRow.run_id)
@@ -270,10 +271,16 @@ class ArchiveStore:
             return known
 
     def conditional_headers(self, url: str) -> dict[str, str]:
-        """`If-None-Match` / `If-Modified-Since` from the last successful capture of `url` that had validators."""
+        """`If-None-Match` / `If-Modified-Since` from the last successful capture of `url` that had validators.
+
+        Only captures of crawl runs that finished count: a run stopped half-way may not have followed everything a
+        sitemap or listing led to, and a 304 on the next run would hide those links for good.
+        """
         with self._reading() as session:
             capture = session.scalars(
                 select(CaptureRow)
+                .join(CrawlRun, CrawlRun.id == CaptureRow.run_id)
+                .where(CrawlRun.status == "finished")
                 .where(CaptureRow.url_key == _url_key(url), CaptureRow.status.in_((200, 203, 304)))
                 .where(or_(CaptureRow.etag.is_not(None), CaptureRow.last_modified.is_not(None)))
                 .order_by(CaptureRow.fetched_at.desc(), CaptureRow.id.desc())
@@ -610,6 +617,11 @@ def _safe_url(database_url: str) -> str:
         return make_url(database_url).render_as_string(hide_password=True)
     except ArgumentError:
         return repr(database_url)
+
+
+def _latest(*dates: datetime | None) -> datetime | None:
+    present = [d for d in dates if d is not None]
+    return max(present) if present else None
 
 
 def _first_line(error: BaseException | None) -> str:

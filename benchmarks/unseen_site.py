@@ -38,7 +38,7 @@ def load_pages(folders: list[Path]) -> dict[str, bytes]:
 
 def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             if self.path == "/sitemap.xml":
                 base = f"http://127.0.0.1:{self.server.server_port}"
                 locs = "".join(f"<url><loc>{base}{path}</loc></url>" for path in pages)

@@ -762,32 +762,62 @@ _DOMAIN_LIKE = re.compile(r"^[\w.-]+\.[a-z]{2,}$|^https?://", re.IGNORECASE)
 
 def _authors(
     tree, url: str, profile: SiteProfile, articles: list[dict], sitename: str, fallback: str | None
-) -> list[str]:
-    """Authors: profile selector, JSON-LD persons, author metas, author elements, trafilatura's guess.
+) -> tuple[list[str], list[str]]:
+    """(persons, organizations) named as authors.
 
-    Organizations and the site's own name (a common filler of author fields) are not authors.
+    Persons come from the profile selector, JSON-LD, author metas, author elements or trafilatura's guess, in that
+    order; organizations (JSON-LD organizations, the site's own name in an author field) only stand in for them.
     """
     if selected := _selected_texts(tree, profile, "authors"):
-        return _unique(selected)
+        return _unique(selected), []
     host = urlsplit(url).hostname or ""
     publishers = [name for o in articles for name in _names(o.get("publisher"))]
     site_names = {_loose(n) for n in (sitename, host, *publishers) if n}
+    organizations: list[str] = []
 
-    def plausible(name: str) -> bool:
-        name = _one_line(name)
+    def is_site(name: str) -> bool:
         loose = _loose(name)
-        is_site = any(loose and (loose in site or site in loose) for site in site_names)
-        return bool(loose) and not _DOMAIN_LIKE.match(name) and not is_site and len(name) <= 100
+        return any(loose and (loose in site or site in loose) for site in site_names)
+
+    def person(name: str) -> bool:
+        name = _one_line(name)
+        if not _is_name(name):
+            return False
+        if is_site(name) or _DOMAIN_LIKE.match(name):
+            organizations.append(name)
+            return False
+        return True
 
     for obj in articles:
         people = obj.get("author")
         people = people if isinstance(people, list) else [people]
+        for item in people:
+            if isinstance(item, dict) and "Organization" in str(item.get("@type")):
+                organizations.extend(_names(item))
         persons = [p for p in people if not (isinstance(p, dict) and "Organization" in str(p.get("@type")))]
-        if names := [n for n in _names(persons) if plausible(n)]:
-            return _unique(names)
-    if names := [n for n in _meta(tree, "article:author", "author", "dc.creator", "sailthru.author") if plausible(n)]:
-        return _unique(n for value in names for n in value.split(","))
-    return _visible_authors(tree) or _unique(a for a in (fallback or "").split(";") if plausible(a))
+        if names := [n for n in _names(persons) if person(n)]:
+            return _unique(names), []
+    metas = _meta(tree, "article:author", "author", "dc.creator", "sailthru.author")
+    if names := [n for value in metas for n in value.split(",") if person(n)]:
+        return _unique(names), []
+    names = _visible_authors(tree) or [a for a in (fallback or "").split(";") if person(a)]
+    distinct = {_loose(name): name for name in reversed(organizations)}  # "nieuwsblad.be" = "Nieuwsblad Be"
+    return _unique(names), _unique(distinct.values())
+
+
+_EMAIL_OR_URL = re.compile(r"@|https?://|www\.", re.IGNORECASE)
+
+
+def _is_name(name: str) -> bool:
+    """Looks like a name: letters, at most six words and 60 characters, no e-mail, no photo credit."""
+    return (
+        0 < len(name) <= 60
+        and len(name.split()) <= 6
+        and any(ch.isalpha() for ch in name)
+        and not _EMAIL_OR_URL.search(name)
+        and not name.startswith("(")
+        and split_credit(name)[1] is None
+    )
 
 
 _VISIBLE_AUTHOR = etree.XPath(
@@ -972,10 +1002,11 @@ def _extract(
         or next((o["articleSection"] for o in articles if isinstance(o.get("articleSection"), str)), "")
         or next(iter(metadata.categories or []), "")
     )
-    authors = _authors(tree, url, profile, articles, metadata.sitename or "", metadata.author)
+    authors, organizations = _authors(tree, url, profile, articles, metadata.sitename or "", metadata.author)
     if not authors and (signature := _signature(paragraphs)):
         authors = [signature]
         text = normalize_text("\n\n".join(paragraphs[:-1]))
+    authors = authors or organizations
 
     language = _language(tree, articles)
     # A site without a profile gets the zone of its country domain or language, not the crawler's default.

@@ -30,6 +30,8 @@ CRAWL_JOB = _env("CRAWL_JOB", "")  # distributed mode: crawlers of the same job 
 ALLOW_PRIVATE_ADDRESSES = _env("ALLOW_PRIVATE_ADDRESSES", "false").lower() in ("1", "true", "yes", "on")
 SQL_BATCH_SIZE = int(_env("SQL_BATCH_SIZE", "100"))
 SQL_BATCH_SECONDS = float(_env("SQL_BATCH_SECONDS", "2.0"))
+SQL_CLOSE_TIMEOUT = float(_env("SQL_CLOSE_TIMEOUT", "60"))  # seconds to retry an unreachable database at close
+SQL_SPOOL_DIR = _env("SQL_SPOOL_DIR", "data/sql-spool")  # what could not be written then, replayed next crawl
 EXTRACT_WORKERS = int(_env("EXTRACT_WORKERS", "0"))  # 0: one per CPU
 EXTRACT_TIMEOUT = float(_env("EXTRACT_TIMEOUT", "30"))  # seconds of extraction allowed per page
 
@@ -51,6 +53,7 @@ TWISTED_DNS_RESOLVER = "crawler.safety.PublicAddressResolver"
 # --- components -------------------------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.PublicAddressMiddleware": 50,
+    "crawler.conditional.ConditionalRequestMiddleware": 60,
     # Above HttpCompressionMiddleware (590) and every other built-in: it sees the request as sent and the
     # response as received (still compressed, before redirects and retries are handled).
     "archive.recorder.WarcRecorderMiddleware": 950,

@@ -6,8 +6,11 @@ listing, sitemap, feed, failed, ...); the SQL pipeline records it on the capture
 `archived_articles_requested(site: str)`: the spider asks, before discovery starts, which articles of `site` the
 archive already holds; the SQL pipeline answers with (a Deferred of) a dict canonical URL → the date of the stored
 copy (or None). Used for incremental crawls; with no store connected nobody answers and everything is fetched.
+`validators_requested(url: str)`: a discovery document is about to be fetched again; the SQL pipeline answers with
+(a Deferred of) the `If-None-Match` / `If-Modified-Since` headers of its last capture, if any.
 """
 
 archived_articles_requested = object()
 capture_recorded = object()
 page_outcome = object()
+validators_requested = object()

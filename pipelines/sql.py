@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from archive.store import ArchiveStore, SaveReport, StoreUnavailable
 from crawler.items import Article, Capture, WarcPointer
-from crawler.signals import archived_articles_requested, capture_recorded, page_outcome
+from crawler.signals import archived_articles_requested, capture_recorded, page_outcome, validators_requested
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class SqlStorePipeline:
         crawler.signals.connect(pipeline.on_capture, signal=capture_recorded)
         crawler.signals.connect(pipeline.on_outcome, signal=page_outcome)
         crawler.signals.connect(pipeline.on_archived_articles_requested, signal=archived_articles_requested)
+        crawler.signals.connect(pipeline.on_validators_requested, signal=validators_requested)
         crawler.signals.connect(pipeline.on_spider_closed, signal=scrapy_signals.spider_closed)
         return pipeline
 
@@ -117,6 +118,9 @@ class SqlStorePipeline:
 
     async def on_archived_articles_requested(self, site: str) -> dict[str, datetime | None]:
         return await asyncio.to_thread(self.store.known_article_urls, site)
+
+    async def on_validators_requested(self, url: str) -> dict[str, str]:
+        return await asyncio.to_thread(self.store.conditional_headers, url)
 
     async def on_spider_closed(self, spider: Any, reason: str) -> None:
         if self.run_id is not None:

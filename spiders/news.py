@@ -75,7 +75,7 @@ class NewsSpider(scrapy.Spider):
             raise ValueError("give a site profile (-a site=NAME) or at least one of -a sitemap=, feed=, start=")
         given_arguments = {"site": site, "sitemap": sitemap, "feed": feed, "start": start, "since": since,
                            "max_articles": max_articles, "refresh": refresh}
-        self.arguments = {k: str(v) for k, v in given_arguments.items() if v}
+        self.crawl_arguments = {k: str(v) for k, v in given_arguments.items() if v}  # recorded on the crawl run
         self.zone = ZoneInfo(self.profile.timezone)
         self.since = datetime.combine(date.fromisoformat(since), time(), self.zone) if since else None
         self.max_articles = int(max_articles) if max_articles else None
@@ -123,19 +123,23 @@ class NewsSpider(scrapy.Spider):
             sitemaps, feeds, listings = list(profile.sitemaps), list(profile.feeds), list(profile.start_urls)
             if profile.base_url:
                 robots = profile.base_url.rstrip("/") + "/robots.txt"
-                yield Request(robots, self.parse_robots, errback=self.on_error, dont_filter=True)
+                yield self._discovery(robots, self.parse_robots, dont_filter=True)
         for url in sitemaps:
-            yield Request(url, self.parse_sitemap, errback=self.on_error, dont_filter=True)
+            yield self._discovery(url, self.parse_sitemap, dont_filter=True)
         for url in feeds:
-            yield Request(url, self.parse_feed, errback=self.on_error, dont_filter=True)
+            yield self._discovery(url, self.parse_feed, dont_filter=True)
         for url in listings:
-            yield Request(url, self.parse_listing, errback=self.on_error, dont_filter=True)
+            yield self._discovery(url, self.parse_listing, dont_filter=True)
 
     # --- discovery -----------------------------------------------------------------------------------------------
+    def _discovery(self, url: str, callback: Any, dont_filter: bool = False) -> Request:
+        """A request for a discovery document, fetched conditionally on its last capture (see crawler.conditional)."""
+        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter, meta={"conditional": True})
+
     def parse_robots(self, response: Response) -> Iterator[Request]:
         self._settle(response, "robots")
         for url in sitemaps_from_robots(response.body, response.url):
-            yield Request(url, self.parse_sitemap, errback=self.on_error)
+            yield self._discovery(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         try:
@@ -147,7 +151,7 @@ class NewsSpider(scrapy.Spider):
         if sitemap.is_index:
             for link in sitemap.links:
                 if self._is_recent(link):
-                    yield Request(link.url, self.parse_sitemap, errback=self.on_error)
+                    yield self._discovery(link.url, self.parse_sitemap)
             return
         yield from self._article_requests(sitemap.links)
 
@@ -166,7 +170,7 @@ class NewsSpider(scrapy.Spider):
         yield from self._article_requests(Link(url) for url in links)
         for url in pages:
             if self.profile.owns(url) and not self.profile.is_article_url(url):
-                yield Request(url, self.parse_listing, errback=self.on_error)
+                yield self._discovery(url, self.parse_listing)
 
     def _is_recent(self, link: Link) -> bool:
         return self.since is None or link.latest is None or link.latest >= self.since
@@ -245,6 +249,9 @@ class NewsSpider(scrapy.Spider):
     # --- outcomes ------------------------------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         request = failure.request
+        if failure.check(HttpError) and failure.value.response.status == 304:
+            self._settle(failure.value.response, "not_modified")  # unchanged since the last capture
+            return
         if failure.check(HttpError):
             response = failure.value.response
             self.logger.warning("could not fetch %s: HTTP %s", response.url, response.status)

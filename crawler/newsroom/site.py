@@ -212,6 +212,7 @@ class Newsroom:
         self._not_found_pages: dict[str, _Page] = {}
         self._full: dict[int, tuple[int, Story]] = {}  # story id → (revision, full story)
         self._revisions: dict[int, int] = {}
+        self._edited_at: dict[int, datetime] = {}
         self._flaky_hits: Counter[str] = Counter()
         self._state_lock = threading.RLock()  # an edit and the building of the index exclude each other
         self._index: _Index | None = None
@@ -404,7 +405,7 @@ class Newsroom:
         first = next(i for i, b in enumerate(story.blocks) if b.kind == "p")
         changed = replace(story.blocks[first], text=f"{story.blocks[first].text} (Cập nhật lần {revision - 1}.)")
         blocks = (*story.blocks[:first], changed, *story.blocks[first + 1 :], Block("p", EDIT_NOTE))
-        return replace(story, blocks=blocks, modified=story.published + timedelta(hours=6 * (revision - 1)))
+        return replace(story, blocks=blocks, modified=self._edited_at[story.id])
 
     def edit_article(self, story_id: int) -> Story:
         """Publish a new revision of a story: changed body, later modified date; returns the new story."""
@@ -412,6 +413,9 @@ class Newsroom:
             if story_id not in self._headlines or story_id in (SEED_ID, SYNDICATED_ID, NEAR_DUPLICATE_ID):
                 raise ValueError(f"story {story_id} cannot be edited (unknown, the seed, or a copy)")
             self._revisions[story_id] = self._revisions.get(story_id, 1) + 1
+            # An edit happens now, on the real clock: a crawler that fetched the story before must see it as
+            # modified after its copy (the rest of the site lives in the generated past and stays deterministic).
+            self._edited_at[story_id] = max(datetime.now(self.reference.tzinfo), self.reference).replace(microsecond=0)
             edited = self.story(story_id)
             self._headlines[story_id] = replace(self._headlines[story_id], modified=edited.modified)
             self._index = None

@@ -1,0 +1,32 @@
+"""Conditional re-fetching of discovery documents: sitemaps, feeds and listing pages are fetched on every run, with
+`If-None-Match` / `If-Modified-Since` from their last capture so an unchanged document costs a 304 and no parsing.
+
+The validators come from whatever answers the `validators_requested` signal (the SQL pipeline, from its captures),
+so this middleware knows no store. Only requests the spider marks with `meta["conditional"]` are touched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.signals import validators_requested
+
+
+class ConditionalRequestMiddleware:
+    """Downloader middleware adding the last capture's validators to requests marked `conditional`."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ConditionalRequestMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Any, spider: Any = None) -> None:
+        if not request.meta.get("conditional"):
+            return
+        answers = await self.crawler.signals.send_catch_log_async(signal=validators_requested, url=request.url)
+        for _, headers in answers:
+            if isinstance(headers, dict):
+                for name, value in headers.items():
+                    request.headers.setdefault(name, value)
