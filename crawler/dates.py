@@ -179,9 +179,7 @@ def _parse_rfc822(text: str) -> ParsedDate | None:
     return ParsedDate(value, has_offset=True)
 
 
-def _parse_with_dateparser(
-    text: str, zone_name: str, date_order: str, languages: tuple[str, ...]
-) -> ParsedDate | None:
+def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages: tuple[str, ...]) -> ParsedDate | None:
     settings = {
         "DATE_ORDER": date_order,
         "TIMEZONE": zone_name,
@@ -225,7 +223,8 @@ def parse_date(
     zone = get_zone(timezone_name)
     if _EPOCH.match(text):
         seconds = int(text[:10])
-        return ParsedDate(datetime.fromtimestamp(seconds, UTC).astimezone(zone), has_offset=False)
+        # An epoch is an absolute instant: it carries its offset as surely as "+07:00" does.
+        return ParsedDate(datetime.fromtimestamp(seconds, UTC).astimezone(zone), has_offset=True)
     for parse in (
         lambda: _parse_iso(text, zone),
         lambda: _parse_rfc822(text),
@@ -258,11 +257,7 @@ def reconcile(candidates: list[DateCandidate], fetched_at: datetime | None = Non
     that agrees with it but says more: a time of day for a bare date, an explicit offset, seconds.
     """
     latest = fetched_at + FUTURE_TOLERANCE if fetched_at is not None else None
-    valid = [
-        c
-        for c in candidates
-        if c.parsed.value >= EARLIEST and (latest is None or c.parsed.value <= latest)
-    ]
+    valid = [c for c in candidates if c.parsed.value >= EARLIEST and (latest is None or c.parsed.value <= latest)]
     if not valid:
         return None
     ordered = sorted(valid, key=lambda c: (c.effective_rank, not c.parsed.has_time, not c.parsed.has_offset))
@@ -288,9 +283,7 @@ class DateSettings:
     languages: tuple[str, ...] = ("vi", "en")
 
     def parse(self, text: str) -> ParsedDate | None:
-        return parse_date(
-            text, timezone_name=self.timezone_name, date_order=self.date_order, languages=self.languages
-        )
+        return parse_date(text, timezone_name=self.timezone_name, date_order=self.date_order, languages=self.languages)
 
 
 PUBLISHED_META = frozenset(
@@ -421,8 +414,9 @@ def date_from_url(url: str, settings: DateSettings) -> DateCandidate | None:
         naive = datetime(*(int(g) for g in match.groups()))
     except ValueError:
         return None
-    return DateCandidate(ParsedDate(naive.replace(tzinfo=get_zone(settings.timezone_name)), has_time=False),
-                         "url", RANK_URL)
+    return DateCandidate(
+        ParsedDate(naive.replace(tzinfo=get_zone(settings.timezone_name)), has_time=False), "url", RANK_URL
+    )
 
 
 def _htmldate_candidate(tree, url: str, settings: DateSettings, fetched_at: datetime | None) -> DateCandidate | None:
@@ -451,9 +445,7 @@ def _in_page_offset(candidates: list[DateCandidate], stated: list[DateCandidate]
         return candidates
     zone = timezone(offset)
     return [
-        c
-        if c.parsed.has_offset
-        else replace(c, parsed=replace(c.parsed, value=c.parsed.value.replace(tzinfo=zone)))
+        c if c.parsed.has_offset else replace(c, parsed=replace(c.parsed, value=c.parsed.value.replace(tzinfo=zone)))
         for c in candidates
     ]
 
@@ -505,9 +497,7 @@ def find_dates(
     `jsonld` are the page's article objects; `published_texts`/`modified_texts` are what the site profile's
     selectors matched (the most trusted source).
     """
-    published = [
-        DateCandidate(p, "selector", RANK_SELECTOR) for t in published_texts if (p := settings.parse(t))
-    ]
+    published = [DateCandidate(p, "selector", RANK_SELECTOR) for t in published_texts if (p := settings.parse(t))]
     modified = [DateCandidate(p, "selector", RANK_SELECTOR) for t in modified_texts if (p := settings.parse(t))]
     published += _jsonld_candidates(jsonld, settings, "datePublished")
     published += _jsonld_candidates(jsonld, settings, "dateCreated")

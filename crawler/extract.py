@@ -1,10 +1,14 @@
 """Article extraction: HTML bytes + URL (+ site profile) → `Article`, or `NotAnArticle` with the reason.
 
-trafilatura finds the main text. Before it runs, every image caption of the page is replaced by a paragraph
-holding a unique marker, so the captions that trafilatura keeps are exactly the captions of the article body, in
-the place where their image stands; those that it drops (related-news boxes, ads, galleries outside the article)
-are not the article's. Metadata comes from the site profile's selectors first, then JSON-LD, meta tags and the
-visible header; dates from `crawler.dates`. Pure: no Scrapy; meant to run in a process pool.
+trafilatura finds the main text. Before it runs, every image caption of the page (figcaption and the CMS caption
+classes) is replaced by a paragraph holding a unique marker, so the captions come out of trafilatura in the place
+where their image stands. Captions it drops are taken back only when they stand inside the article (after the
+headline, before the end of the text, not in an aside or a related-news box): a lead photo, a gallery. Credits
+are split off the captions ("Ảnh: …", "(AAP)"). Metadata comes from the site profile's selectors first, then
+JSON-LD, meta tags and the visible header; dates from `crawler.dates`; text in the normal form of `crawler.text`.
+
+Pure: no Scrapy; meant to run in a process pool. Bad input raises `NotAnArticle` with its reason, and a page
+gets a size cap, an element cap and a time budget.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ MAX_INPUT_BYTES = 8 * 1024 * 1024
 MAX_ELEMENTS = 60_000
 TIME_BUDGET_SECONDS = 20.0
 MIN_TEXT_CHARS = 120
+# Pages that call themselves something else (og:type website, video.other) need real text to count as articles.
+MIN_TEXT_CHARS_OTHER_TYPE = 500
 MAX_LEAD_CHARS = 1200
 MAX_CAPTION_CHARS = 1500
 
@@ -74,9 +80,8 @@ def time_budget(seconds: float) -> Iterator[None]:
 # ---------------------------------------------------------------------------------------------------------------
 # Decoding
 
-_BINARY_SIGNATURES = (b"\x1f\x8b", b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"RIFF", b"\x00\x00")
-
-
+_BINARY_SIGNATURES = (b"\x1f\x8b", b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"RIFF")
+_SINGLE_BYTE_WESTERN = frozenset({"cp1252", "iso8859-1", "iso8859-15"})
 _VIETNAMESE_PAGE = re.compile(rb"""lang\s*=\s*["']?vi\b|content-language["']?\s+content\s*=\s*["']?vi\b""", re.I)
 
 
@@ -95,8 +100,9 @@ def _codec(name: str | None) -> str | None:
 def decode_html(body: bytes, declared: str | None = None) -> str:
     """Decode an HTML body: BOM, then the HTTP charset, then the page's own `<meta charset>`, strictly.
 
-    When the declared charsets do not fit the bytes (latin-1 served as utf-8, say), the charset is detected;
-    when nothing decodes, `NotAnArticle` says so.
+    Bytes that do not fit their label are decoded by what they are: valid UTF-8 labelled latin-1 as UTF-8,
+    latin-1 (or windows-1258 on a Vietnamese page) labelled UTF-8 as such, anything else as detected; when
+    nothing decodes, `NotAnArticle` says so.
     """
     head = body[:4096].lstrip()
     if not head:
@@ -115,6 +121,13 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
         if codec is None or codec in tried:
             continue
         tried.append(codec)
+        if codec in _SINGLE_BYTE_WESTERN and not body.isascii():
+            # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever the label says: in latin-1 such byte
+            # pairs ("Ã¼") are mojibake, never text.
+            try:
+                return body.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         try:
             return body.decode(codec)
         except UnicodeDecodeError:
@@ -247,13 +260,15 @@ _CREDIT_CLASS = re.compile(
     re.IGNORECASE,
 )
 _IMAGE_TAGS = {"img", "picture", "amp-img", "video", "svg", "source"}
+_PHOTO_TAGS = {"img", "picture", "amp-img"}
+_NOT_PHOTO_TAGS = {"video", "iframe", "audio", "embed", "object", "svg", "script", "noscript", "source"}
 _IMAGE_URL_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "data-lazy", "srcset", "src")
 _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\.|grey\.gif|lazy\.", re.IGNORECASE)
 
 # Credits introduced by a marker word: "Ảnh: …", "Nguồn: …", "Photo: …", "Foto: …", "©…", "(Image: …)".
 _CREDIT_MARKERS = (
     r"Ảnh(?:\s+minh\s+(?:họa|hoạ))?(?:\s+tư\s+liệu)?|Nguồn(?:\s+ảnh)?|Photo(?:graph)?s?(?:\s+credit)?|Fotos?"
-    r"|Bild(?:er)?|Credits?|Image|Picture|Pic|Source|Kuva|Zdjęcie|Fotó|Фото|Foto\s*:|Quelle|Crédit"
+    r"|Bild(?:er)?|Credits?|Image|Picture|Pic|Source|Kuva|Zdjęcie|Fotó|Фото|Quelle|Crédit"
     r"|Crédito|Illustration|Grafik|Video|Isithombe|Umfanekiso|Nuotrauka|Fotografija"
 )
 _MARKED_CREDIT = re.compile(
@@ -266,8 +281,7 @@ _AGENCIES = (
     r"AP|AFP|AAP|EPA|EFE|ANP|ANSA|dpa|DPA|PA|Reuters|REUTERS|Getty\s+Images|Getty|iStock(?:photo)?|Shutterstock"
     r"|imago(?:\s+images)?|IMAGO|picture[\s-]+alliance|Keystone|KEYSTONE|Xinhua|TTXVN|TASS|Bloomberg|NurPhoto|SIPA"
     r"|Sipa|Alamy|Agencia|Kyodo|Yonhap|NTB|TT|Ritzau|Scanpix|Belga|BELGA|Anadolu|Zuma|ZUMA|SWNS|Sputnik|RIA"
-    r"|HANDOUT|Handout|POOL|Pool|Bildbyrån|NTB\s+Scanpix|APA|Lehtikuva|ČTK|CTK|PAP|Xinhua\s+News\s+Agency"
-    r"|Supplied|SUPPLIED|Nine|BELGA|WireImage|Stringer"
+    r"|HANDOUT|Handout|POOL|Pool|Bildbyrån|APA|Lehtikuva|ČTK|CTK|PAP|Supplied|SUPPLIED|Nine|WireImage|Stringer"
 )
 _AGENCY_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
@@ -277,11 +291,11 @@ _AGENCY_CREDIT = re.compile(
 )
 
 
-# Credits that end with their marker word ("J. Stacevičiaus / LRT nuotr.") or follow a full-width equals sign in
-# Japanese captions ("韓国の国旗＝ＡＰ"; a date or time after "＝" is not a credit).
+# Credits that end with their marker word ("J. Stacevičiaus / LRT nuotr.", "（潟沼義樹撮影）") or follow a
+# full-width equals sign in Japanese captions ("韓国の国旗＝ＡＰ"; a date or time after "＝" is not a credit).
 _TRAILING_MARKER_CREDIT = re.compile(
-    r"(?P<sep>\s+/\s+|\s+)(?P<credit>(?:[^/]{1,40}/\s*)?[^/]{1,40}?\s(?:nuotr|foto|kuva|zdjęcie)\.?)\s*$"
-    r"|(?P<eq>＝)(?P<jcredit>[^＝、。\d]{1,12})$",
+    r"(?P<sep>\s+/\s+|\s+)(?P<credit>(?:[^/]{1,40}/\s*)?[^/]{1,40}?\snuotr\.?)\s*$"
+    r"|＝(?P<jcredit>[^＝、。\d]{1,12})$|[（(](?P<shot>[^（）()]{1,20}撮影)[）)]$",
     re.IGNORECASE,
 )
 
@@ -295,7 +309,7 @@ def split_credit(caption: str) -> tuple[str, str | None]:
     """
     caption = _one_line(caption)
     if (trailing := _TRAILING_MARKER_CREDIT.search(caption)) and trailing.start() > 0:
-        credit = trailing.group("credit") or trailing.group("jcredit")
+        credit = trailing.group("credit") or trailing.group("jcredit") or trailing.group("shot")
         return _strip_caption_end(caption[: trailing.start()]), credit.strip()
     match = _MARKED_CREDIT.search(caption)
     if match is None:
@@ -343,6 +357,24 @@ def _has_image(element) -> bool:
     if any(isinstance(e.tag, str) and e.tag in _IMAGE_TAGS for e in element.iter()):
         return True
     return any(e.get(a) for e in element.iter() if isinstance(e.tag, str) for a in ("data-src", "data-original"))
+
+
+def _shows_a_photo(element) -> bool:
+    """A photo, not a video, an embedded player or an icon (custom image elements with a `src` count)."""
+    for node in element.iter():
+        if not isinstance(node.tag, str) or node.tag in _NOT_PHOTO_TAGS:
+            continue
+        if node.tag in _PHOTO_TAGS or node.get("data-src") or node.get("data-original") or node.get("src"):
+            return True
+    return False
+
+
+def _is_video_caption(element, holder) -> bool:
+    names = " ".join(_classes(e) for e in (element, holder) if e is not None).lower()
+    if "video" in names or "player" in names:
+        return True
+    box = holder if holder is not None else element.getparent()
+    return box is not None and not _shows_a_photo(box)
 
 
 def _image_holder(caption):
@@ -439,7 +471,8 @@ _NOT_A_CAPTION_BOX = re.compile(r"author|byline|avatar|autor|profile|writer|jour
 
 
 def _caption_belongs_elsewhere(element, holder) -> bool:
-    """Author portraits, teaser cards (a caption inside a link) and one-word labels are not photo captions."""
+    """Author portraits, bylines and teaser cards (a caption that is a link, or sits in one with a headline) carry
+    caption markup but are not photo captions of the article."""
     top = holder if holder is not None else element
     nearby = [element, *element.iterancestors()][:4] + [top, *top.iterancestors()][:3]
     if any(_NOT_A_CAPTION_BOX.search(_classes(e)) for e in nearby):
@@ -475,7 +508,7 @@ def mark_captions(tree, base_url: str, extra_selector: str | None = None) -> lis
         parent = element.getparent()
         if holder is None and element.tag != "figcaption" and parent is not None and parent.tag != "figure":
             continue
-        if _caption_belongs_elsewhere(element, holder):
+        if _caption_belongs_elsewhere(element, holder) or _is_video_caption(element, holder):
             continue
         text, credit, display = _caption_parts(element, holder)
         words = text.split()
@@ -600,7 +633,8 @@ def _recover_captions(
     work, paragraphs: list[tuple[str, int | None]], captions: list[_FoundCaption]
 ) -> list[tuple[str, int | None]]:
     """Add the captions trafilatura left out that stand inside the article: after the headline, before the end
-    of the body text, and not in a related-news box, gallery, aside or ad. Each goes where its image stands."""
+    of the body text, and not in an aside, a related-news box or the comments. Each goes where its image stands
+    (a lead photo above the text, a gallery inside it)."""
     kept = {index for _, index in paragraphs if index is not None}
     dropped = [i for i in range(len(captions)) if i not in kept]
     if not dropped or not paragraphs:
@@ -705,6 +739,19 @@ def _lead_from_page(tree) -> str:
     return ""
 
 
+_HEADLINES = (etree.XPath("//article//h1 | //main//h1"), etree.XPath("//h1"))
+
+
+def _headline(tree, sitename: str) -> str:
+    """The page's `<h1>`, the one inside the article first; not a logo `<h1>` holding the site's name."""
+    for headlines in _HEADLINES:
+        for element in headlines(tree):
+            text = _one_line(" ".join(_visible_text(element)))
+            if 10 <= len(text) <= 400 and not (sitename and _loose(text) == _loose(sitename)):
+                return text
+    return ""
+
+
 def _breadcrumb_section(tree, jsonld: list[dict], title: str) -> str:
     for obj in jsonld:
         if "BreadcrumbList" in _types(obj) and isinstance(obj.get("itemListElement"), list):
@@ -737,13 +784,6 @@ def _meta(tree, *keys: str) -> list[str]:
         if names & wanted and (content := _one_line(meta.get("content") or "")):
             values.append(content)
     return values
-
-
-def _split_list(values: list[str]) -> list[str]:
-    items = []
-    for value in values:
-        items.extend(part.strip() for part in value.split(","))
-    return _unique(items)
 
 
 def _unique(values) -> list[str]:
@@ -801,7 +841,9 @@ def _authors(
     if names := [n for value in metas for n in value.split(",") if person(n)]:
         return _unique(names), []
     names = _visible_authors(tree) or [a for a in (fallback or "").split(";") if person(a)]
-    distinct = {_loose(name): name for name in reversed(organizations)}  # "nieuwsblad.be" = "Nieuwsblad Be"
+    distinct: dict[str, str] = {}
+    for name in organizations:
+        distinct.setdefault(_loose(name), name)  # "nieuwsblad.be" and "Nieuwsblad Be" are one
     return _unique(names), _unique(distinct.values())
 
 
@@ -842,24 +884,26 @@ def _signature(paragraphs: list[str]) -> str:
     return last if len(last) <= 40 and _SIGNATURE.match(last) else ""
 
 
-_TAG_CONTAINER = etree.XPath(
-    "//*[re:test(concat(' ', @class, ' ', @id, ' '), '[\\s_-](tags?|keywords?|tag-list|c-tags|item-tag)[\\s_-]', 'i')]"
-    "[not(self::meta)]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
+_TAG_CONTAINER_CANDIDATES = etree.XPath(
+    "//*[not(self::meta)][contains(@class, 'tag') or contains(@id, 'tag') or contains(@class, 'keyword')]"
 )
+_TAG_CONTAINER = re.compile(r"(?:^|[\s_-])(?:tags?|keywords?|tag-list|c-tags|item-tag)(?:$|[\s_-])", re.IGNORECASE)
 
 
 def _visible_tags(tree) -> list[str]:
-    return _unique(_text_of(a) for container in _TAG_CONTAINER(tree) for a in container.iter("a"))
+    """The article's tag links (`.tags a`, `.c-tags a`, `.keywords a`)."""
+    containers = [e for e in _TAG_CONTAINER_CANDIDATES(tree) if _TAG_CONTAINER.search(_classes(e))]
+    return _unique(_text_of(a) for container in containers for a in container.iter("a"))
 
 
-def _split_tags(values: list[str], visible: list[str]) -> list[str]:
-    """Comma-separated tag metas split into tags; a visible tag that itself holds a comma stays whole."""
+def _split_tags(values: list[str], tree) -> list[str]:
+    """Comma-separated tags split into tags, but a tag the page shows with a comma in it stays whole."""
     if len(values) > 1:  # one meta per tag, as Open Graph means it
         return _unique(values)
-    known = {v.casefold() for v in visible}
+    parts = [p.strip() for value in values for p in value.split(",")]
+    known = {v.casefold() for v in _visible_tags(tree)} if len(parts) > 1 else set()
     tags: list[str] = []
-    for part in (p.strip() for value in values for p in value.split(",")):
+    for part in parts:
         merged = f"{tags[-1]}, {part}" if tags else ""
         if merged.casefold() in known:
             tags[-1] = merged
@@ -871,14 +915,13 @@ def _split_tags(values: list[str], visible: list[str]) -> list[str]:
 def _tags(tree, profile: SiteProfile, articles: list[dict], fallback: list[str]) -> list[str]:
     if selected := _selected_texts(tree, profile, "tags"):
         return _unique(selected)
-    visible = _visible_tags(tree)
     if metas := _meta(tree, "article:tag"):
-        return _split_tags(metas, visible)
+        return _split_tags(metas, tree)
     keywords: list[str] = []
     for obj in articles:
         value = obj.get("keywords")
         keywords += [value] if isinstance(value, str) else [k for k in value or () if isinstance(k, str)]
-    return _split_tags(keywords, visible) or visible or _split_tags(fallback, visible)
+    return _split_tags(keywords, tree) or _visible_tags(tree) or _split_tags([",".join(fallback)], tree)
 
 
 def _language(tree, articles: list[dict]) -> str:
@@ -961,9 +1004,7 @@ def _parse(body: bytes, encoding: str | None):
     return tree
 
 
-def _extract(
-    body: bytes, url: str, profile: SiteProfile, encoding: str | None, fetched_at: datetime | None
-) -> Article:
+def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, fetched_at: datetime | None) -> Article:
     tree = _parse(body, encoding)
     objects = _jsonld_objects(tree)
     articles = _jsonld_articles(objects)
@@ -975,7 +1016,13 @@ def _extract(
     if document is None or document.body is None:
         raise NotAnArticle("no article text found")
 
-    title = _one_line(next(iter(_selected_texts(tree, profile, "title")), "") or metadata.title or "")
+    title = _one_line(
+        next(iter(_selected_texts(tree, profile, "title")), "")
+        or _headline(tree, metadata.sitename or "")
+        or next((o["headline"] for o in articles if isinstance(o.get("headline"), str)), "")
+        or metadata.title
+        or ""
+    )
     lead = _one_line(next(iter(_selected_texts(tree, profile, "lead")), "") or _lead_from_page(tree))
     # A lead printed on the page has a field of its own and leaves the body; a lead taken from the page's
     # description may just repeat the first paragraph, which then stays in the body.
@@ -992,6 +1039,9 @@ def _extract(
     body_chars = sum(len(text) for text, index in numbered if index is None)
     if body_chars < MIN_TEXT_CHARS:
         raise NotAnArticle(f"article text too short ({body_chars} characters)")
+    page_type = next(iter(_meta(tree, "og:type")), "article").lower()
+    if not page_type.startswith("article") and not articles and body_chars < MIN_TEXT_CHARS_OTHER_TYPE:
+        raise NotAnArticle(f"a {page_type} page (og:type) with only {body_chars} characters of text")
     paragraphs = [text for text, _ in numbered]
     text = normalize_text("\n\n".join(paragraphs))
 

@@ -53,6 +53,7 @@ def test_onecms_date_reads_the_us_meta_in_the_site_zone(onecms):
 
 
 def test_onecms_captions_inline_structured_and_repeated(onecms):
+    # the video caption, the author portrait and the sponsor logo of the fixture are not photo captions
     assert [(c.text, c.credit) for c in onecms.captions] == [
         ("Toàn cảnh nhà máy điện rác nhìn từ trên cao.", "Ảnh: Thành Duy"),
         ("Kỹ sư lắp đặt thiết bị lò hơi của nhà máy", "Nguồn: Bộ Xây dựng"),
@@ -135,6 +136,7 @@ def test_caption_layouts_photocms_table_and_credit_element():
             "J. Stacevičiaus / LRT nuotr.",
         ),
         ("韓国の国旗＝ＡＰ", "韓国の国旗", "ＡＰ"),
+        ("警視庁を出る容疑者＝13日（潟沼義樹撮影）", "警視庁を出る容疑者＝13日", "潟沼義樹撮影"),
         ("評価検討会＝１３日午後１０時３１分", "評価検討会＝１３日午後１０時３１分", None),
     ],
 )
@@ -200,6 +202,25 @@ ARTICLE_HTML = (
 def test_bad_input_is_not_an_article_with_a_reason(body: bytes, reason: str):
     with pytest.raises(NotAnArticle, match=reason):
         extract_article(body, "https://example.vn/x.html")
+
+
+@pytest.mark.parametrize(
+    ("page_type", "body"),
+    [
+        ("website", "<h1>Liên hệ</h1><p>Tòa soạn: 35 Nguyễn Thị Minh Khai, Vinh.</p><p>Điện thoại: 0238 3844 552.</p>"),
+        (
+            "video.other",
+            "<h1>Video: Hợp tác xã vào cuộc</h1><video src='/v.mp4'></video><p>Hợp tác xã nông nghiệp.</p>",
+        ),
+    ],
+)
+def test_short_pages_of_another_type_are_not_articles(page_type: str, body: str):
+    menu = "".join(f"<li><a href='/{n}'>Chuyên mục số {n} của báo</a></li>" for n in range(12))
+    page = (
+        f"<html><head><meta property='og:type' content='{page_type}'></head><body><ul>{menu}</ul>{body}</body></html>"
+    )
+    with pytest.raises(NotAnArticle, match=f"a {page_type} page"):
+        extract_article(page.encode(), "https://example.vn/lien-he")
 
 
 def test_huge_page_is_refused_before_parsing():
@@ -343,3 +364,17 @@ def test_newsroom_articles_give_back_their_records(newsroom):
         assert [c["text"] for c in record["captions"]] == [c["text"] for c in expected["captions"]], story.path
         checked += 1
     assert checked >= len(newsroom.stories) - 1  # the flaky page answers 503 first
+
+
+def test_utf8_page_labelled_latin1_decodes_as_utf8():
+    text = '<html><head><meta charset="iso-8859-1"></head><body><p>Toller Tarif für nur 5,99 Euro</p></body></html>'
+    assert decode_html(text.encode("utf-8"), None) == text
+    assert decode_html(text.encode("latin-1"), None) == text
+
+
+def test_article_crosses_a_process_boundary(onecms):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(onecms))
+    assert copy == onecms
+    assert copy.published_at.utcoffset() == timedelta(hours=7)
