@@ -144,7 +144,7 @@ def export(db: str | None, fmt: str, output: str, site: str | None, since: str |
 @click.option("--site", help="Site profile to extract with (default: generic, site = host name).")
 def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> None:
     """Re-extract articles from WARC/WACZ files (ours or third-party) into the SQL store."""
-    from archive.importer import import_archives
+    from crawler.reextract import import_archives
 
     store = _store(db)
     summary = import_archives(store, paths, site=site, progress=console)

@@ -15,10 +15,14 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
+
+if TYPE_CHECKING:
+    from crawler.items import Article
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # A page may be fetched a little before the clock of its server says it was published (skewed clocks, caches).
@@ -519,3 +523,22 @@ def find_dates(
     published, modified = _in_page_offset(published, everything), _in_page_offset(modified, everything)
     published_at = reconcile(published, fetched_at)
     return published_at, reconcile(modified, fetched_at)
+
+
+def normalize_timestamps(article: Article, zone: tzinfo, now: datetime | None = None) -> Article:
+    """Set `fetched_at` (UTC) if missing, make every datetime of `article` aware with a fixed offset."""
+    fetched = article.fetched_at or now or datetime.now(UTC)
+    article.fetched_at = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(UTC)
+    article.published_at = _with_fixed_offset(article.published_at, zone)
+    article.modified_at = _with_fixed_offset(article.modified_at, zone)
+    return article
+
+
+def _with_fixed_offset(value: datetime | None, zone: tzinfo) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=zone)
+    offset = value.utcoffset()
+    assert offset is not None
+    return value.replace(tzinfo=timezone(offset))

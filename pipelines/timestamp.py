@@ -7,31 +7,13 @@ zone (the spider's profile, default Asia/Ho_Chi_Minh); aware ones keep their off
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone, tzinfo
+from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.dates import normalize_timestamps
 from crawler.items import Article
 from crawler.sites import DEFAULT_TIMEZONE
-
-
-def normalize_timestamps(article: Article, zone: tzinfo, now: datetime | None = None) -> Article:
-    """Set `fetched_at` (UTC) if missing, make every datetime of `article` aware with a fixed offset."""
-    fetched = article.fetched_at or now or datetime.now(UTC)
-    article.fetched_at = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(UTC)
-    article.published_at = _with_fixed_offset(article.published_at, zone)
-    article.modified_at = _with_fixed_offset(article.modified_at, zone)
-    return article
-
-
-def _with_fixed_offset(value: datetime | None, zone: tzinfo) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        value = value.replace(tzinfo=zone)
-    offset = value.utcoffset()
-    assert offset is not None
-    return value.replace(tzinfo=timezone(offset))
 
 
 def site_zone(spider: Any) -> tzinfo:

@@ -187,3 +187,21 @@ def test_second_crawl_fetches_only_what_changed(tmp_path):
     versions = store.article_versions(edited_url)
     assert len(versions) == 1 and versions[0]["text"] == first[edited_url].text
     store.close()
+
+
+def test_every_article_is_extracted_as_published(newsroom, crawled):
+    """Each stored record holds exactly what the newsroom published: title, lead, body, captions with credits,
+    author, section, tags, dates with their offset (both CMS layouts, NFD and windows-1258 pages included)."""
+    _, _, store = crawled
+    base = newsroom.base_url
+    stored = articles_by_url(store)
+    mismatches = []
+    for story in newsroom.stories:
+        expected = newsroom.expected_record(story.path, base)
+        record = stored[base + story.path].to_record()
+        for field, value in expected.items():
+            if field == "modified_at" and value == expected["published_at"]:
+                continue  # never modified: the page need not say so
+            if record[field] != value:
+                mismatches.append((story.path, field, record[field], value))
+    assert mismatches == []

@@ -393,7 +393,7 @@ def test_expected_record_of_an_article(site):
     record = site.expected_record(site.seed_story.path, BASE)
     assert record["text"] == SEED_TEXT.split("\n\n", 1)[1]
     assert record["published_at"] == "2025-09-18T10:02:00+07:00"
-    assert record["captions"][0]["credit"] == "Thành Duy" and record["captions"][0]["image_url"].startswith(BASE)
+    assert record["captions"][0]["credit"] == "Ảnh: Thành Duy" and record["captions"][0]["image_url"].startswith(BASE)
 
 
 # --- the server -----------------------------------------------------------------------------------------------------

@@ -30,13 +30,14 @@ from sqlalchemy.exc import OperationalError
 
 from archive.models import ArticleRow, CaptureRow, CrawlRun
 from archive.store import ArchiveStore
+from crawler.dates import normalize_timestamps
 from crawler.items import Article, Capture
 from crawler.signals import archived_articles_requested, capture_recorded, page_outcome
 from crawler.sites import load_profile
 from crawler.text import content_hash
 from pipelines.dedup import DedupPipeline
 from pipelines.sql import SqlStorePipeline, replay_spool, spool_entry
-from pipelines.timestamp import TimestampPipeline, normalize_timestamps
+from pipelines.timestamp import TimestampPipeline
 
 ICT = timezone(timedelta(hours=7))
 
@@ -217,7 +218,8 @@ def test_a_crawl_is_stored_at_close(database_url: str, tmp_path: Path, make_arti
     known = asyncio.run(pipeline.crawler.signals.send_catch_log_async(
         signal=archived_articles_requested, site="baonghean"))
     assert set(known[0][1]) == {item.canonical_url for item in items}
-    assert pipeline.store.conditional_headers(items[0].url) == {"If-None-Match": f'"{items[0].title}"'}
+    # a run that was shut down may not have followed everything: its validators are not reused
+    assert pipeline.store.conditional_headers(items[0].url) == {}
     close_pipeline(pipeline)
 
 

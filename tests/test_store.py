@@ -239,12 +239,20 @@ def test_duplicates_point_at_the_original_not_at_a_copy(store: ArchiveStore, mak
 
 # --- incremental crawls, captures, outcomes -----------------------------------------------------------------------
 def test_known_article_urls_by_site_with_the_date_of_the_stored_copy(store: ArchiveStore, make_article) -> None:
-    modified = datetime(2025, 9, 18, 12, 0, tzinfo=ICT)
-    store.save_articles([make_article(1, modified_at=modified), make_article(2), make_article(3, site="vnexpress")])
+    # the stored copy holds every change made before it was fetched: its date is the later of the two
+    modified_before_fetch = datetime(2025, 9, 18, 12, 0, tzinfo=ICT)
+    modified_after_fetch = datetime(2025, 9, 20, 12, 0, tzinfo=ICT)  # a site clock ahead of ours
+    store.save_articles([
+        make_article(1, modified_at=modified_before_fetch),
+        make_article(2, modified_at=modified_after_fetch),
+        make_article(3),
+        make_article(4, site="vnexpress"),
+    ])
     known = store.known_article_urls("baonghean")
     assert known == {
-        make_article(1).canonical_url: modified,
-        make_article(2).canonical_url: make_article(2).fetched_at,
+        make_article(1).canonical_url: make_article(1).fetched_at,
+        make_article(2).canonical_url: modified_after_fetch,
+        make_article(3).canonical_url: make_article(3).fetched_at,
     }
     assert store.known_article_urls("tuoitre") == {}
 
@@ -294,15 +302,23 @@ def test_outcome_goes_to_the_latest_capture_of_the_url(store: ArchiveStore) -> N
 def test_conditional_headers_come_from_the_last_capture_with_validators(store: ArchiveStore) -> None:
     url = "https://baonghean.vn/sitemap.xml"
     assert store.conditional_headers(url) == {}
+    finished = store.start_run("baonghean", {})
     store.save_captures(
         [
             capture(url, 1, etag='"v1"', last_modified="Thu, 18 Sep 2025 01:00:00 GMT"),
             capture(url, 2, etag='"v2"'),
             capture(url, 3, status=503),
-        ]
+        ],
+        finished,
     )
+    store.finish_run(finished, {}, "finished")
     assert store.conditional_headers(url) == {"If-None-Match": '"v2"'}
     assert store.conditional_headers("https://baonghean.vn/other.xml") == {}
+    # a later run that stopped half-way may not have followed what the document led to: its validators don't count
+    stopped = store.start_run("baonghean", {})
+    store.save_captures([capture(url, 4, etag='"v3"')], stopped)
+    store.finish_run(stopped, {}, "shutdown")
+    assert store.conditional_headers(url) == {"If-None-Match": '"v2"'}
 
 
 def test_payload_digests_give_the_first_capture_of_each_payload(store: ArchiveStore) -> None:

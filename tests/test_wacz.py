@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.importer import import_archives, iter_archived_responses, load_archived_response, total_size
+from archive.importer import iter_archived_responses, load_archived_response, total_size
 from archive.index import index_warc
 from archive.store import ArchiveStore
 from archive.wacz import export_wacz, export_warc
 from archive.warc import DigestIndex, HttpExchange, RotatingWarcWriter
 from crawler.newsroom import Newsroom
+from crawler.reextract import import_archives
 
 WHEN = datetime(2026, 11, 27, 4, 5, 6, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)

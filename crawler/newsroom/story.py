@@ -89,9 +89,11 @@ class Story:
         return "\n\n".join([header, *(block.text_form() for block in self.blocks)])
 
     def captions(self, base_url: str) -> list[dict[str, str | None]]:
-        """The figures' captions as the export record structures them (image URLs absolute on `base_url`)."""
+        """The figures' captions as the export record structures them: the credit keeps its marker word, as
+        on the page ("Ảnh: Thành Duy"); image URLs absolute on `base_url`."""
         return [
-            {"text": b.text, "credit": b.credit, "image_url": base_url + b.image if b.image else None}
+            {"text": b.text, "credit": f"Ảnh: {b.credit}" if b.credit else None,
+             "image_url": base_url + b.image if b.image else None}
             for b in self.blocks
             if b.kind == "figure"
         ]
