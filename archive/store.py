@@ -473,6 +473,8 @@ class _ArticleWriter:
             self.report.new.append(row.canonical_url)
         elif row.content_hash == values["content_hash"]:
             row.last_seen = self.now
+            if values["url"] == row.canonical_url:  # first archived via an alias (AMP, old URL): now at home
+                row.url = values["url"]
             self.report.unchanged.append(row.canonical_url)
         else:
             self.session.add(_version_of(row, self.now))

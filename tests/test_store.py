@@ -568,3 +568,13 @@ def test_the_copy_published_first_is_the_original_whatever_the_crawl_order(
     for copy in late_copies:
         assert stored[copy.canonical_url].duplicate_of == original.canonical_url
     assert store.stats()["duplicates by kind"] == {kind: 2, "url": 0}
+
+
+def test_an_article_first_archived_via_an_alias_moves_home(store: ArchiveStore, make_article) -> None:
+    article = make_article(1)
+    amp = replace(article, url="https://baonghean.vn/amp/thoi-su/bai-viet-so-1-100001.html")
+    store.save_articles([amp])
+    assert store.get_article(article.canonical_url).url == amp.url
+    store.save_articles([article])
+    assert store.get_article(article.canonical_url).url == article.url
+    assert count(store, ArticleRow) == 1
