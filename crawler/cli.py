@@ -221,16 +221,21 @@ def downgrade(revision: str, url: str | None) -> None:
 def stats(db: str | None) -> None:
     """Counts per site, section and day; duplicates by kind; failures by reason."""
     summary = _store(db).stats()
+    totals = Table(title="archive", min_width=40)
+    totals.add_column("what")
+    totals.add_column("count", justify="right")
     for title, counts in summary.items():
-        table = Table(title=title)
-        table.add_column(title.split()[-1] if isinstance(counts, dict) else "value")
-        table.add_column("count", justify="right")
+        if not isinstance(counts, dict):
+            totals.add_row(title, str(counts))
+    console.print(totals)
+    for title, counts in summary.items():
         if isinstance(counts, dict):
+            table = Table(title=title, min_width=len(title) + 8)
+            table.add_column(title.split()[-1])
+            table.add_column("count", justify="right")
             for key, value in counts.items():
-                table.add_row(str(key), str(value))
-        else:
-            table.add_row(title, str(counts))
-        console.print(table)
+                table.add_row(str(key) or "(none)", str(value))
+            console.print(table)
 
 
 @main.command()
