@@ -31,6 +31,7 @@ from trafilatura.deduplication import Simhash
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive.store import (
+    NEAR_DUPLICATE_CONTAINMENT,
     NEAR_DUPLICATE_MIN_WORDS,
     NEAR_DUPLICATE_THRESHOLD,
     ArchiveStore,
@@ -38,7 +39,7 @@ from archive.store import (
     is_near_duplicate_candidate,
 )
 from crawler.items import Article, Caption, Capture, WarcPointer
-from crawler.text import content_hash
+from crawler.text import content_hash, shingle_containment
 
 ONSETS = ("ngh", "th", "tr", "ch", "kh", "ph", "b", "đ", "h", "l", "m", "n", "s", "v")
 VOWELS = ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "oa", "uy", "ươ")
@@ -122,11 +123,14 @@ def near_duplicates(ground_truth: Path) -> None:
     for name, change in variants.items():
         similar = found = 0
         for body in bodies:
-            original, copy = Simhash(body), Simhash(change(body))
+            changed = change(body)
+            original, copy = Simhash(body), Simhash(changed)
             if original.similarity(copy) >= NEAR_DUPLICATE_THRESHOLD:
                 similar += 1
-                found += is_near_duplicate_candidate(original.hash, copy.hash)
-        print(f"  {name:24} similar enough {similar}/{len(bodies)}, found through the LSH bands {found}/{len(bodies)}")
+                found += is_near_duplicate_candidate(original.hash, copy.hash) and (
+                    shingle_containment(body, changed) >= NEAR_DUPLICATE_CONTAINMENT
+                )
+        print(f"  {name:24} similar enough {similar}/{len(bodies)}, found (LSH bands + shingles) {found}/{len(bodies)}")
     fingerprints = [Simhash(body) for body in bodies]
     unrelated = sorted(a.similarity(b) for a, b in itertools.combinations(fingerprints, 2))
     above = sum(s >= NEAR_DUPLICATE_THRESHOLD for s in unrelated)

@@ -45,7 +45,7 @@ def run_crawl(settings: Any, spider_arguments: dict[str, Any]) -> dict[str, Any]
     """Run the `news` spider to completion in this process; returns the crawl's stats."""
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("news")
     process.crawl(crawler, **{k: v for k, v in spider_arguments.items() if v is not None})
     process.start()
@@ -266,7 +266,7 @@ def _print_demo_summary(db_url: str, warc_dir: Path, newsroom: Any) -> None:
 
     store = _store(db_url)
     summary = store.stats()
-    table = Table(title=f"stored in {db_url}")
+    table = Table(title=f"stored in {db_url}", min_width=len(db_url) + 12)
     table.add_column("section")
     table.add_column("articles", justify="right")
     for section, count in summary.get("articles per section", {}).items():

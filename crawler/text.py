@@ -47,3 +47,23 @@ def to_text_form(article: Article) -> str:
     header_parts = [part for part in (day, article.section, article.title, article.lead) if part]
     header = " ".join(["date", *(_SPACE_RUN.sub(" ", normalize_text(p)) for p in header_parts)])
     return f"{header}\n\n{article.text}" if article.text else header
+
+
+_WORD = re.compile(r"\w+")
+
+
+def shingle_containment(a: str, b: str, size: int = 5) -> float:
+    """Share of the word `size`-grams of the shorter text that also occur in the other (0.0 to 1.0).
+
+    Order-sensitive where a Simhash is not: two texts made of the same words in another order share few
+    shingles, while a copy with a byline or an ad paragraph added, or its last paragraph cut, contains nearly
+    all of the original's.
+    """
+
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        words = _WORD.findall(normalize_text(text).lower())
+        return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
+
+    first, second = shingles(a), shingles(b)
+    smaller = min(len(first), len(second))
+    return len(first & second) / smaller if smaller else 0.0

@@ -578,3 +578,12 @@ def test_an_article_first_archived_via_an_alias_moves_home(store: ArchiveStore, 
     store.save_articles([article])
     assert store.get_article(article.canonical_url).url == article.url
     assert count(store, ArticleRow) == 1
+
+
+def test_same_words_in_another_order_are_not_a_near_duplicate(store: ArchiveStore, make_article) -> None:
+    original = make_article(1)
+    words = original.text.split()
+    shuffled = " ".join(words[1::2] + words[::2])  # the same bag of words: the same Simhash, other phrasing
+    store.save_articles([original])
+    report = store.save_articles([make_article(2, text=shuffled)])
+    assert report.duplicates == {}

@@ -61,3 +61,13 @@ def test_text_form_leaves_out_missing_parts_cleanly():
     article = Article(url="u", title="Tiêu đề", text="Thân bài.")
     assert to_text_form(article) == "date Tiêu đề\n\nThân bài."
     assert to_text_form(Article(url="u", lead="Một\n\ndòng")) == "date Một dòng"
+
+
+def test_shingle_containment():
+    from crawler.text import shingle_containment
+
+    text = "Sáng 18/9, Đảng ủy các cơ quan Đảng tỉnh Nghệ An tổ chức Hội nghị học tập và quán triệt Nghị quyết."
+    assert shingle_containment(text, text + " PV Thành Duy - Báo Nghệ An") == 1.0
+    assert shingle_containment(text, " ".join(reversed(text.split()))) == 0.0
+    assert shingle_containment("", text) == 0.0
+    assert 0.0 < shingle_containment(text, text.replace("Hội nghị", "buổi gặp")) < 1.0
