@@ -103,6 +103,7 @@ class DigestIndex:
 
     def __init__(self, entries: Iterable[tuple[str, str, datetime, str]] = ()) -> None:
         self._entries: dict[str, ArchivedPayload] = {}
+        self._latest: dict[str, ArchivedPayload] = {}  # URI → its latest archived response (for 304 revisits)
         self.seed(entries)
 
     def seed(self, entries: Iterable[tuple[str, str, datetime, str]]) -> int:
@@ -113,11 +114,19 @@ class DigestIndex:
         return len(self._entries) - before
 
     def add(self, digest: str, uri: str, date: datetime, record_id: str) -> None:
+        payload = ArchivedPayload(uri, _as_utc(date), record_id)
         if digest and digest not in self._entries:
-            self._entries[digest] = ArchivedPayload(uri, _as_utc(date), record_id)
+            self._entries[digest] = payload
+        latest = self._latest.get(uri)
+        if latest is None or payload.date >= latest.date:
+            self._latest[uri] = payload
 
     def get(self, digest: str) -> ArchivedPayload | None:
         return self._entries.get(digest)
+
+    def latest(self, uri: str) -> ArchivedPayload | None:
+        """The latest archived response of `uri`: what a 304 answer to a conditional request refers to."""
+        return self._latest.get(uri)
 
     def __contains__(self, digest: object) -> bool:
         return digest in self._entries
@@ -393,6 +402,11 @@ class RotatingWarcWriter:
                 warc_headers_dict=self._warc_headers(record_type, exchange.url, date, extra),
             )
             response.rec_headers.add_header("WARC-Profile", SERVER_NOT_MODIFIED_PROFILE)
+            previous = self.digests.latest(exchange.url) if self.digests is not None else None
+            if previous is not None:
+                response.rec_headers.add_header("WARC-Refers-To-Target-URI", previous.uri)
+                response.rec_headers.add_header("WARC-Refers-To-Date", warc_date(previous.date))
+                response.rec_headers.add_header("WARC-Refers-To", previous.record_id)
         elif original is not None and len(exchange.body) >= self.revisit_min_size:
             record_type = "revisit"
             response = self._builder.create_revisit_record(

@@ -15,6 +15,7 @@ import archive.warc
 from archive.index import cdxj_path_for, index_warc, iter_payload_digests, merge_indexes, parse_cdxj_line
 from archive.warc import (
     IDENTICAL_PAYLOAD_PROFILE,
+    SERVER_NOT_MODIFIED_PROFILE,
     DigestIndex,
     HttpExchange,
     RotatingWarcWriter,
@@ -145,6 +146,10 @@ def test_revisits_identical_payload_and_not_modified(tmp_path: Path) -> None:
     assert revisit.warc_headers.get_header("WARC-Refers-To-Target-URI") == "http://example.com/one"
     assert revisit.warc_headers.get_header("WARC-Refers-To-Date") == "2026-11-27T04:05:06.789000Z"
     assert revisit.payload == b""
+    unchanged = load_record(tmp_path, not_modified.pointer)
+    assert unchanged.warc_headers.get_header("WARC-Profile") == SERVER_NOT_MODIFIED_PROFILE
+    assert unchanged.warc_headers.get_header("WARC-Refers-To") == first.pointer.record_id
+    assert unchanged.warc_headers.get_header("WARC-Refers-To-Target-URI") == "http://example.com/one"
     read_all(writer.closed_files[0])
 
 
