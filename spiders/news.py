@@ -167,9 +167,9 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[Request]:
         links, pages = listing_links(response.body, response.url)
         self._settle(response, "listing")
-        yield from self._article_requests(Link(url) for url in links)
+        yield from self._article_requests(Link(url) for url in links if url not in pages)
         for url in pages:
-            if self.profile.owns(url) and not self.profile.is_article_url(url):
+            if self.profile.owns(url):
                 yield self._discovery(url, self.parse_listing)
 
     def _is_recent(self, link: Link) -> bool:
@@ -177,20 +177,23 @@ class NewsSpider(scrapy.Spider):
 
     def _article_requests(self, links: Iterable[Link]) -> Iterator[Request]:
         for link in links:
-            if not (self.profile.owns(link.url) and self.profile.is_article_url(link.url)):
+            try:
+                url = canonicalize_url(link.url)  # tracking parameters off before the article rules look at it
+            except ValueError:
+                self.crawler.stats.inc_value("newsarchive/skipped_invalid_url")
+                continue
+            if not (self.profile.owns(url) and self.profile.is_article_url(url)):
                 continue
             if not self._is_recent(link):
                 self.crawler.stats.inc_value("newsarchive/skipped_older_than_since")
                 continue
-            url = canonicalize_url(link.url)
             if self._already_archived(url, link):
                 self.crawler.stats.inc_value("newsarchive/skipped_already_archived")
                 continue
             if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
                 return
             self.articles_scheduled += 1
-            yield Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY,
-                          meta={"listed_date": link.latest})
+            yield Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY)
 
     def _already_archived(self, url: str, link: Link) -> bool:
         if url not in self.known_articles:

@@ -1,0 +1,99 @@
+"""The `news` spider's decisions, without a network: which links become article requests, and why not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from scrapy.http import HtmlResponse, Request, XmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.discovery import Link
+from spiders.news import NewsSpider
+
+BASE = "https://baonghean.vn"
+
+
+def make_spider(**arguments) -> NewsSpider:
+    crawler = get_crawler(NewsSpider)
+    return NewsSpider.from_crawler(crawler, **arguments)
+
+
+def article_urls(requests) -> list[str]:
+    return [r.url for r in requests if r.callback.__name__ == "parse_article"]
+
+
+def test_arguments_are_required():
+    with pytest.raises(ValueError, match="give a site profile"):
+        make_spider()
+
+
+def test_a_profile_starts_from_robots_txt():
+    spider = make_spider(site="baonghean")
+    requests = list(spider._start_requests())
+    assert requests[0].url == f"{BASE}/robots.txt"
+    assert all(r.meta["conditional"] and r.dont_filter for r in requests)
+    assert spider.crawl_arguments == {"site": "baonghean"}
+
+
+def test_without_a_profile_the_crawl_stays_on_the_given_hosts():
+    spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
+    links = [Link(f"{BASE}/thoi-su/a-10300001.html"), Link("https://other.example/b-10300002.html")]
+    assert article_urls(spider._article_requests(links)) == [f"{BASE}/thoi-su/a-10300001.html"]
+
+
+def test_since_max_articles_and_tracking_parameters():
+    spider = make_spider(site="baonghean", since="2025-09-18", max_articles="2")
+    links = [
+        Link(f"{BASE}/thoi-su/old-10300001.html", published=datetime(2025, 9, 17, 16, 59, tzinfo=UTC)),  # 23:59 ICT
+        Link(f"{BASE}/thoi-su/new-10300002.html?utm_source=zalo&fbclid=x",
+             published=datetime(2025, 9, 17, 17, tzinfo=UTC)),  # 00:00 ICT on the 18th
+        Link(f"{BASE}/tag/nghe-an-10300003.html"),  # denied by the profile
+        Link(f"{BASE}/thoi-su/undated-10300004.html"),
+        Link(f"{BASE}/thoi-su/over-budget-10300005.html"),
+    ]
+    assert article_urls(spider._article_requests(links)) == [
+        f"{BASE}/thoi-su/new-10300002.html",
+        f"{BASE}/thoi-su/undated-10300004.html",
+    ]
+
+
+def test_archived_articles_are_skipped_unless_modified_since():
+    spider = make_spider(site="baonghean")
+    stored = datetime(2025, 9, 20, tzinfo=UTC)
+    spider.known_articles = {f"{BASE}/a-10300001.html": stored, f"{BASE}/b-10300002.html": stored}
+    links = [
+        Link(f"{BASE}/a-10300001.html", modified=datetime(2025, 9, 19, tzinfo=UTC)),
+        Link(f"{BASE}/b-10300002.html", modified=datetime(2025, 9, 21, tzinfo=UTC)),
+        Link(f"{BASE}/c-10300003.html"),
+    ]
+    assert article_urls(spider._article_requests(links)) == [f"{BASE}/b-10300002.html", f"{BASE}/c-10300003.html"]
+
+
+def test_listing_pages_lead_to_articles_and_further_pages():
+    spider = make_spider(start=f"{BASE}/thoi-su")
+    html = f"""<html><body><a href="/thoi-su/bai-10300001.html">1</a><a href="/thoi-su?page=2">2</a>
+    <a href="https://facebook.com/share?u={BASE}">share</a></body></html>""".encode()
+    response = HtmlResponse(f"{BASE}/thoi-su", body=html, request=Request(f"{BASE}/thoi-su"))
+    requests = list(spider.parse_listing(response))
+    assert article_urls(requests) == [f"{BASE}/thoi-su/bai-10300001.html"]
+    assert [r.url for r in requests if r.callback.__name__ == "parse_listing"] == [f"{BASE}/thoi-su?page=2"]
+
+
+def test_a_broken_sitemap_is_a_recorded_failure():
+    spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
+    outcomes = []
+    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    request = Request(f"{BASE}/sitemap.xml")
+    response = XmlResponse(request.url, body=b"<html>not a sitemap</html>", request=request)
+    assert list(spider.parse_sitemap(response)) == []
+    assert outcomes[0][:2] == (f"{BASE}/sitemap.xml", "failed") and "not a sitemap" in outcomes[0][2]
+
+
+def test_redirected_urls_are_recorded_as_redirects():
+    spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
+    outcomes = []
+    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    request = Request(f"{BASE}/a-10300001.html", meta={"redirect_urls": [f"{BASE}/r/1"]})
+    spider._settle(HtmlResponse(request.url, body=b"", request=request), "article")
+    assert outcomes == [(f"{BASE}/r/1", "redirect", request.url), (request.url, "article", "")]
