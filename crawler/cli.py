@@ -95,7 +95,9 @@ def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], sta
         if not sep:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         overrides[name] = value
-    stats = run_crawl(_settings(**overrides), {
+    settings = _settings(**overrides)
+    _store(settings["DATABASE_URL"]).close()  # an unreachable database: one clear message before anything starts
+    stats = run_crawl(settings, {
         "site": site, "sitemap": ",".join(sitemap) or None, "feed": ",".join(feed) or None,
         "start": ",".join(start) or None, "since": _since(since), "max_articles": max_articles,
         "refresh": "true" if refresh else None,

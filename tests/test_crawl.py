@@ -229,3 +229,14 @@ def test_stats_summarise_the_archive(crawled):
     report = out.stdout + out.stderr
     for heading in ("articles per section", "duplicates by kind", "failures by reason", "Thời sự", "HTTP 404"):
         assert heading in report
+
+
+def test_an_unreachable_database_is_one_clear_message(tmp_path):
+    result = subprocess.run(
+        [str(BIN / "newsarchive"), "crawl", "--sitemap", "http://127.0.0.1:9/sitemap.xml",
+         "--db", "postgresql+psycopg://nobody@127.0.0.1:9/archive", "--warc-dir", str(tmp_path / "w")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "cannot reach database postgresql+psycopg://nobody@127.0.0.1:9/archive" in result.stderr
+    assert "Traceback" not in result.stderr
