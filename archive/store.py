@@ -235,8 +235,11 @@ class ArchiveStore:
         captures, articles, outcomes = list(captures), list(articles), list(outcomes)
         report = SaveReport()
         with self._writing(exclusive=bool(articles)) as session:
+            batch_captures: dict[str, CaptureRow] = {}  # URL key → its latest capture in this batch
             for capture in captures:
-                session.add(_capture_row(capture, run_id))
+                row = _capture_row(capture, run_id)
+                session.add(row)
+                batch_captures[row.url_key] = row  # captures come in fetch order
             if captures:
                 session.flush()
             # A stable order: concurrent writers that lock rows do so in the same order.
@@ -245,7 +248,7 @@ class ArchiveStore:
                 chunk = ordered[start : start + PREFETCH_CHUNK]
                 _ArticleWriter(session, run_id, report, self.is_postgresql).write(chunk)
             for url, outcome, reason in outcomes:
-                _record_outcome(session, url, outcome, reason, run_id)
+                _record_outcome(session, url, outcome, reason, run_id, batch_captures.get(_url_key(url)))
         return report
 
     # --- reads --------------------------------------------------------------------------------------------------
@@ -837,12 +840,19 @@ def _capture_row(capture: Capture, run_id: int | None) -> CaptureRow:
     )
 
 
-def _record_outcome(session: Session, url: str, outcome: str, reason: str, run_id: int | None) -> None:
-    """Set the outcome on the latest capture of `url` (in crawl run `run_id`), or record a capture-less outcome."""
-    query = select(CaptureRow).where(CaptureRow.url_key == _url_key(url))
-    if run_id is not None:  # never rewrite what an earlier crawl made of the URL
-        query = query.where(CaptureRow.run_id == run_id)
-    latest = session.scalars(query.order_by(CaptureRow.fetched_at.desc(), CaptureRow.id.desc()).limit(1)).first()
+def _record_outcome(
+    session: Session, url: str, outcome: str, reason: str, run_id: int | None, latest: CaptureRow | None = None
+) -> None:
+    """Set the outcome on the latest capture of `url` (in crawl run `run_id`), or record a capture-less outcome.
+
+    `latest` is that capture when the caller already holds it (written in the same batch): no query then.
+    """
+    if latest is None:
+        query = select(CaptureRow).where(CaptureRow.url_key == _url_key(url))
+        if run_id is not None:  # never rewrite what an earlier crawl made of the URL
+            query = query.where(CaptureRow.run_id == run_id)
+        query = query.order_by(CaptureRow.fetched_at.desc(), CaptureRow.id.desc()).limit(1)
+        latest = session.scalars(query).first()
     if latest is None:
         latest = CaptureRow(
             run_id=run_id, url=_clean(url), url_key=_url_key(url), fetched_at=_now(), record_type="none"
