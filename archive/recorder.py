@@ -15,6 +15,7 @@ from the CDXJ indexes of `WARC_DIR`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -146,14 +147,15 @@ class WarcRecorderMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def spider_opened(self) -> None:
+    async def spider_opened(self) -> None:
         # Files also rotate by age while the crawl is idle.
         self._age_check.start(min(60.0, self.writer.max_age), now=False)
-        for path in finish_abandoned(self.warc_dir):
+        # Reading a large archive's indexes takes a while: in a thread, before the first request goes out.
+        for path in await asyncio.to_thread(finish_abandoned, self.warc_dir):
             logger.warning("finished %s, left open by a writer that is gone", path)
-        added = self.digests.seed(iter_payload_digests(self.warc_dir))
+        added = await asyncio.to_thread(self.digests.seed, iter_payload_digests(self.warc_dir))
         if self._seed is not None:
-            added += self.digests.seed(self._seed(self.crawler))
+            added += await asyncio.to_thread(lambda: self.digests.seed(self._seed(self.crawler)))
         logger.info("WARC archive in %s: %d payload digests of earlier captures known", self.warc_dir, added)
 
     async def spider_closed(self) -> None:
