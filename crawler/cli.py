@@ -209,6 +209,14 @@ def upgrade(url: str | None) -> None:
 
 
 @db.command()
+@click.option("--db", "url", help="Database URL (default: the DATABASE_URL setting).")
+def current(url: str | None) -> None:
+    """Print the schema revision of the database and the newest this newsarchive ships."""
+    store = _store(url)
+    click.echo(f"{store.current_revision()} (head: {store.head_revision()})")
+
+
+@db.command()
 @click.argument("revision")
 @click.option("--db", "url", help="Database URL (default: the DATABASE_URL setting).")
 def downgrade(revision: str, url: str | None) -> None:

@@ -240,3 +240,13 @@ def test_an_unreachable_database_is_one_clear_message(tmp_path):
     assert result.returncode == 1
     assert "cannot reach database postgresql+psycopg://nobody@127.0.0.1:9/archive" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_db_commands_move_the_schema(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    head = ArchiveStore(db_url).head_revision()  # an empty database gets the schema on first use
+    assert newsarchive("db", "current", "--db", db_url, cwd=tmp_path).stdout.strip() == f"{head} (head: {head})"
+    newsarchive("db", "downgrade", "0001", "--db", db_url, cwd=tmp_path)
+    assert newsarchive("db", "current", "--db", db_url, cwd=tmp_path).stdout.startswith("0001 ")
+    upgraded = newsarchive("db", "upgrade", "--db", db_url, cwd=tmp_path)
+    assert f"database at revision {head}" in upgraded.stderr
