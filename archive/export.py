@@ -10,7 +10,8 @@
 - `warc` / `wacz`: the WARC records of the selected articles (responses with their requests and metadata) copied
   from `warc_dir`; `out` must be a file.
 
-Every format streams: articles are read from the store in batches and written one by one.
+Articles are read from the store in batches; jsonl, csv and txt write them one by one, warc and wacz keep only
+their WARC pointers and page entries until the records are copied.
 """
 
 from __future__ import annotations
@@ -147,14 +148,15 @@ def _export_warc(
 
     if str(out) == "-" or warc_dir is None:
         raise ValueError(f"a {fmt} export needs an output file (-o PATH) and the WARC folder (--warc-dir)")
-    archived = [a for a in articles if a.warc is not None]
-    pointers = [a.warc for a in archived if a.warc is not None]
+    # only the pointers and the page entries are kept, not the articles' texts
+    pointers, pages = [], []
+    for article in articles:
+        if article.warc is not None:
+            pointers.append(article.warc)
+            fetched = article.fetched_at.isoformat() if article.fetched_at else None
+            pages.append({"url": article.url, "ts": fetched, "title": article.title})
     if fmt == "warc":
         export_warc(pointers, warc_dir, out)
     else:
-        pages = [
-            {"url": a.url, "ts": a.fetched_at.isoformat() if a.fetched_at else None, "title": a.title}
-            for a in archived
-        ]
         export_wacz(pointers, warc_dir, out, pages)
-    return len(archived)
+    return len(pointers)

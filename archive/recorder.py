@@ -9,8 +9,8 @@ middleware with `crawler.get_downloader_middleware` to write its metadata record
 
 Settings: `WARC_DIR`, `WARC_PREFIX`, `WARC_MAX_SIZE`, `WARC_MAX_AGE`, `WARC_DIGEST`, `WARC_OPERATOR`, and
 `WARC_DIGEST_SEED`: an optional callable (or its import path) `(crawler) -> Iterable[(digest, uri, date,
-record_id)]` of payloads archived earlier (e.g. the SQL store's `iter_payload_digests`), added to those read
-from the CDXJ indexes of `WARC_DIR`.
+record_id)]` of payloads archived earlier (`archive.store.payload_digests_of`: those of the SQL store), added to
+those read from the CDXJ indexes of `WARC_DIR`.
 """
 
 from __future__ import annotations
@@ -182,6 +182,9 @@ class WarcRecorderMiddleware:
         indexing.addBoth(done)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
+        # A redirected request carries the meta of the one before it: never let it keep that pointer.
+        request.meta.pop("warc", None)
+        request.meta.pop("warc_date", None)
         parsed = urlparse_cached(request)
         if parsed.scheme not in DEFAULT_PORTS or "cached" in response.flags or self._write_failed:
             return response

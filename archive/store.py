@@ -255,19 +255,19 @@ class ArchiveStore:
     def known_article_urls(self, site: str) -> dict[str, datetime | None]:
         """Every URL an article of `site` is archived under → the date of the stored copy.
 
-        The date is the later of the article's `modified_at` and the time the stored copy was fetched: the copy
-        holds every change made before it was fetched, so only a sitemap or feed date after that means the article
-        changed since. URLs that redirected to an archived
+        The date is the latest of the article's `modified_at`, the time the stored copy was fetched and the last
+        time a fetch found it unchanged (`last_seen`): the copy holds every change made before then, so only a
+        sitemap or feed date after that means the article changed since. URLs that redirected to an archived
         article (captures a crawl of `site` recorded with the outcome `redirect` and the target URL as reason)
         count as that article.
         """
         with self._reading() as session:
             rows = session.execute(
-                select(ArticleUrl.url, ArticleRow.modified_at, ArticleRow.fetched_at)
+                select(ArticleUrl.url, ArticleRow.modified_at, ArticleRow.fetched_at, ArticleRow.last_seen)
                 .join(ArticleRow, ArticleRow.id == ArticleUrl.article_id)
                 .where(ArticleUrl.site == site)
             )
-            known = {url: _latest(modified, fetched) for url, modified, fetched in rows}
+            known = {url: _latest(modified, fetched, seen) for url, modified, fetched, seen in rows}
             redirects = session.execute(
                 select(CaptureRow.url, CaptureRow.reason)
                 .join(CrawlRun, CrawlRun.id == CaptureRow.run_id)
@@ -568,6 +568,10 @@ class _ArticleWriter:
             .values(duplicate_of=row.canonical_url, duplicate_kind=kind, similarity=similarity)
         )
         self.report.duplicates[original.canonical_url] = (kind, row.canonical_url, similarity)
+        # the displaced article is a copy now: later copies in this batch must not point at it
+        for content, known in list(self.originals.items()):
+            if known.id == original.id:
+                del self.originals[content]
 
 
 class _Original(NamedTuple):
@@ -632,6 +636,16 @@ def _safe_url(database_url: str) -> str:
         return make_url(database_url).render_as_string(hide_password=True)
     except ArgumentError:
         return repr(database_url)
+
+
+def payload_digests_of(crawler: Any) -> Iterator[tuple[str, str, datetime, str]]:
+    """The payload digests archived in the crawl's SQL store (`DATABASE_URL`): a `WARC_DIGEST_SEED` for the
+    WARC recorder, so revisits also refer to captures whose WARC folder is elsewhere (another worker's disk)."""
+    store = ArchiveStore(crawler.settings["DATABASE_URL"])
+    try:
+        yield from store.iter_payload_digests()
+    finally:
+        store.close()
 
 
 def _latest(*dates: datetime | None) -> datetime | None:

@@ -457,7 +457,9 @@ class RotatingWarcWriter:
             offset=offset,
             length=length,
             record_id=response_id,
-            payload_digest=response.rec_headers.get_header("WARC-Payload-Digest") or digest,
+            # a 304 carries no payload of its own: no digest to point at
+            payload_digest=response.rec_headers.get_header("WARC-Payload-Digest")
+            or (None if exchange.status == 304 else digest),
         )
         if record_type == "response" and self.digests is not None:
             self.digests.add(digest, exchange.url, exchange.date, response_id)

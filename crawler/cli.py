@@ -177,6 +177,21 @@ def show(url: str, db: str | None, warc_dir: str | None, raw: bool) -> None:
 
 @main.command()
 @click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Also merge every index into this one CDXJ file.")
+def index(warc_dir: str | None, output: Path | None) -> None:
+    """Write the CDXJ index of every finished WARC file that has none; with -o, merge them all into one."""
+    from archive.index import index_missing, merge_indexes
+
+    folder = warc_dir or _settings()["WARC_DIR"]
+    made = index_missing(folder)
+    console.print(f"indexed {len(made)} WARC file(s) in {folder}")
+    if output is not None:
+        merge_indexes(folder, output)
+        console.print(f"merged index written to {output}")
+
+
+@main.command()
+@click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting).")
 @click.option("--port", default=8080, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def replay(warc_dir: str | None, port: int, host: str) -> None:

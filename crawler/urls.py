@@ -9,11 +9,11 @@ list), a trailing `index.html` and the order of query parameters do not matter, 
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
-from courlan import is_external, normalize_url
+from courlan import is_external
+from courlan.clean import TRACKERS_RE
 from w3lib.url import canonicalize_url as w3lib_canonicalize_url
-from w3lib.url import url_query_cleaner
 
 # Tracking parameters courlan's TRACKERS_RE does not cover (Zalo, the main Vietnamese social network, and a few
 # analytics suites).
@@ -40,15 +40,33 @@ def canonicalize_url(url: str, canonical_href: str | None = None) -> str:
     return base
 
 
+def strip_tracking(url: str) -> str:
+    """`url` without its tracking parameters and fragment, and otherwise as given: the address to request.
+
+    Parameters are judged by name (courlan's tracker list and `EXTRA_TRACKING_PARAMETERS`); every other part of
+    the query is kept byte for byte, bare keys (`news.php?12345`) included.
+    """
+    parts = urlsplit(url.strip())
+    kept = [part for part in parts.query.split("&") if part and not _is_tracking(part.partition("=")[0])]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+
+
+def _is_tracking(name: str) -> bool:
+    name = unquote_plus(name).lower()
+    return name in EXTRA_TRACKING_PARAMETERS or bool(TRACKERS_RE.search(name))
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def _canonical_form(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an absolute http(s) URL: {url!r}")
-    # courlan: lower-case scheme and host, default port, tracking parameters, and it keeps the fragment for us
-    # to drop; w3lib: percent-encoding, IDNA host, sorted query, no fragment.
-    normalized = normalize_url(url.strip())
-    normalized = url_query_cleaner(normalized, EXTRA_TRACKING_PARAMETERS, remove=True, unique=False)
-    canonical = w3lib_canonicalize_url(normalized)
-    parts = urlsplit(canonical)
-    path = INDEX_PAGE.sub("/", parts.path) or "/"
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+    # w3lib: lower-case scheme and host, IDNA host, percent-encoding, sorted query, no fragment
+    canonical = urlsplit(w3lib_canonicalize_url(strip_tracking(url)))
+    netloc = canonical.netloc
+    if canonical.port == DEFAULT_PORTS[canonical.scheme]:
+        netloc = netloc.rsplit(":", 1)[0]
+    path = INDEX_PAGE.sub("/", canonical.path) or "/"
+    return urlunsplit((canonical.scheme, netloc, path, canonical.query, ""))

@@ -252,13 +252,15 @@ class SqlStorePipeline:
         """Store events that arrived after the writer stopped, then finish the crawl run."""
         late = self._drain()
         try:
-            if late:
-                self._save(late, self.run_id)
+            unwritten = self._write(late) if late else []  # a refused record costs that record only
+            if unwritten:
+                self._spool([*unwritten, ("finish", (stats, reason))])
+                return
             self.store.finish_run(self.run_id, stats, reason)  # type: ignore[arg-type]
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            self._spool([*late, ("finish", (stats, reason))])
+            self._spool([("finish", (stats, reason))])
         finally:
             self.store.close()
 

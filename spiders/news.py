@@ -34,7 +34,7 @@ from crawler.extract import extract_article
 from crawler.items import Article, NotAnArticle
 from crawler.signals import archived_articles_requested, page_outcome
 from crawler.sites import SiteProfile, load_profile
-from crawler.urls import canonicalize_url
+from crawler.urls import canonicalize_url, strip_tracking
 
 ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
 
@@ -178,16 +178,17 @@ class NewsSpider(scrapy.Spider):
     def _article_requests(self, links: Iterable[Link]) -> Iterator[Request]:
         for link in links:
             try:
-                url = canonicalize_url(link.url)  # tracking parameters off before the article rules look at it
+                canonical = canonicalize_url(link.url)
             except ValueError:
                 self.crawler.stats.inc_value("newsarchive/skipped_invalid_url")
                 continue
+            url = strip_tracking(link.url)  # requested as given, less its tracking parameters
             if not (self.profile.owns(url) and self.profile.is_article_url(url)):
                 continue
             if not self._is_recent(link):
                 self.crawler.stats.inc_value("newsarchive/skipped_older_than_since")
                 continue
-            if self._already_archived(url, link):
+            if self._already_archived(canonical, link):
                 self.crawler.stats.inc_value("newsarchive/skipped_already_archived")
                 continue
             if self.max_articles is not None and self.articles_scheduled >= self.max_articles:

@@ -250,3 +250,15 @@ def test_db_commands_move_the_schema(tmp_path):
     assert newsarchive("db", "current", "--db", db_url, cwd=tmp_path).stdout.startswith("0001 ")
     upgraded = newsarchive("db", "upgrade", "--db", db_url, cwd=tmp_path)
     assert f"database at revision {head}" in upgraded.stderr
+
+
+def test_index_command_merges_the_cdxj_indexes(crawled, tmp_path):
+    workdir, _, store = crawled
+    merged = tmp_path / "all.cdxj"
+    newsarchive("index", "--warc-dir", str(workdir / "warc"), "-o", str(merged), cwd=workdir)
+    lines = merged.read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+    fields = [json.loads(line.split(" ", 2)[2]) for line in lines]
+    indexed = {(entry["filename"], int(entry["offset"])) for entry in fields}
+    for article in store.iter_articles():  # every article's response record is in the merged index
+        assert (article.warc.file, article.warc.offset) in indexed

@@ -587,3 +587,42 @@ def test_same_words_in_another_order_are_not_a_near_duplicate(store: ArchiveStor
     store.save_articles([original])
     report = store.save_articles([make_article(2, text=shuffled)])
     assert report.duplicates == {}
+
+
+def test_an_unchanged_refetch_confirms_the_stored_copy(store: ArchiveStore, make_article) -> None:
+    first = make_article(1)
+    store.save_articles([first])
+    later = first.fetched_at + timedelta(days=10)
+    report = store.save_articles([replace(first, fetched_at=later)])
+    assert report.unchanged == [first.canonical_url]
+    # a sitemap date between the two fetches is not news any more
+    assert store.known_article_urls("baonghean")[first.canonical_url] >= later
+
+
+def test_copies_never_point_at_a_displaced_original(store: ArchiveStore, make_article) -> None:
+    base = make_article(1)
+    now = base.published_at
+    near_text = base.text + "\n\nPV Thành Duy - Báo Nghệ An"
+    a = make_article(2, text=base.text, published_at=now - timedelta(days=2))
+    b = make_article(3, text=near_text, published_at=now - timedelta(days=5))
+    c = make_article(4, text=base.text, published_at=now - timedelta(days=1))
+    store.save_articles([a, b, c])
+    rows = {article.canonical_url: article for article in store.iter_articles()}
+    originals = {article.canonical_url for article in rows.values() if article.duplicate_of is None}
+    assert originals == {b.canonical_url}
+    assert all(article.duplicate_of in originals for article in rows.values() if article.duplicate_of)
+
+
+def test_the_store_seeds_the_warc_revisit_index(database_url: str) -> None:
+    from types import SimpleNamespace
+
+    from archive.store import payload_digests_of
+
+    store = ArchiveStore(database_url)
+    pointer = WarcPointer("a.warc.gz", 100, 90, "<urn:uuid:1>", "sha1:AAA")
+    store.save_captures([capture("https://x.vn/1", 1, warc=pointer)])
+    store.close()
+    crawler = SimpleNamespace(settings={"DATABASE_URL": database_url})
+    assert list(payload_digests_of(crawler)) == [
+        ("sha1:AAA", "https://x.vn/1", datetime(2025, 9, 19, 1, 1, tzinfo=UTC), "<urn:uuid:1>")
+    ]

@@ -82,3 +82,19 @@ def test_idempotent() -> None:
     url = "HTTPS://Báo.vn:443/tin-tức/index.html?b=2&a=1&utm_source=x#f"
     once = canonicalize_url(url)
     assert canonicalize_url(once) == once
+
+
+def test_bare_query_keys_are_distinct_articles():
+    from crawler.urls import canonicalize_url
+
+    first = canonicalize_url("https://a.com/news.php?12345")
+    assert first != canonicalize_url("https://a.com/news.php?12346")
+    assert first == canonicalize_url("https://A.com:443/news.php?12345&utm_source=zalo#top")
+
+
+def test_strip_tracking_keeps_the_rest_of_the_url_as_given():
+    from crawler.urls import strip_tracking
+
+    assert strip_tracking("https://a.com/news.php?12345&utm_source=zalo&fbclid=x#top") == "https://a.com/news.php?12345"
+    assert strip_tracking("https://a.com/x?b=2&A=%C3%A1&gclid=1") == "https://a.com/x?b=2&A=%C3%A1"
+    assert strip_tracking("https://a.com/x") == "https://a.com/x"
