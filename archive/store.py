@@ -472,15 +472,16 @@ class _ArticleWriter:
         values.update(_simhash_columns(values["text"]))
         values["issues"] = "; ".join(issues) or None
         row = next((self.rows[(site, url)] for url in _urls_of(values) if (site, url) in self.rows), None)
+        seen = values.get("fetched_at") or self.now  # first_seen / last_seen are when the page was fetched
         if row is None:
-            row = ArticleRow(**values, first_seen=self.now, last_seen=self.now, version=1, run_id=self.run_id)
+            row = ArticleRow(**values, first_seen=seen, last_seen=seen, version=1, run_id=self.run_id)
             row.captions = [CaptionRow(position=i, **c) for i, c in enumerate(captions)]
             self._mark_duplicate(row)
             self.session.add(row)
             self.session.flush()
             self.report.new.append(row.canonical_url)
         elif row.content_hash == values["content_hash"]:
-            row.last_seen = self.now
+            row.last_seen = max(row.last_seen, seen)
             if values["url"] == row.canonical_url:  # first archived via an alias (AMP, old URL): now at home
                 row.url = values["url"]
             self.report.unchanged.append(row.canonical_url)
@@ -493,7 +494,7 @@ class _ArticleWriter:
             self.session.flush()  # the old captions go before the new ones take their positions
             row.captions = [CaptionRow(position=i, **c) for i, c in enumerate(captions)]
             row.version += 1
-            row.last_seen = self.now
+            row.last_seen = max(row.last_seen, seen)
             row.run_id = self.run_id
             self._mark_duplicate(row)
             self.session.flush()

@@ -1,4 +1,4 @@
-"""The `newsarchive` command line: crawl, export, demo, import-warc, show, db, stats.
+"""The `newsarchive` command line: crawl, export, demo, import-warc, show, index, replay, db, stats.
 
 `crawl` runs the same `news` spider as `scrapy crawl news`, in-process, with the project's settings;
 options given here override settings and `NEWSARCHIVE_*` environment variables.

@@ -39,7 +39,7 @@ RANK_DATELINE = 5
 RANK_URL = 6
 RANK_HTMLDATE = 7
 # A string in a format known to be read differently by different sites (M/D vs D/M) loses to any other source.
-AMBIGUITY_PENALTY = 5
+AMBIGUITY_PENALTY = 10  # above every rank: an ambiguous reading loses to any other source
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ import lxml.etree
 import lxml.html
 
 GZIP_MAGIC = b"\x1f\x8b"
+NEWS_NAMESPACE = "http://www.google.com/schemas/sitemap-news/0.9"
+LINK_FIELDS = ("loc", "lastmod")
 MAX_DECOMPRESSED = 64 * 1024 * 1024  # a sitemap may hold 50,000 URLs in at most 50 MB uncompressed
 
 
@@ -48,15 +50,18 @@ class DiscoveryError(ValueError):
 
 def gunzip_limited(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
     """Decompress gzip data, refusing anything that inflates beyond `limit` bytes (a decompression bomb)."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise DiscoveryError(f"corrupt gzip data: {exc}") from exc
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise DiscoveryError(f"gzip data inflates beyond {limit} bytes")
-    if not inflater.eof:
-        raise DiscoveryError("truncated gzip data")
+    out = b""
+    while data:  # a gzip file may hold several members, one after the other
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(data, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise DiscoveryError(f"corrupt gzip data: {exc}") from exc
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise DiscoveryError(f"gzip data inflates beyond {limit} bytes")
+        if not inflater.eof:
+            raise DiscoveryError("truncated gzip data")
+        data = inflater.unused_data
     return out
 
 
@@ -98,12 +103,12 @@ def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
         raise DiscoveryError("not a sitemap: the root element is neither urlset nor sitemapindex")
     links = []
     for entry in root:
-        fields: dict[str, str] = {}
-        for child in entry.iter():
-            name = _local(child.tag)
-            if name and child.text and child.text.strip():
-                fields.setdefault(name, child.text.strip())
-        if "loc" in fields:
+        # loc and lastmod of the entry itself (not of an <image:image> or <video:video> inside it), and the
+        # publication date of its Google News block
+        fields = {_local(child.tag): (child.text or "").strip() for child in entry if _local(child.tag) in LINK_FIELDS}
+        for date in entry.iter(f"{{{NEWS_NAMESPACE}}}publication_date"):
+            fields.setdefault("publication_date", (date.text or "").strip())
+        if fields.get("loc"):
             links.append(
                 Link(
                     urljoin(url, fields["loc"]),
@@ -143,8 +148,8 @@ def parse_feed(body: bytes, url: str = "") -> list[Link]:
     return links
 
 
-PAGE_PARAMS = ("page", "p", "trang", "pg")
-PAGE_PATH = re.compile(r"(?:/|-)(?:page|trang|p)[-/]?(\d+)(?:\.html?)?/?$", re.I)
+PAGE_PARAMS = ("page", "trang", "pg")  # not "p": WordPress posts are /?p=123
+PAGE_PATH = re.compile(r"(?:/|-)(?:page|trang)[-/]?(\d+)(?:\.html?)?/?$", re.I)
 
 
 def page_number(url: str) -> int | None:

@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 import charset_normalizer
 import trafilatura
 from cssselect import GenericTranslator, SelectorError
+from dateparser.data.languages_info import language_order
 from lxml import etree, html
 from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
@@ -50,11 +51,16 @@ MIN_TEXT_CHARS_OTHER_TYPE = 500
 MAX_LEAD_CHARS = 1200
 MAX_CAPTION_CHARS = 1500
 
-DEFAULT_PROFILE = SiteProfile()
+DATEPARSER_LANGUAGES = frozenset(language_order)
+DEFAULT_PROFILE = SiteProfile(timezone="")  # no zone: guessed per page
 
 
-class ExtractionTimeout(Exception):
-    """Raised inside extraction when the per-page time budget is spent."""
+class ExtractionTimeout(BaseException):
+    """Raised inside extraction when the per-page time budget is spent.
+
+    A BaseException, so that the `except Exception` blocks trafilatura wraps around its slow parts (readability,
+    justext, the recall pass) cannot swallow it and let the page run on without a limit.
+    """
 
 
 @contextmanager
@@ -227,7 +233,9 @@ def _jsonld_objects(tree) -> list[dict]:
 
 def _types(obj: dict) -> list[str]:
     kind = obj.get("@type", [])
-    return [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)]
+    if isinstance(kind, str):
+        return [kind]
+    return [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
 
 
 def _jsonld_articles(objects: list[dict]) -> list[dict]:
@@ -286,7 +294,7 @@ _AGENCIES = (
 _AGENCY_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
         (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images))?
-        (?:\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*[)\]]?\s*$""",
+        (?>\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*[)\]]?\s*$""",
     re.VERBOSE,
 )
 
@@ -752,12 +760,16 @@ def _headline(tree, sitename: str) -> str:
     return ""
 
 
+def _name_of(item: object) -> str | None:
+    return item.get("name") if isinstance(item, dict) else None  # `item` may also be a plain URL
+
+
 def _breadcrumb_section(tree, jsonld: list[dict], title: str) -> str:
     for obj in jsonld:
         if "BreadcrumbList" in _types(obj) and isinstance(obj.get("itemListElement"), list):
             items = [i for i in obj["itemListElement"] if isinstance(i, dict)]
             items.sort(key=lambda i: i.get("position", 0) if isinstance(i.get("position"), int) else 0)
-            names = [i.get("name") or (i.get("item") or {}).get("name") for i in items if isinstance(i, dict)]
+            names = [i.get("name") or _name_of(i.get("item")) for i in items]
             section = _last_section_name([n for n in names if isinstance(n, str)], title)
             if section:
                 return section
@@ -920,7 +932,10 @@ def _tags(tree, profile: SiteProfile, articles: list[dict], fallback: list[str])
     keywords: list[str] = []
     for obj in articles:
         value = obj.get("keywords")
-        keywords += [value] if isinstance(value, str) else [k for k in value or () if isinstance(k, str)]
+        if isinstance(value, str):
+            keywords.append(value)
+        elif isinstance(value, list):
+            keywords += [k for k in value if isinstance(k, str)]
     return _split_tags(keywords, tree) or _visible_tags(tree) or _split_tags([",".join(fallback)], tree)
 
 
@@ -1059,8 +1074,8 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
     authors = authors or organizations
 
     language = _language(tree, articles)
-    # A site without a profile gets the zone of its country domain or language, not the crawler's default.
-    zone = guess_timezone(url, language) if profile.name == DEFAULT_PROFILE.name else profile.timezone
+    # A profile without a zone (no profile, an ad-hoc crawl) gets the zone of the country domain or language.
+    zone = profile.timezone or guess_timezone(url, language)
     settings = DateSettings(zone, profile.date_order, _date_languages(language, profile))
     published_at, modified_at = find_dates(
         tree,
@@ -1091,4 +1106,7 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
 
 
 def _date_languages(language: str, profile: SiteProfile) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(([language] if language else []) + list(profile.languages)))
+    # dateparser refuses the whole list for one code it does not know ("no", "und"): keep only known ones
+    language = {"no": "nb"}.get(language, language)  # dateparser knows Norwegian as Bokmål
+    page = [language] if language in DATEPARSER_LANGUAGES else []
+    return tuple(dict.fromkeys(page + list(profile.languages)))

@@ -26,7 +26,6 @@ from crawler.dates import normalize_timestamps
 from crawler.extract import extract_article
 from crawler.items import Article, NotAnArticle
 from crawler.sites import DEFAULT_TIMEZONE, SiteProfile, load_profile
-from crawler.text import content_hash
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ def import_archives(
     `fetched_at`, the record as `warc`, timestamps in the site's zone, canonical URL and content hash.
     """
     profile = load_profile(site) if site else None
-    zone = ZoneInfo(profile.timezone if profile else DEFAULT_TIMEZONE)
+    zone = ZoneInfo(profile.timezone if profile and profile.timezone else DEFAULT_TIMEZONE)
     summary = ImportSummary()
     batch: list[Article] = []
 
@@ -134,5 +133,4 @@ def _extract(response: ArchivedResponse, profile: SiteProfile | None, zone: Zone
     article.site = profile.name if profile else (urlsplit(response.url).hostname or "")
     article.fetched_at = response.date
     article.warc = response.pointer
-    article.content_hash = content_hash(article.text)
     return normalize_timestamps(article, zone)

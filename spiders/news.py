@@ -29,6 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
+from crawler.dates import guess_timezone
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
 from crawler.extract import extract_article
 from crawler.items import Article, NotAnArticle
@@ -70,13 +71,14 @@ class NewsSpider(scrapy.Spider):
             self.profile = load_profile(site)
         elif given:
             hosts = tuple(dict.fromkeys((urlsplit(u).hostname or "").lower() for u in given))
-            self.profile = SiteProfile(name=hosts[0], domains=hosts)
+            # no zone: the extractor reads each page's zone from its country domain or language
+            self.profile = SiteProfile(name=hosts[0], domains=hosts, timezone="")
         else:
             raise ValueError("give a site profile (-a site=NAME) or at least one of -a sitemap=, feed=, start=")
         given_arguments = {"site": site, "sitemap": sitemap, "feed": feed, "start": start, "since": since,
                            "max_articles": max_articles, "refresh": refresh}
         self.crawl_arguments = {k: str(v) for k, v in given_arguments.items() if v}  # recorded on the crawl run
-        self.zone = ZoneInfo(self.profile.timezone)
+        self.zone = ZoneInfo(self.profile.timezone or guess_timezone(given[0] if given else self.profile.base_url))
         self.since = datetime.combine(date.fromisoformat(since), time(), self.zone) if since else None
         self.max_articles = int(max_articles) if max_articles else None
         self.refresh = _truthy(refresh)
@@ -141,9 +143,9 @@ class NewsSpider(scrapy.Spider):
         for url in sitemaps_from_robots(response.body, response.url):
             yield self._discovery(url, self.parse_sitemap)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        try:
-            sitemap = parse_sitemap(response.body, response.url)
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
+        try:  # in a thread: a sitemap may hold 50,000 URLs in 50 MB, too much parsing for the reactor
+            sitemap = await asyncio.to_thread(parse_sitemap, response.body, response.url)
         except DiscoveryError as exc:
             self._settle(response, "failed", str(exc))
             return
@@ -153,16 +155,18 @@ class NewsSpider(scrapy.Spider):
                 if self._is_recent(link):
                     yield self._discovery(link.url, self.parse_sitemap)
             return
-        yield from self._article_requests(sitemap.links)
+        for request in self._article_requests(sitemap.links):
+            yield request
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         try:
-            links = parse_feed(response.body, response.url)
+            links = await asyncio.to_thread(parse_feed, response.body, response.url)
         except DiscoveryError as exc:
             self._settle(response, "failed", str(exc))
             return
         self._settle(response, "feed")
-        yield from self._article_requests(links)
+        for request in self._article_requests(links):
+            yield request
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         links, pages = listing_links(response.body, response.url)

@@ -113,8 +113,9 @@ def test_awkward_cases(newsroom, crawled):
         assert article.text == normalize_text(article.text)
         expected = newsroom.expected_record(cases[name].path, base)
         assert article.title == expected["title"], name
-    # robots.txt is obeyed
+    # robots.txt is obeyed: the draft under /admin/ is listed in a sitemap, yet never requested
     counts = newsroom.request_counts()
+    assert cases["disallowed"].path in newsroom.handle("GET", "/sitemaps/misc.xml", {}, base).body.decode()
     assert not any(path.startswith("/admin/") for path in counts)
 
 

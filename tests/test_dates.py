@@ -181,3 +181,11 @@ def test_utc_machine_times_do_not_move_local_ones():
 )
 def test_guess_timezone_for_sites_without_a_profile(url: str, language: str, zone: str):
     assert guess_timezone(url, language) == zone
+
+
+def test_an_ambiguous_reading_loses_even_to_the_url():
+    # OneCMS writes US month/day without a zone: "5/9/2026" is 9 May or 5 September; the URL says September
+    tree = html.fromstring("<html><body><p>x</p></body></html>")
+    jsonld = [{"@type": "NewsArticle", "datePublished": "5/9/2026 10:17:01 PM"}]
+    published, _ = find_dates(tree, "https://e.vn/2026/09/05/a.html", settings=DateSettings(), jsonld=jsonld)
+    assert published.date() == datetime(2026, 9, 5).date()

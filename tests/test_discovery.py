@@ -141,3 +141,12 @@ def test_iso_datetimes():
     assert parse_iso_datetime("2025-09-30T23:00:00Z") == datetime(2025, 9, 30, 23, tzinfo=UTC)
     assert parse_iso_datetime("not a date") is None
     assert parse_iso_datetime("") is None
+
+
+def test_multi_member_gzip_and_nested_locations():
+    first = gzip.compress(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>')
+    second = gzip.compress(b"""<image:image xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+      <image:loc>https://cdn.x.vn/a.jpg</image:loc></image:image><loc>https://x.vn/a-12345.html</loc>
+      </url></urlset>""")
+    assert gunzip_limited(first + second).endswith(b"</urlset>")
+    assert [link.url for link in parse_sitemap(first + second).links] == ["https://x.vn/a-12345.html"]

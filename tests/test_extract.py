@@ -378,3 +378,24 @@ def test_article_crosses_a_process_boundary(onecms):
     copy = pickle.loads(pickle.dumps(onecms))
     assert copy == onecms
     assert copy.published_at.utcoffset() == timedelta(hours=7)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        '{"@context": "https://schema.org", "@type": null, "headline": "x"}',
+        '{"@type": "BreadcrumbList", "itemListElement": [{"@type": "ListItem", "position": 1, '
+        '"item": "https://baonghean.vn/thoi-su"}]}',
+        '{"@type": "NewsArticle", "keywords": 5, "datePublished": "2025-09-18T10:02:00+07:00"}',
+    ],
+)
+def test_malformed_json_ld_does_not_cost_the_article(script):
+    page = ARTICLE_HTML.replace("</head>", f'<script type="application/ld+json">{script}</script></head>')
+    article = extract_article(page.encode(), "https://baonghean.vn/thoi-su/bai-10300001.html")
+    assert article.text
+
+
+def test_credit_splitting_stays_linear_on_long_agency_chains():
+    caption = "Cảnh sát tại hiện trường AP" + " / Reuters" * 40 + " !"
+    text, _ = split_credit(caption)  # exponential backtracking would not return within the test timeout
+    assert text.startswith("Cảnh sát")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +18,10 @@ BASE = "https://baonghean.vn"
 def make_spider(**arguments) -> NewsSpider:
     crawler = get_crawler(NewsSpider)
     return NewsSpider.from_crawler(crawler, **arguments)
+
+
+async def collect(results) -> list:
+    return [result async for result in results]
 
 
 def article_urls(requests) -> list[str]:
@@ -86,7 +91,7 @@ def test_a_broken_sitemap_is_a_recorded_failure():
     spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
     request = Request(f"{BASE}/sitemap.xml")
     response = XmlResponse(request.url, body=b"<html>not a sitemap</html>", request=request)
-    assert list(spider.parse_sitemap(response)) == []
+    assert asyncio.run(collect(spider.parse_sitemap(response))) == []
     assert outcomes[0][:2] == (f"{BASE}/sitemap.xml", "failed") and "not a sitemap" in outcomes[0][2]
 
 

@@ -67,7 +67,8 @@ def test_migrations_up_down_up_keep_data(database_url: str, make_article) -> Non
         store.known_article_urls("s")
     store.upgrade()
     assert store.current_revision() == "0002"
-    assert store.known_article_urls("s") == {"https://s.vn/a": None}  # the upgrade registered the canonical URL
+    # the upgrade registered the canonical URL; the copy dates from when it was last seen
+    assert store.known_article_urls("s") == {"https://s.vn/a": datetime(2025, 1, 1, tzinfo=UTC)}
     store.downgrade("0001")
     assert "article_urls" not in inspect(store.engine).get_table_names()
     store.upgrade()

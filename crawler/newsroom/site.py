@@ -736,7 +736,8 @@ class Newsroom:
         return self._xml(tpl.news_sitemap(base, chosen), "sitemap", self._latest_change(chosen))
 
     def _misc_sitemap(self, base: str, _: int) -> _Page:
-        names = ("amp", "tracking", "redirect_301", "redirect_302", "not_found", "video", "contact")
+        # the disallowed draft too: a crawler that ignored robots.txt would fetch it from here
+        names = ("amp", "tracking", "redirect_301", "redirect_302", "not_found", "video", "contact", "disallowed")
         return self._xml(
             tpl.urlset([(self.cases[n].url(base), self.reference) for n in names]), "sitemap", self.reference
         )

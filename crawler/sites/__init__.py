@@ -31,7 +31,7 @@ class SiteProfile:
     start_urls: tuple[str, ...] = ()
     article_patterns: tuple[str, ...] = ()
     deny_patterns: tuple[str, ...] = ()
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: str = DEFAULT_TIMEZONE  # "" = guess per page from the country domain or the page's language
     languages: tuple[str, ...] = ("vi", "en")
     date_order: str = "DMY"
     selectors: dict[str, str] = field(default_factory=dict)
