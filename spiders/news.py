@@ -104,6 +104,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._close_pool, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider.on_dropped, signal=scrapy.signals.request_dropped)
         return spider
 
     # --- start ---------------------------------------------------------------------------------------------------
@@ -268,6 +269,18 @@ class NewsSpider(scrapy.Spider):
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.logger.warning("could not fetch %s: %s", request.url, reason)
         self._outcome(request.url, "failed", reason)
+
+    def on_dropped(self, request: Request, spider: Any = None) -> None:
+        """A redirect the scheduler dropped as a duplicate gets no callback: record where the chain led."""
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return
+        if request.url in chain:
+            for url in chain:
+                self._outcome(url, "failed", f"redirect loop: {' -> '.join([*chain, request.url])}")
+        else:  # a second way to a page this crawl fetches anyway
+            for url in chain:
+                self._outcome(url, "redirect", request.url)
 
     def _settle(self, response: Response, outcome: str, reason: str = "") -> None:
         """Record what `response` was, and that each URL redirected to it was a redirect (so a later crawl knows

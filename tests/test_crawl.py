@@ -3,10 +3,13 @@ the archive holds (SQL rows, WARC files, exports)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
+import threading
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -263,3 +266,79 @@ def test_index_command_merges_the_cdxj_indexes(crawled, tmp_path):
     indexed = {(entry["filename"], int(entry["offset"])) for entry in fields}
     for article in store.iter_articles():  # every article's response record is in the merged index
         assert (article.warc.file, article.warc.offset) in indexed
+
+
+class HostileSite:
+    """Pages that break naive crawlers: a redirect loop, a gzip bomb, binary bytes as HTML, an empty page."""
+
+    BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros in about 64 kB
+
+    def __init__(self) -> None:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                base = f"http://127.0.0.1:{self.server.server_port}"
+                if self.path == "/sitemap.xml":
+                    locs = "".join(f"<url><loc>{base}{p}</loc></url>" for p in site.pages)
+                    self.answer(200, f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'
+                                .encode(), "application/xml")
+                elif self.path in ("/loop-a-10300001.html", "/loop-b-10300002.html"):
+                    other = "/loop-b-10300002.html" if "loop-a" in self.path else "/loop-a-10300001.html"
+                    self.send_response(302)
+                    self.send_header("Location", other)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif self.path == "/bomb-10300003.html":
+                    self.answer(200, site.BOMB, "text/html", encoding="gzip")
+                elif self.path == "/binary-10300004.html":
+                    self.answer(200, bytes(range(256)) * 64, "text/html; charset=utf-8")
+                elif self.path == "/empty-10300005.html":
+                    self.answer(200, b"", "text/html")
+                else:
+                    self.answer(404, b"not here", "text/plain")
+
+            def answer(self, status: int, body: bytes, kind: str, encoding: str | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                if encoding:
+                    self.send_header("Content-Encoding", encoding)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.pages = ["/loop-a-10300001.html", "/bomb-10300003.html", "/binary-10300004.html",
+                      "/empty-10300005.html"]
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
+
+
+def test_hostile_pages_are_recorded_failures_and_the_crawl_goes_on(tmp_path):
+    site = HostileSite()
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    try:
+        newsarchive("crawl", "--sitemap", f"{site.base_url}/sitemap.xml", "--db", db_url,
+                    "--warc-dir", str(tmp_path / "warc"), "--allow-private", "-s", "REDIRECT_MAX_TIMES=5",
+                    "-s", "DOWNLOAD_MAXSIZE=8388608", *FAST, cwd=tmp_path)
+    finally:
+        site.server.shutdown()
+    store = ArchiveStore(db_url)
+    assert list(store.iter_articles()) == []
+    with Session(store.engine) as session:
+        outcomes = {row.url.removeprefix(site.base_url): (row.outcome, row.reason)
+                    for row in session.scalars(select(CaptureRow))}
+    store.close()
+    for page in ("/loop-a-10300001.html", "/loop-b-10300002.html"):
+        outcome, reason = outcomes[page]
+        assert outcome == "failed" and reason.startswith("redirect loop:"), page
+    for page in ("/bomb-10300003.html", "/binary-10300004.html", "/empty-10300005.html"):
+        outcome, reason = outcomes[page]
+        assert outcome in ("failed", "not_article") and reason, page
+    # what was fetched stays archived, the bomb as the compressed bytes it arrived as
+    files = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, files)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

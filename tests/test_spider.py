@@ -102,3 +102,18 @@ def test_redirected_urls_are_recorded_as_redirects():
     request = Request(f"{BASE}/a-10300001.html", meta={"redirect_urls": [f"{BASE}/r/1"]})
     spider._settle(HtmlResponse(request.url, body=b"", request=request), "article")
     assert outcomes == [(f"{BASE}/r/1", "redirect", request.url), (request.url, "article", "")]
+
+
+def test_dropped_redirects_are_loops_or_second_ways_to_a_page():
+    spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
+    outcomes = []
+    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    spider.on_dropped(Request(f"{BASE}/a", meta={"redirect_urls": [f"{BASE}/a", f"{BASE}/b"]}))
+    assert [(url, outcome) for url, outcome, _ in outcomes] == [(f"{BASE}/a", "failed"), (f"{BASE}/b", "failed")]
+    assert outcomes[0][2] == f"redirect loop: {BASE}/a -> {BASE}/b -> {BASE}/a"
+    outcomes.clear()
+    spider.on_dropped(Request(f"{BASE}/article-10300001.html", meta={"redirect_urls": [f"{BASE}/r/1"]}))
+    assert outcomes == [(f"{BASE}/r/1", "redirect", f"{BASE}/article-10300001.html")]
+    outcomes.clear()
+    spider.on_dropped(Request(f"{BASE}/x"))  # not a redirect: nothing to say
+    assert outcomes == []
