@@ -153,8 +153,8 @@ def _export_warc(
     for article in articles:
         if article.warc is not None:
             pointers.append(article.warc)
-            fetched = article.fetched_at.isoformat() if article.fetched_at else None
-            pages.append({"url": article.url, "ts": fetched, "title": article.title})
+            if article.fetched_at is not None:  # a page entry needs its date; the records go in regardless
+                pages.append({"url": article.url, "ts": article.fetched_at.isoformat(), "title": article.title})
     if fmt == "warc":
         export_warc(pointers, warc_dir, out)
     else:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -27,7 +28,9 @@ class DedupPipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.urls_seen: dict[tuple[str, str], str] = {}  # (site, canonical URL) → URL of the first copy
-        self.texts_seen: dict[str, Article] = {}  # content hash → the first copy
+        # content hash → (canonical URL, publication date) of the first copy: not the article, whose text would
+        # stay in memory for the whole crawl
+        self.texts_seen: dict[str, tuple[str, datetime | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -50,9 +53,11 @@ class DedupPipeline:
             self._record(item, "duplicate", reason)
             self.crawler.stats.inc_value("newsarchive/duplicates/url_in_run")
             return item
-        original = self.texts_seen.setdefault(item.content_hash, item)
-        if original.canonical_url != item.canonical_url and not _published_before(item, original):
-            item.duplicate_of, item.similarity = original.canonical_url, 1.0
+        original_url, original_published = self.texts_seen.setdefault(
+            item.content_hash, (item.canonical_url, item.published_at)
+        )
+        if original_url != item.canonical_url and not _published_before(item.published_at, original_published):
+            item.duplicate_of, item.similarity = original_url, 1.0
             self.crawler.stats.inc_value("newsarchive/duplicates/exact_in_run")
         return item
 
@@ -60,6 +65,6 @@ class DedupPipeline:
         self.crawler.signals.send_catch_log(signal=page_outcome, url=item.url, outcome=outcome, reason=reason)
 
 
-def _published_before(item: Article, other: Article) -> bool:
+def _published_before(published: datetime | None, other: datetime | None) -> bool:
     """The store's rule: the copy published first is the original, whichever was crawled first."""
-    return item.published_at is not None and other.published_at is not None and item.published_at < other.published_at
+    return published is not None and other is not None and published < other
