@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +28,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archive.store import ArchiveStore
 from crawler.items import Article, Caption, WarcPointer
 from crawler.text import content_hash
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_newsarchive(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the `newsarchive` command line in a process of its own, as a user does; it must succeed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args], cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=timeout,
+    )
+    assert result.returncode == 0, f"newsarchive {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

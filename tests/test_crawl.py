@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import run_newsarchive
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,7 @@ BIN = Path(sys.executable).parent
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]
 
 
-def newsarchive(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(BIN / "newsarchive"), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"newsarchive {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
+newsarchive = run_newsarchive
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import run_newsarchive
 from fastwarc.warc import ArchiveIterator as FastArchiveIterator
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse, TextResponse
@@ -492,29 +493,10 @@ def newsroom_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[N
     newsroom = Newsroom(articles=40, seed=5)
     database = f"sqlite:///{tmp_path / 'archive.db'}"
     with newsroom.serve() as base_url:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "crawler.cli",
-                "crawl",
-                "--sitemap",
-                f"{base_url}/sitemap.xml",
-                "--db",
-                database,
-                "--warc-dir",
-                str(tmp_path / "warc"),
-                "--allow-private",
-                "--set",
-                "AUTOTHROTTLE_ENABLED=false",
-            ],
-            cwd=tmp_path,
-            env=crawl_env(),
-            capture_output=True,
-            text=True,
-            timeout=240,
+        run_newsarchive(
+            "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", database, "--warc-dir", str(tmp_path / "warc"),
+            "--allow-private", "--set", "AUTOTHROTTLE_ENABLED=false", cwd=tmp_path, timeout=240,
         )
-    assert done.returncode == 0, done.stdout + done.stderr
     store = ArchiveStore(database)
     yield newsroom, base_url, tmp_path / "warc", store
     store.close()
@@ -607,28 +589,10 @@ def test_revisit_index_seeded_from_a_callable(server: str, tmp_path: Path) -> No
 def test_newsroom_export_as_wacz_validates(newsroom_crawl: tuple, tmp_path: Path) -> None:
     _, _, warc_dir, store = newsroom_crawl
     out = tmp_path / "newsroom.wacz"
-    exported = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "export",
-            "--db",
-            store.engine.url.render_as_string(False),
-            "--format",
-            "wacz",
-            "-o",
-            str(out),
-            "--warc-dir",
-            str(warc_dir),
-        ],
-        cwd=tmp_path,
-        env=crawl_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    run_newsarchive(
+        "export", "--db", store.engine.url.render_as_string(False), "--format", "wacz", "-o", str(out),
+        "--warc-dir", str(warc_dir), cwd=tmp_path, timeout=120,
     )
-    assert exported.returncode == 0, exported.stdout + exported.stderr
     validated = subprocess.run(
         [Path(sys.executable).with_name("wacz"), "validate", "-f", out], capture_output=True, text=True
     )
@@ -706,15 +670,7 @@ def test_middleware_skips_what_was_not_fetched_over_http(middleware: WarcRecorde
 def test_import_warc_reproduces_the_crawled_articles(newsroom_crawl: tuple, tmp_path: Path) -> None:
     _, _, warc_dir, store = newsroom_crawl
     database = f"sqlite:///{tmp_path / 'imported.db'}"
-    imported = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "import-warc", str(warc_dir), "--db", database],
-        cwd=tmp_path,
-        env=crawl_env(),
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert imported.returncode == 0, imported.stdout + imported.stderr
+    run_newsarchive("import-warc", str(warc_dir), "--db", database, cwd=tmp_path, timeout=240)
     fields = (
         "url",
         "canonical_url",
