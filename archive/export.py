@@ -3,7 +3,7 @@
 - `jsonl`: one `Article.to_record()` a line, UTF-8 (not \\u-escaped).
 - `csv`: one row an article with a header; `authors` and `tags` joined with "; ", `captions` as a JSON array
   of {text, credit, image_url} (caption text may hold any delimiter), the WARC pointer as five `warc_*` columns.
-- `txt`: the archive's text form (`crawler.text.to_text_form`, the form of the reference record). When `out` is a
+- `txt`: the archive's text form (`archive.text.to_text_form`, the form of the reference record). When `out` is a
   folder (an existing one, or a path without a suffix, or ending in "/"), one file per article named
   `<number>_<first 16 hex of sha256(canonical URL)>.txt`; when it is a file or "-" (stdout), the articles
   concatenated, separated by a line of 80 "=".
@@ -27,9 +27,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from archive.records import Article
 from archive.store import ArchiveStore
-from crawler.items import Article
-from crawler.text import to_text_form
+from archive.text import to_text_form
 
 FORMATS = ("jsonl", "csv", "txt", "warc", "wacz")
 CSV_COLUMNS = (

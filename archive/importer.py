@@ -26,8 +26,8 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.index import find_records
+from archive.records import WarcPointer
 from archive.warc import OPEN_SUFFIX, load_record, locate, parse_warc_date
-from crawler.items import WarcPointer
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from cdxj_indexer.main import CDXJIndexer
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.records import WarcPointer
 from archive.warc import OPEN_SUFFIX, WARC_SUFFIX, parse_warc_date
-from crawler.items import WarcPointer
 
 CDXJ_SUFFIX = ".cdxj"
 INDEXED_RECORDS = "response,revisit,resource"
@@ -89,7 +89,7 @@ def iter_payload_digests(warc_dir: str | os.PathLike[str]) -> Iterator[tuple[str
     """(digest, uri, date, record id) of the response records of a WARC folder, read from its CDXJ indexes.
 
     Only finished files count: a `.open` file is still being written (or was left by a killed process, see
-    `archive.recorder`), so its records are not yet safely part of the archive.
+    `crawler.recorder`), so its records are not yet safely part of the archive.
     """
     index_missing(warc_dir)
     for warc_path in finished_warcs(warc_dir):

@@ -19,7 +19,7 @@ Deduplication, each case recorded rather than dropped:
    byline added is recognised 84 times in 88, with an ad paragraph inserted 82/88, with the last paragraph
    dropped 73/88; the most similar pair of unrelated articles scores 0.797, well under the threshold. A Simhash
    ignores word order, so a candidate must also share `NEAR_DUPLICATE_CONTAINMENT` of its 5-word shingles
-   (`crawler.text.shingle_containment`): on generated text of a small vocabulary (the newsroom site) unrelated
+   (`archive.text.shingle_containment`): on generated text of a small vocabulary (the newsroom site) unrelated
    stories reach a Simhash similarity of 0.92 but share almost no shingles. Texts
    under `NEAR_DUPLICATE_MIN_WORDS` words get no Simhash (too few tokens to be meaningful).
 
@@ -59,8 +59,9 @@ from sqlalchemy.pool import StaticPool
 from trafilatura.deduplication import Simhash
 
 from archive.models import ArticleRow, ArticleUrl, ArticleVersion, CaptionRow, CaptureRow, CrawlRun
-from crawler.items import Article, Caption, Capture, WarcPointer
-from crawler.text import shingle_containment
+from archive.outcomes import Outcome
+from archive.records import Article, Caption, Capture, WarcPointer
+from archive.text import shingle_containment
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -271,7 +272,7 @@ class ArchiveStore:
             redirects = session.execute(
                 select(CaptureRow.url, CaptureRow.reason)
                 .join(CrawlRun, CrawlRun.id == CaptureRow.run_id)
-                .where(CaptureRow.outcome == "redirect", CrawlRun.site == site)
+                .where(CaptureRow.outcome == Outcome.REDIRECT, CrawlRun.site == site)
             )
             for url, target in redirects.all():
                 if target in known:
@@ -397,7 +398,7 @@ class ArchiveStore:
                 "articles per day": dict(sorted(days.items(), reverse=True)),
                 "duplicates by kind": duplicates,
                 "captures by outcome": grouped(CaptureRow.outcome),
-                "failures by reason": grouped(CaptureRow.reason, where=CaptureRow.outcome == "failed"),
+                "failures by reason": grouped(CaptureRow.reason, where=CaptureRow.outcome == Outcome.FAILED),
             }
 
 
@@ -424,7 +425,7 @@ class _ArticleWriter:
             values, issues = _article_values(article)
             if isinstance(values, str):
                 self.report.refused.append((article.url, values))
-                _record_outcome(self.session, article.url, "failed", f"not stored: {values}", self.run_id)
+                _record_outcome(self.session, article.url, Outcome.FAILED, f"not stored: {values}", self.run_id)
             else:
                 prepared.append((values, issues))
         if not prepared:
@@ -637,16 +638,6 @@ def _safe_url(database_url: str) -> str:
         return make_url(database_url).render_as_string(hide_password=True)
     except ArgumentError:
         return repr(database_url)
-
-
-def payload_digests_of(crawler: Any) -> Iterator[tuple[str, str, datetime, str]]:
-    """The payload digests archived in the crawl's SQL store (`DATABASE_URL`): a `WARC_DIGEST_SEED` for the
-    WARC recorder, so revisits also refer to captures whose WARC folder is elsewhere (another worker's disk)."""
-    store = ArchiveStore(crawler.settings["DATABASE_URL"])
-    try:
-        yield from store.iter_payload_digests()
-    finally:
-        store.close()
 
 
 def _latest(*dates: datetime | None) -> datetime | None:

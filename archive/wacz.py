@@ -29,8 +29,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.index import find_records, index_warc
+from archive.records import WarcPointer
 from archive.warc import CONFORMS_TO, OPEN_SUFFIX, WARC_SUFFIX, WARC_VERSION, locate
-from crawler.items import WarcPointer
 
 WACZ_VERSION = "1.1.1"
 SOFTWARE = "newsarchive/0.1"

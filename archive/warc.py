@@ -31,7 +31,7 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from crawler.items import WarcPointer
+from archive.records import WarcPointer
 
 WARC_VERSION = "WARC/1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"

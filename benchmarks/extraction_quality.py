@@ -27,9 +27,9 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from archive.records import Article, NotAnArticle
 from crawler.dates import parse_date
 from crawler.extract import extract_article, split_credit
-from crawler.items import Article, NotAnArticle
 
 CAPTION_MATCH_F1 = 0.8
 

@@ -30,6 +30,7 @@ from trafilatura.deduplication import Simhash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive.records import Article, Caption, Capture, WarcPointer
 from archive.store import (
     NEAR_DUPLICATE_CONTAINMENT,
     NEAR_DUPLICATE_MIN_WORDS,
@@ -38,8 +39,7 @@ from archive.store import (
     StoreUnavailable,
     is_near_duplicate_candidate,
 )
-from crawler.items import Article, Caption, Capture, WarcPointer
-from crawler.text import content_hash, shingle_containment
+from archive.text import content_hash, shingle_containment
 
 ONSETS = ("ngh", "th", "tr", "ch", "kh", "ph", "b", "đ", "h", "l", "m", "n", "s", "v")
 VOWELS = ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "oa", "uy", "ươ")

@@ -160,8 +160,8 @@ def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> No
 @click.option("--raw", is_flag=True, help="Print the archived HTTP response exactly as captured.")
 def show(url: str, db: str | None, warc_dir: str | None, raw: bool) -> None:
     """Show an archived article (or, with --raw, its HTTP response from the WARC)."""
+    from archive.text import to_text_form
     from archive.warc import read_record
-    from crawler.text import to_text_form
 
     store = _store(db)
     article = store.get_article(url)
@@ -287,7 +287,7 @@ def demo(articles: int, data_dir: Path) -> None:
 
 
 def _print_demo_summary(db_url: str, warc_dir: Path, newsroom: Any) -> None:
-    from crawler.text import to_text_form
+    from archive.text import to_text_form
 
     store = _store(db_url)
     summary = store.stats()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler import meta
 from crawler.signals import validators_requested
 
 
@@ -23,7 +24,7 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Any, spider: Any = None) -> None:
-        if not request.meta.get("conditional"):
+        if not request.meta.get(meta.CONDITIONAL):
             return
         answers = await self.crawler.signals.send_catch_log_async(signal=validators_requested, url=request.url)
         for _, headers in answers:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dateparser
 
 if TYPE_CHECKING:
-    from crawler.items import Article
+    from archive.records import Article
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # A page may be fetched a little before the clock of its server says it was published (skewed clocks, caches).

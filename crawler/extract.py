@@ -5,7 +5,7 @@ classes) is replaced by a paragraph holding a unique marker, so the captions com
 where their image stands. Captions it drops are taken back only when they stand inside the article (after the
 headline, before the end of the text, not in an aside or a related-news box): a lead photo, a gallery. Credits
 are split off the captions ("Ảnh: …", "(AAP)"). Metadata comes from the site profile's selectors first, then
-JSON-LD, meta tags and the visible header; dates from `crawler.dates`; text in the normal form of `crawler.text`.
+JSON-LD, meta tags and the visible header; dates from `crawler.dates`; text in the normal form of `archive.text`.
 
 Pure: no Scrapy; meant to run in a process pool. Bad input raises `NotAnArticle` with its reason, and a page
 gets a size cap, an element cap and a time budget.
@@ -37,10 +37,10 @@ from lxml import etree, html
 from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
+from archive.records import Article, Caption, NotAnArticle
+from archive.text import content_hash, normalize_text
 from crawler.dates import DateSettings, find_dates, guess_timezone
-from crawler.items import Article, Caption, NotAnArticle
 from crawler.sites import SiteProfile
-from crawler.text import content_hash, normalize_text
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024
 MAX_ELEMENTS = 60_000

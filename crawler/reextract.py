@@ -21,10 +21,10 @@ from rich.progress import Progress
 from w3lib.encoding import http_content_type_encoding
 
 from archive.importer import ArchivedResponse, article_record_ids, iter_archived_responses, total_size
+from archive.records import Article, NotAnArticle
 from archive.store import ArchiveStore, SaveReport
 from crawler.dates import normalize_timestamps
 from crawler.extract import extract_article
-from crawler.items import Article, NotAnArticle
 from crawler.sites import DEFAULT_TIMEZONE, SiteProfile, load_profile
 from crawler.urls import canonicalize_url
 

@@ -56,7 +56,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.conditional.ConditionalRequestMiddleware": 60,
     # Above HttpCompressionMiddleware (590) and every other built-in: it sees the request as sent and the
     # response as received (still compressed, before redirects and retries are handled).
-    "archive.recorder.WarcRecorderMiddleware": 950,
+    "crawler.recorder.WarcRecorderMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.timestamp.TimestampPipeline": 100,

@@ -2,7 +2,7 @@
 
 - `canonical_url` becomes `crawler.urls.canonicalize_url(url, extracted canonical)`: the page's own
   `<link rel=canonical>` counts when it is on the same site.
-- `content_hash` is `crawler.text.content_hash(text)`, the hash of the normal-form text.
+- `content_hash` is `archive.text.content_hash(text)`, the hash of the normal-form text.
 - A second article of this crawl with an already seen (site, canonical URL) (an AMP copy, a tracking link that
   escaped canonicalisation) goes on to the store, which keeps one row and learns the URL, so the next crawl does
   not fetch it again; its capture gets the outcome `duplicate` with the URL it duplicates. A second article with
@@ -18,9 +18,10 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import Article
+from archive.outcomes import Outcome
+from archive.records import Article
+from archive.text import content_hash
 from crawler.signals import page_outcome
-from crawler.text import content_hash
 from crawler.urls import canonicalize_url
 
 
@@ -43,14 +44,14 @@ class DedupPipeline:
             item.canonical_url = canonicalize_url(item.url, item.canonical_url or None)
         except ValueError as exc:
             reason = f"invalid URL: {exc}"
-            self._record(item, "failed", reason)
+            self._record(item, Outcome.FAILED, reason)
             self.crawler.stats.inc_value("newsarchive/dropped/invalid_url")
             raise DropItem(f"{item.url}: {reason}", log_level="INFO") from None
         item.content_hash = content_hash(item.text)
         first_url = self.urls_seen.setdefault((item.site, item.canonical_url), item.url)
         if first_url != item.url:
             reason = f"same article as {first_url} (canonical URL {item.canonical_url})"
-            self._record(item, "duplicate", reason)
+            self._record(item, Outcome.DUPLICATE, reason)
             self.crawler.stats.inc_value("newsarchive/duplicates/url_in_run")
             return item
         original_url, original_published = self.texts_seen.setdefault(
@@ -61,7 +62,7 @@ class DedupPipeline:
             self.crawler.stats.inc_value("newsarchive/duplicates/exact_in_run")
         return item
 
-    def _record(self, item: Article, outcome: str, reason: str) -> None:
+    def _record(self, item: Article, outcome: Outcome, reason: str) -> None:
         self.crawler.signals.send_catch_log(signal=page_outcome, url=item.url, outcome=outcome, reason=reason)
 
 

@@ -32,8 +32,9 @@ from typing import Any
 from scrapy import signals as scrapy_signals
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
+from archive.outcomes import Outcome
+from archive.records import Article, Capture, WarcPointer
 from archive.store import ArchiveStore, SaveReport, StoreUnavailable
-from crawler.items import Article, Capture, WarcPointer
 from crawler.signals import archived_articles_requested, capture_recorded, page_outcome, validators_requested
 
 logger = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ class SqlStorePipeline:
         logger.error("%s of %s %s", kind, url, reason)
         self.crawler.stats.inc_value(f"newsarchive/sql/{kind}_refused")
         try:
-            self.store.record_outcomes([(url, "failed", reason)], run_id=self.run_id)
+            self.store.record_outcomes([(url, Outcome.FAILED, reason)], run_id=self.run_id)
         except Exception:
             logger.exception("could not record that %s was refused", url)
 

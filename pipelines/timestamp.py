@@ -11,8 +11,8 @@ from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from archive.records import Article
 from crawler.dates import normalize_timestamps
-from crawler.items import Article
 from crawler.sites import DEFAULT_TIMEZONE
 
 

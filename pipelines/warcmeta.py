@@ -2,7 +2,7 @@
 
 The record holds `Article.to_record()` as JSON, `WARC-Target-URI` the article URL and `WARC-Refers-To` the
 response record the article was extracted from, so the WARC files alone are a complete archive. It writes
-through the `archive.recorder.WarcRecorderMiddleware` of the crawl; items without a WARC pointer pass through.
+through the `crawler.recorder.WarcRecorderMiddleware` of the crawl; items without a WARC pointer pass through.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
-from archive.recorder import WarcRecorderMiddleware
-from crawler.items import Article
+from archive.records import Article
+from crawler.recorder import WarcRecorderMiddleware
 
 logger = logging.getLogger(__name__)
 

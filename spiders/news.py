@@ -29,10 +29,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
+from archive.outcomes import Outcome
+from archive.records import Article, NotAnArticle
+from crawler import meta
 from crawler.dates import guess_timezone
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
 from crawler.extract import extract_article
-from crawler.items import Article, NotAnArticle
 from crawler.signals import archived_articles_requested, page_outcome
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
@@ -137,10 +139,10 @@ class NewsSpider(scrapy.Spider):
     # --- discovery -----------------------------------------------------------------------------------------------
     def _discovery(self, url: str, callback: Any, dont_filter: bool = False) -> Request:
         """A request for a discovery document, fetched conditionally on its last capture (see crawler.conditional)."""
-        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter, meta={"conditional": True})
+        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter, meta={meta.CONDITIONAL: True})
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        self._settle(response, "robots")
+        self._settle(response, Outcome.ROBOTS)
         for url in sitemaps_from_robots(response.body, response.url):
             yield self._discovery(url, self.parse_sitemap)
 
@@ -148,9 +150,9 @@ class NewsSpider(scrapy.Spider):
         try:  # in a thread: a sitemap may hold 50,000 URLs in 50 MB, too much parsing for the reactor
             sitemap = await asyncio.to_thread(parse_sitemap, response.body, response.url)
         except DiscoveryError as exc:
-            self._settle(response, "failed", str(exc))
+            self._settle(response, Outcome.FAILED, str(exc))
             return
-        self._settle(response, "sitemap")
+        self._settle(response, Outcome.SITEMAP)
         if sitemap.is_index:
             for link in sitemap.links:
                 if self._is_recent(link):
@@ -163,15 +165,15 @@ class NewsSpider(scrapy.Spider):
         try:
             links = await asyncio.to_thread(parse_feed, response.body, response.url)
         except DiscoveryError as exc:
-            self._settle(response, "failed", str(exc))
+            self._settle(response, Outcome.FAILED, str(exc))
             return
-        self._settle(response, "feed")
+        self._settle(response, Outcome.FEED)
         for request in self._article_requests(links):
             yield request
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         links, pages = listing_links(response.body, response.url)
-        self._settle(response, "listing")
+        self._settle(response, Outcome.LISTING)
         yield from self._article_requests(Link(url) for url in links if url not in pages)
         for url in pages:
             if self.profile.owns(url):
@@ -211,7 +213,7 @@ class NewsSpider(scrapy.Spider):
     # --- articles ------------------------------------------------------------------------------------------------
     async def parse_article(self, response: Response) -> AsyncIterator[Article]:
         encoding = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
-        fetched_at = response.meta.get("warc_date") or datetime.now(UTC)
+        fetched_at = response.meta.get(meta.WARC_DATE) or datetime.now(UTC)
         timeout = self.settings.getfloat("EXTRACT_TIMEOUT")
         try:
             future = self._extraction_pool().submit(
@@ -220,26 +222,26 @@ class NewsSpider(scrapy.Spider):
             )
             article = await asyncio.wait_for(asyncio.wrap_future(future), timeout)
         except NotAnArticle as exc:
-            self._settle(response, "not_article", str(exc))
+            self._settle(response, Outcome.NOT_ARTICLE, str(exc))
             return
         except TimeoutError:
-            self._settle(response, "failed", f"extraction took longer than {timeout:g} s")
+            self._settle(response, Outcome.FAILED, f"extraction took longer than {timeout:g} s")
             return
         except BrokenProcessPool as exc:
             self._close_pool()
-            self._settle(response, "failed", f"extraction worker died: {exc}")
+            self._settle(response, Outcome.FAILED, f"extraction worker died: {exc}")
             return
         except Exception as exc:  # an extractor bug must cost one page, never the crawl
             self.logger.exception("extraction failed for %s", response.url)
-            self._settle(response, "failed", f"extraction error: {type(exc).__name__}: {exc}")
+            self._settle(response, Outcome.FAILED, f"extraction error: {type(exc).__name__}: {exc}")
             return
         if self.since is not None and article.published_at is not None and article.published_at < self.since:
-            self._settle(response, "skipped", "published before --since")
+            self._settle(response, Outcome.SKIPPED, "published before --since")
             return
         article.site = self.profile.name
         article.fetched_at = fetched_at
-        article.warc = response.meta.get("warc")
-        self._settle(response, "article")
+        article.warc = response.meta.get(meta.WARC_POINTER)
+        self._settle(response, Outcome.ARTICLE)
         yield article
 
     def _extraction_pool(self) -> ProcessPoolExecutor:
@@ -259,36 +261,36 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request
         if failure.check(HttpError) and failure.value.response.status == 304:
-            self._settle(failure.value.response, "not_modified")  # unchanged since the last capture
+            self._settle(failure.value.response, Outcome.NOT_MODIFIED)  # unchanged since the last capture
             return
         if failure.check(HttpError):
             response = failure.value.response
             self.logger.warning("could not fetch %s: HTTP %s", response.url, response.status)
-            self._settle(response, "failed", f"HTTP {response.status}")
+            self._settle(response, Outcome.FAILED, f"HTTP {response.status}")
             return
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.logger.warning("could not fetch %s: %s", request.url, reason)
-        self._outcome(request.url, "failed", reason)
+        self._outcome(request.url, Outcome.FAILED, reason)
 
     def on_dropped(self, request: Request, spider: Any = None) -> None:
         """A redirect the scheduler dropped as a duplicate gets no callback: record where the chain led."""
-        chain = request.meta.get("redirect_urls")
+        chain = request.meta.get(meta.REDIRECT_URLS)
         if not chain:
             return
         if request.url in chain:
             for url in chain:
-                self._outcome(url, "failed", f"redirect loop: {' -> '.join([*chain, request.url])}")
+                self._outcome(url, Outcome.FAILED, f"redirect loop: {' -> '.join([*chain, request.url])}")
         else:  # a second way to a page this crawl fetches anyway
             for url in chain:
-                self._outcome(url, "redirect", request.url)
+                self._outcome(url, Outcome.REDIRECT, request.url)
 
-    def _settle(self, response: Response, outcome: str, reason: str = "") -> None:
+    def _settle(self, response: Response, outcome: Outcome, reason: str = "") -> None:
         """Record what `response` was, and that each URL redirected to it was a redirect (so a later crawl knows
         those URLs lead to an archived page)."""
-        for url in response.meta.get("redirect_urls", ()):
-            self._outcome(url, "redirect", response.url)
+        for url in response.meta.get(meta.REDIRECT_URLS, ()):
+            self._outcome(url, Outcome.REDIRECT, response.url)
         self._outcome(response.url, outcome, reason)
 
-    def _outcome(self, url: str, outcome: str, reason: str = "") -> None:
+    def _outcome(self, url: str, outcome: Outcome, reason: str = "") -> None:
         self.crawler.stats.inc_value(f"newsarchive/outcome/{outcome}")
         self.crawler.signals.send_catch_log(signal=page_outcome, url=url, outcome=outcome, reason=reason)

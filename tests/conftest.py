@@ -25,9 +25,9 @@ from sqlalchemy.exc import OperationalError
 # The project root on sys.path, so `pytest` (not only `python -m pytest`) finds the packages.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive.records import Article, Caption, WarcPointer
 from archive.store import ArchiveStore
-from crawler.items import Article, Caption, WarcPointer
-from crawler.text import content_hash
+from archive.text import content_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 

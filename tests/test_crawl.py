@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from archive.models import CaptureRow
 from archive.store import ArchiveStore
+from archive.text import normalize_text
 from crawler.newsroom import SEED_TEXT, Newsroom, serve
-from crawler.text import normalize_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -14,10 +14,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.export import TEXT_SEPARATOR, csv_row, export, write_csv
+from archive.records import Article, Caption
 from archive.store import ArchiveStore
+from archive.text import to_text_form
 from archive.warc import HttpExchange, RotatingWarcWriter
-from crawler.items import Article, Caption
-from crawler.text import to_text_form
 
 ICT = timezone(timedelta(hours=7))
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.records import NotAnArticle
+from archive.text import to_text_form
 from crawler import extract
 from crawler.extract import (
     MAX_INPUT_BYTES,
@@ -18,9 +20,7 @@ from crawler.extract import (
     split_credit,
     time_budget,
 )
-from crawler.items import NotAnArticle
 from crawler.sites import profile_from_dict
-from crawler.text import to_text_form
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 VN = timezone(timedelta(hours=7))

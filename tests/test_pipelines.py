@@ -29,12 +29,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from archive.models import ArticleRow, CaptureRow, CrawlRun
+from archive.records import Article, Capture
 from archive.store import ArchiveStore
+from archive.text import content_hash
 from crawler.dates import normalize_timestamps
-from crawler.items import Article, Capture
 from crawler.signals import archived_articles_requested, capture_recorded, page_outcome
 from crawler.sites import load_profile
-from crawler.text import content_hash
 from pipelines.dedup import DedupPipeline
 from pipelines.sql import SqlStorePipeline, replay_spool, spool_entry
 from pipelines.timestamp import TimestampPipeline
@@ -333,7 +333,7 @@ import asyncio, sys
 from datetime import datetime
 from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
-from crawler.items import Article
+from archive.records import Article
 from crawler.signals import archived_articles_requested
 
 class Endless(Spider):

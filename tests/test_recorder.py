@@ -33,7 +33,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.importer import iter_archived_responses
 from archive.index import cdxj_path_for, parse_cdxj_line
-from archive.recorder import WarcRecorderMiddleware, host_header, request_target, sent_request_headers
+from archive.records import Capture, WarcPointer
 from archive.replay import PywbReplay, PywbUnavailable
 from archive.store import ArchiveStore
 from archive.warc import (
@@ -44,8 +44,8 @@ from archive.warc import (
     read_record,
 )
 from crawler.extract import extract_article
-from crawler.items import Capture, WarcPointer
 from crawler.newsroom import Newsroom
+from crawler.recorder import WarcRecorderMiddleware, host_header, request_target, sent_request_headers
 from crawler.signals import capture_recorded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +127,7 @@ from datetime import datetime
 from scrapy import Spider, signals
 from scrapy.crawler import CrawlerProcess
 import crawler.signals as newsarchive_signals
-from crawler.items import Article
+from archive.records import Article
 
 start, warc_dir, captures_path, extra_settings = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 
@@ -175,7 +175,7 @@ process = CrawlerProcess({
     "WARC_OPERATOR": "tests",
     "USER_AGENT": "newsarchive-test/1.0",
     "ROBOTSTXT_OBEY": True,
-    "DOWNLOADER_MIDDLEWARES": {"archive.recorder.WarcRecorderMiddleware": 950},
+    "DOWNLOADER_MIDDLEWARES": {"crawler.recorder.WarcRecorderMiddleware": 950},
     "ITEM_PIPELINES": {"pipelines.warcmeta.WarcMetadataPipeline": 400},
     "EXTENSIONS": {CaptureLog: 0},
     "CONCURRENT_REQUESTS": 4,

@@ -16,9 +16,9 @@ from conftest import vietnamese_like_text
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from archive.models import ArticleRow, ArticleVersion, Base, CaptureRow, CrawlRun
+from archive.records import Article, Capture, WarcPointer
 from archive.store import NEAR_DUPLICATE_THRESHOLD, ArchiveStore, StoreUnavailable
-from crawler.items import Article, Capture, WarcPointer
-from crawler.text import content_hash
+from archive.text import content_hash
 
 ICT = timezone(timedelta(hours=7))
 TABLES = {"alembic_version", "crawl_runs", "articles", "captions", "article_versions", "article_urls", "captures"}
@@ -617,7 +617,7 @@ def test_copies_never_point_at_a_displaced_original(store: ArchiveStore, make_ar
 def test_the_store_seeds_the_warc_revisit_index(database_url: str) -> None:
     from types import SimpleNamespace
 
-    from archive.store import payload_digests_of
+    from crawler.recorder import payload_digests_of
 
     store = ArchiveStore(database_url)
     pointer = WarcPointer("a.warc.gz", 100, 90, "<urn:uuid:1>", "sha1:AAA")

@@ -1,12 +1,12 @@
-"""Text normal form, hashing and the export text form (crawler/text.py)."""
+"""Text normal form, hashing and the export text form (archive/text.py)."""
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
-from crawler.items import Article
-from crawler.text import content_hash, normalize_text, to_text_form
+from archive.records import Article
+from archive.text import content_hash, normalize_text, to_text_form
 
 VIETNAMESE = "Nghệ An tổ chức Hội nghị học tập"
 
@@ -64,7 +64,7 @@ def test_text_form_leaves_out_missing_parts_cleanly():
 
 
 def test_shingle_containment():
-    from crawler.text import shingle_containment
+    from archive.text import shingle_containment
 
     text = "Sáng 18/9, Đảng ủy các cơ quan Đảng tỉnh Nghệ An tổ chức Hội nghị học tập và quán triệt Nghị quyết."
     assert shingle_containment(text, text + " PV Thành Duy - Báo Nghệ An") == 1.0

@@ -13,6 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 import archive.warc
 from archive.index import cdxj_path_for, index_warc, iter_payload_digests, merge_indexes, parse_cdxj_line
+from archive.records import WarcPointer
 from archive.warc import (
     IDENTICAL_PAYLOAD_PROFILE,
     SERVER_NOT_MODIFIED_PROFILE,
@@ -28,7 +29,6 @@ from archive.warc import (
     read_record,
     status_line,
 )
-from crawler.items import WarcPointer
 
 WHEN = datetime(2026, 11, 27, 4, 5, 6, 789000, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ middleware with `crawler.get_downloader_middleware` to write its metadata record
 
 Settings: `WARC_DIR`, `WARC_PREFIX`, `WARC_MAX_SIZE`, `WARC_MAX_AGE`, `WARC_DIGEST`, `WARC_OPERATOR`, and
 `WARC_DIGEST_SEED`: an optional callable (or its import path) `(crawler) -> Iterable[(digest, uri, date,
-record_id)]` of payloads archived earlier (`archive.store.payload_digests_of`: those of the SQL store), added to
+record_id)]` of payloads archived earlier (`crawler.recorder.payload_digests_of`: those of the SQL store), added to
 those read from the CDXJ indexes of `WARC_DIR`.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
@@ -36,6 +37,8 @@ from twisted.python.failure import Failure
 
 import crawler.signals as newsarchive_signals
 from archive.index import index_warc, iter_payload_digests
+from archive.records import Capture, WarcPointer
+from archive.store import ArchiveStore
 from archive.warc import (
     DigestIndex,
     Header,
@@ -44,7 +47,7 @@ from archive.warc import (
     RotatingWarcWriter,
     finish_abandoned,
 )
-from crawler.items import Capture, WarcPointer
+from crawler import meta
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ def request_target(request: Request) -> str:
     """The request target as the HTTP/1.1 client sent it: path, params and query (absolute through a proxy)."""
     url = urldefrag(request.url)[0]
     parsed = urlparse_cached(request)
-    if request.meta.get("proxy") and parsed.scheme == "http":
+    if request.meta.get(meta.PROXY) and parsed.scheme == "http":
         return url
     return urlunparse(("", "", parsed.path or "/", parsed.params, parsed.query, ""))
 
@@ -183,12 +186,12 @@ class WarcRecorderMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         # A redirected request carries the meta of the one before it: never let it keep that pointer.
-        request.meta.pop("warc", None)
-        request.meta.pop("warc_date", None)
+        request.meta.pop(meta.WARC_POINTER, None)
+        request.meta.pop(meta.WARC_DATE, None)
         parsed = urlparse_cached(request)
         if parsed.scheme not in DEFAULT_PORTS or "cached" in response.flags or self._write_failed:
             return response
-        latency = request.meta.get("download_latency") or 0.0
+        latency = request.meta.get(meta.DOWNLOAD_LATENCY) or 0.0
         fetched_at = datetime.now(UTC) - timedelta(seconds=latency)
         try:
             recorded = self.writer.write_exchange(exchange_from(request, response, fetched_at))
@@ -204,8 +207,8 @@ class WarcRecorderMiddleware:
             self.stats.inc_value("warc/errors")
             return response
         self._account(recorded, response)
-        request.meta["warc"] = recorded.pointer
-        request.meta["warc_date"] = recorded.date
+        request.meta[meta.WARC_POINTER] = recorded.pointer
+        request.meta[meta.WARC_DATE] = recorded.date
         capture = Capture(
             url=recorded.url,
             status=response.status,
@@ -235,3 +238,13 @@ class WarcRecorderMiddleware:
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def payload_digests_of(crawler: Crawler) -> Iterator[tuple[str, str, datetime, str]]:
+    """The payload digests archived in the crawl's SQL store (`DATABASE_URL`): a `WARC_DIGEST_SEED` for the
+    WARC recorder, so revisits also refer to captures whose WARC folder is elsewhere (another worker's disk)."""
+    store = ArchiveStore(crawler.settings["DATABASE_URL"])
+    try:
+        yield from store.iter_payload_digests()
+    finally:
+        store.close()

@@ -12,7 +12,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from crawler.items import Article
+    from archive.records import Article
 
 # Invisible format characters that carry no text: zero-width space/joiners, word joiner, BOM, soft hyphen.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)

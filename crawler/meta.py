@@ -1,0 +1,20 @@
+"""The `Request.meta` / `Response.meta` keys newsarchive's components read and write, named in one place.
+
+Ours:
+- `WARC_POINTER`: the `archive.records.WarcPointer` of the response (or revisit) record, set by the WARC
+  recorder, read by the spider into `Article.warc`.
+- `WARC_DATE`: the WARC-Date of that record (an aware UTC datetime), read by the spider as `fetched_at`.
+- `CONDITIONAL`: set by the spider on discovery requests; the conditional-request middleware adds the validators
+  of the URL's last capture to those only.
+
+Scrapy's own, read by our components: `REDIRECT_URLS` (RedirectMiddleware), `DOWNLOAD_LATENCY` (the downloader),
+`PROXY` (HttpProxyMiddleware).
+"""
+
+WARC_POINTER = "warc"
+WARC_DATE = "warc_date"
+CONDITIONAL = "conditional"
+
+REDIRECT_URLS = "redirect_urls"
+DOWNLOAD_LATENCY = "download_latency"
+PROXY = "proxy"
