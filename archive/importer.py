@@ -25,9 +25,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.index import find_records
 from archive.records import WarcPointer
-from archive.warc import OPEN_SUFFIX, load_record, locate, parse_warc_date
+from archive.revisits import original_of
+from archive.warcdates import parse_warc_date
+from archive.warcfiles import OPEN_SUFFIX, locate
+from archive.warcread import load_record
 
 logger = logging.getLogger(__name__)
 
@@ -235,10 +237,7 @@ def load_archived_response(warc_dir: str | os.PathLike[str], pointer: WarcPointe
         raise ValueError(f"{pointer.record_id} is a {stored.record_type} record, not an HTTP response")
     source, offset, length = _Source(locate(warc_dir, pointer.file)), pointer.offset, pointer.length
     if stored.record_type == "revisit":
-        refers_to = stored.warc_headers.get_header("WARC-Refers-To")
-        original = find_records(warc_dir, [refers_to]).get(refers_to) if refers_to else None
-        if original is None:
-            raise LookupError(f"revisit {pointer.record_id}: the record it refers to ({refers_to}) is not archived")
+        original = original_of(warc_dir, stored)
         source, offset, length = _Source(locate(warc_dir, original.file)), original.offset, original.length
     date = stored.warc_headers.get_header("WARC-Date")
     return ArchivedResponse(

@@ -20,7 +20,8 @@ from cdxj_indexer.main import CDXJIndexer
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.records import WarcPointer
-from archive.warc import OPEN_SUFFIX, WARC_SUFFIX, parse_warc_date
+from archive.warcdates import parse_warc_date
+from archive.warcfiles import OPEN_SUFFIX, WARC_SUFFIX, open_warcs
 
 CDXJ_SUFFIX = ".cdxj"
 INDEXED_RECORDS = "response,revisit,resource"
@@ -121,7 +122,7 @@ def find_records(warc_dir: str | os.PathLike[str], record_ids: Iterable[str]) ->
                         warc_path.name, int(fields["offset"]), int(fields["length"]), record_id, fields.get("digest")
                     )
     missing = wanted - set(found)
-    for open_path in sorted(Path(warc_dir).glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")) if missing else ():
+    for open_path in open_warcs(warc_dir) if missing else ():
         with open(open_path, "rb") as handle:
             iterator = ArchiveIterator(handle, no_record_parse=True)
             for record in iterator:

@@ -1,7 +1,7 @@
 """The one record type of newsarchive: an article, from extraction through storage to export.
 
 Scrapy accepts dataclass instances as items (via itemadapter), so the same `Article` flows from
-`crawler.extract` through the pipelines into `archive.store` and out of `archive.export`.
+`crawler.extract` through `crawler.finish` and the pipelines into `archive.store` and out of `archive.export`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class WarcPointer:
 
 @dataclass
 class Article:
-    """One news article: the export record of the archive (see ARCHITECTURE.md, "Export record").
+    """One news article: the export record of the archive (ARCHITECTURE.md, "The text form and the export record").
 
     `text` holds the body paragraphs and sub-headings in reading order with each caption inline where its
     image stands, separated by blank lines; `captions` holds the same captions structured.

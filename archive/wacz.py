@@ -28,12 +28,14 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive import __version__
 from archive.index import find_records, index_warc
 from archive.records import WarcPointer
-from archive.warc import CONFORMS_TO, OPEN_SUFFIX, WARC_SUFFIX, WARC_VERSION, locate
+from archive.warc import CONFORMS_TO, WARC_VERSION
+from archive.warcfiles import OPEN_SUFFIX, WARC_SUFFIX, locate
 
 WACZ_VERSION = "1.1.1"
-SOFTWARE = "newsarchive/0.1"
+SOFTWARE = f"newsarchive/{__version__}"
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
 COPY_BUFFER = 1024 * 1024
 

@@ -30,15 +30,14 @@ from trafilatura.deduplication import Simhash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.records import Article, Caption, Capture, WarcPointer
-from archive.store import (
+from archive.duplicates import (
     NEAR_DUPLICATE_CONTAINMENT,
     NEAR_DUPLICATE_MIN_WORDS,
     NEAR_DUPLICATE_THRESHOLD,
-    ArchiveStore,
-    StoreUnavailable,
     is_near_duplicate_candidate,
 )
+from archive.records import Article, Caption, Capture, WarcPointer
+from archive.store import ArchiveStore, StoreUnavailable
 from archive.text import content_hash, shingle_containment
 
 ONSETS = ("ngh", "th", "tr", "ch", "kh", "ph", "b", "đ", "h", "l", "m", "n", "s", "v")

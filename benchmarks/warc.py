@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive.digests import DigestIndex, payload_digest
 from archive.importer import iter_archived_responses
-from archive.warc import DigestIndex, HttpExchange, RotatingWarcWriter, payload_digest
+from archive.warc import HttpExchange, RotatingWarcWriter
 from crawler.newsroom import Newsroom
 
 BASE_URL = "http://newsroom.example"

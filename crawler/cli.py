@@ -24,7 +24,10 @@ console = Console(stderr=True)
 def _settings(**overrides: Any) -> Any:
     from scrapy.utils.project import get_project_settings
 
+    from crawler.addon import apply_defaults
+
     settings = get_project_settings()
+    apply_defaults(settings)  # commands that only read the archive run no crawler, so no add-on
     for name, value in overrides.items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
@@ -160,8 +163,8 @@ def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> No
 @click.option("--raw", is_flag=True, help="Print the archived HTTP response exactly as captured.")
 def show(url: str, db: str | None, warc_dir: str | None, raw: bool) -> None:
     """Show an archived article (or, with --raw, its HTTP response from the WARC)."""
+    from archive.revisits import read_record
     from archive.text import to_text_form
-    from archive.warc import read_record
 
     store = _store(db)
     article = store.get_article(url)

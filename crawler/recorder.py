@@ -25,6 +25,7 @@ from urllib.parse import urldefrag, urlunparse
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -36,22 +37,18 @@ from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 import crawler.signals as newsarchive_signals
+from archive import __version__
+from archive.digests import DigestIndex
 from archive.index import index_warc, iter_payload_digests
 from archive.records import Capture, WarcPointer
 from archive.store import ArchiveStore
-from archive.warc import (
-    DigestIndex,
-    Header,
-    HttpExchange,
-    RecordedExchange,
-    RotatingWarcWriter,
-    finish_abandoned,
-)
+from archive.warc import Header, HttpExchange, RecordedExchange, RotatingWarcWriter
+from archive.warcfiles import finish_abandoned
 from crawler import meta
 
 logger = logging.getLogger(__name__)
 
-SOFTWARE = "newsarchive/0.1 (Scrapy, warcio)"
+SOFTWARE = f"newsarchive/{__version__} (Scrapy, warcio)"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Credentials meant for a proxy never reach the origin server: keep them out of the archive.
 UNARCHIVED_REQUEST_HEADERS = {b"proxy-authorization"}
@@ -118,14 +115,14 @@ class WarcRecorderMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.warc_dir = Path(settings.get("WARC_DIR", "data/warc"))
+        self.warc_dir = Path(settings["WARC_DIR"])
         self.digests = DigestIndex()
         self.writer = RotatingWarcWriter(
             self.warc_dir,
-            prefix=settings.get("WARC_PREFIX") or "newsarchive",
-            max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
-            max_age=settings.getfloat("WARC_MAX_AGE", 24 * 3600),
-            digest=settings.get("WARC_DIGEST") or "sha1",
+            prefix=settings["WARC_PREFIX"],
+            max_size=settings.getint("WARC_MAX_SIZE"),
+            max_age=settings.getfloat("WARC_MAX_AGE"),
+            digest=settings["WARC_DIGEST"],
             info={
                 "software": SOFTWARE,
                 "isPartOf": settings.get("BOT_NAME") or "newsarchive",
@@ -145,6 +142,8 @@ class WarcRecorderMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import Progress
@@ -23,10 +22,9 @@ from w3lib.encoding import http_content_type_encoding
 from archive.importer import ArchivedResponse, article_record_ids, iter_archived_responses, total_size
 from archive.records import Article, NotAnArticle
 from archive.store import ArchiveStore, SaveReport
-from crawler.dates import normalize_timestamps
 from crawler.extract import extract_article
-from crawler.sites import DEFAULT_TIMEZONE, SiteProfile, load_profile
-from crawler.urls import canonicalize_url
+from crawler.finish import finish_article
+from crawler.sites import SiteProfile, load_profile
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +80,10 @@ def import_archives(
     In archives of ours, the responses re-extracted are exactly those the crawl made articles of (their
     `metadata` records say which), so a re-import reproduces the crawl's articles with the current extractor.
     In other archives, every HTML 200 response is tried (those of `site`'s article URLs, with a profile).
-    Articles are stored as the crawl stores them: site (the profile's name, or the host), WARC-Date as
-    `fetched_at`, the record as `warc`, timestamps in the site's zone, canonical URL and content hash.
+    Articles are finished as the crawl finishes them (`crawler.finish.finish_article`): site (the profile's
+    name, or the host), WARC-Date as `fetched_at`, the record as `warc`, canonical URL, timestamps.
     """
     profile = load_profile(site) if site else None
-    zone = ZoneInfo(profile.timezone if profile and profile.timezone else DEFAULT_TIMEZONE)
     summary = ImportSummary()
     batch: list[Article] = []
 
@@ -109,7 +106,7 @@ def import_archives(
                 if not _is_candidate(response, profile, article_ids):
                     continue
                 summary.candidates += 1
-                article = _extract(response, profile, zone)
+                article = _extract(response, profile)
                 if article is None:
                     summary.not_articles += 1
                     continue
@@ -120,17 +117,16 @@ def import_archives(
     return summary
 
 
-def _extract(response: ArchivedResponse, profile: SiteProfile | None, zone: ZoneInfo) -> Article | None:
+def _extract(response: ArchivedResponse, profile: SiteProfile | None) -> Article | None:
+    # Without a profile, a page is extracted and finished as an ad-hoc crawl of its host would do it.
+    host = urlsplit(response.url).hostname or ""
+    site = profile or SiteProfile(name=host, domains=(host,), timezone="")
     encoding = http_content_type_encoding(response.content_type or "")
     try:
         article = extract_article(
-            response.body, response.url, profile=profile, encoding=encoding, fetched_at=response.date
+            response.body, response.url, profile=site, encoding=encoding, fetched_at=response.date
         )
-        article.canonical_url = canonicalize_url(article.url, article.canonical_url or None)
+        return finish_article(article, site, fetched_at=response.date, warc=response.pointer)
     except (NotAnArticle, ValueError) as error:
         logger.info("not an article: %s: %s", response.url, error)
         return None
-    article.site = profile.name if profile else (urlsplit(response.url).hostname or "")
-    article.fetched_at = response.date
-    article.warc = response.pointer
-    return normalize_timestamps(article, zone)

@@ -1,12 +1,13 @@
 """Signals newsarchive's components exchange (sent with `crawler.signals.send_catch_log`).
 
 `capture_recorded(capture: Capture)`: the WARC recorder archived a response; the SQL pipeline stores the capture.
-`page_outcome(url: str, outcome: str, reason: str)`: the spider decided what a fetched page was (article,
-listing, sitemap, feed, failed, ...); the SQL pipeline records it on the capture.
+`page_outcome(url: str, outcome: Outcome, reason: str)`: the spider (or the dedup pipeline) decided what a fetched
+page was (`archive.outcomes.Outcome`); the SQL pipeline records it on the capture.
 `archived_articles_requested(site: str)`: the spider asks, before discovery starts, which articles of `site` the
-archive already holds; the SQL pipeline answers with (a Deferred of) a dict canonical URL → the date of the stored
-copy (or None). Used for incremental crawls; with no store connected nobody answers and everything is fetched.
-`validators_requested(url: str)`: a discovery document is about to be fetched again; the SQL pipeline answers with
+archive already holds; `crawler.archivequeries.ArchiveQueries` answers with (a Deferred of) a dict canonical
+URL → the date of the stored copy (or None). Used for incremental crawls; with no store connected nobody
+answers and everything is fetched.
+`validators_requested(url: str)`: a discovery document is about to be fetched again; `ArchiveQueries` answers with
 (a Deferred of) the `If-None-Match` / `If-Modified-Since` headers of its last capture, if any.
 """
 

@@ -1,14 +1,12 @@
-"""Item pipeline 200: the canonical URL and content hash of each article, and duplicates within one crawl.
+"""Item pipeline: duplicates within one crawl (switch: `DEDUP_ENABLED`).
 
-- `canonical_url` becomes `crawler.urls.canonicalize_url(url, extracted canonical)`: the page's own
-  `<link rel=canonical>` counts when it is on the same site.
-- `content_hash` is `archive.text.content_hash(text)`, the hash of the normal-form text.
-- A second article of this crawl with an already seen (site, canonical URL) (an AMP copy, a tracking link that
-  escaped canonicalisation) goes on to the store, which keeps one row and learns the URL, so the next crawl does
-  not fetch it again; its capture gets the outcome `duplicate` with the URL it duplicates. A second article with
-  already seen text under another URL goes on with `duplicate_of` set (unless it was published before the copy
-  seen first: the original is the copy published first). The store resolves duplicates again across crawls, in
-  its transaction, and its answer is the one archived.
+Articles arrive finished (`crawler.finish`: canonical URL, content hash). A second article of this crawl with an
+already seen (site, canonical URL) (an AMP copy, a tracking link that escaped canonicalisation) goes on to the
+store, which keeps one row and learns the URL, so the next crawl does not fetch it again; its capture gets the
+outcome `duplicate` with the URL it duplicates. A second article with already seen text under another URL goes
+on with `duplicate_of` set (unless it was published before the copy seen first: the original is the copy
+published first). The store resolves duplicates again across crawls, in its transaction, and its answer is the
+one archived.
 """
 
 from __future__ import annotations
@@ -16,13 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import NotConfigured
 
 from archive.outcomes import Outcome
 from archive.records import Article
-from archive.text import content_hash
 from crawler.signals import page_outcome
-from crawler.urls import canonicalize_url
 
 
 class DedupPipeline:
@@ -35,19 +31,13 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
+        if not crawler.settings.getbool("DEDUP_ENABLED"):
+            raise NotConfigured
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        try:
-            item.canonical_url = canonicalize_url(item.url, item.canonical_url or None)
-        except ValueError as exc:
-            reason = f"invalid URL: {exc}"
-            self._record(item, Outcome.FAILED, reason)
-            self.crawler.stats.inc_value("newsarchive/dropped/invalid_url")
-            raise DropItem(f"{item.url}: {reason}", log_level="INFO") from None
-        item.content_hash = content_hash(item.text)
         first_url = self.urls_seen.setdefault((item.site, item.canonical_url), item.url)
         if first_url != item.url:
             reason = f"same article as {first_url} (canonical URL {item.canonical_url})"

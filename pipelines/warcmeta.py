@@ -3,6 +3,7 @@
 The record holds `Article.to_record()` as JSON, `WARC-Target-URI` the article URL and `WARC-Refers-To` the
 response record the article was extracted from, so the WARC files alone are a complete archive. It writes
 through the `crawler.recorder.WarcRecorderMiddleware` of the crawl; items without a WARC pointer pass through.
+Switch: `WARC_ENABLED`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
 from archive.records import Article
 from crawler.recorder import WarcRecorderMiddleware
@@ -28,6 +30,8 @@ class WarcMetadataPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured
         return cls(crawler)
 
     def open_spider(self) -> None:

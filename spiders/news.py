@@ -21,7 +21,6 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import Request, Response
@@ -32,9 +31,10 @@ from w3lib.encoding import http_content_type_encoding
 from archive.outcomes import Outcome
 from archive.records import Article, NotAnArticle
 from crawler import meta
-from crawler.dates import guess_timezone
+from crawler.dates import get_zone
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
 from crawler.extract import extract_article
+from crawler.finish import finish_article
 from crawler.signals import archived_articles_requested, page_outcome
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
@@ -80,27 +80,13 @@ class NewsSpider(scrapy.Spider):
         given_arguments = {"site": site, "sitemap": sitemap, "feed": feed, "start": start, "since": since,
                            "max_articles": max_articles, "refresh": refresh}
         self.crawl_arguments = {k: str(v) for k, v in given_arguments.items() if v}  # recorded on the crawl run
-        self.zone = ZoneInfo(self.profile.timezone or guess_timezone(given[0] if given else self.profile.base_url))
+        self.zone = get_zone(self.profile.zone_name(given[0] if given else self.profile.base_url))
         self.since = datetime.combine(date.fromisoformat(since), time(), self.zone) if since else None
         self.max_articles = int(max_articles) if max_articles else None
         self.refresh = _truthy(refresh)
         self.articles_scheduled = 0
         self.known_articles: dict[str, datetime | None] = {}
         self._pool: ProcessPoolExecutor | None = None
-
-    @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        super().update_settings(settings)
-        if settings.get("REDIS_URL"):
-            # Distributed mode: the crawlers of one CRAWL_JOB share a request queue and a dupefilter on Redis.
-            # The keys persist (a worker that finishes first must not flush what the others still use), so a
-            # job name is a resumable unit of work: give each scheduled run its own.
-            job = settings.get("CRAWL_JOB") or "default"
-            settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="spider")
-            settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="spider")
-            settings.set("SCHEDULER_PERSIST", True, priority="spider")
-            settings.set("SCHEDULER_QUEUE_KEY", f"newsarchive:{job}:requests", priority="spider")
-            settings.set("SCHEDULER_DUPEFILTER_KEY", f"newsarchive:{job}:dupefilter", priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -212,37 +198,46 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles ------------------------------------------------------------------------------------------------
     async def parse_article(self, response: Response) -> AsyncIterator[Article]:
-        encoding = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
         fetched_at = response.meta.get(meta.WARC_DATE) or datetime.now(UTC)
+        article = await self._extract(response, fetched_at)
+        if article is not None and self._finish(response, article, fetched_at):
+            self._settle(response, Outcome.ARTICLE)
+            yield article
+
+    async def _extract(self, response: Response, fetched_at: datetime) -> Article | None:
+        """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none."""
+        encoding = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
         timeout = self.settings.getfloat("EXTRACT_TIMEOUT")
         try:
             future = self._extraction_pool().submit(
                 extract_article, response.body, response.url,
                 profile=self.profile, encoding=encoding, fetched_at=fetched_at,
             )
-            article = await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
         except NotAnArticle as exc:
             self._settle(response, Outcome.NOT_ARTICLE, str(exc))
-            return
         except TimeoutError:
             self._settle(response, Outcome.FAILED, f"extraction took longer than {timeout:g} s")
-            return
         except BrokenProcessPool as exc:
             self._close_pool()
             self._settle(response, Outcome.FAILED, f"extraction worker died: {exc}")
-            return
         except Exception as exc:  # an extractor bug must cost one page, never the crawl
             self.logger.exception("extraction failed for %s", response.url)
             self._settle(response, Outcome.FAILED, f"extraction error: {type(exc).__name__}: {exc}")
-            return
+        return None
+
+    def _finish(self, response: Response, article: Article, fetched_at: datetime) -> bool:
+        """Finish `article` for the archive (`crawler.finish`); False, with the outcome recorded, if it is left out."""
         if self.since is not None and article.published_at is not None and article.published_at < self.since:
             self._settle(response, Outcome.SKIPPED, "published before --since")
-            return
-        article.site = self.profile.name
-        article.fetched_at = fetched_at
-        article.warc = response.meta.get(meta.WARC_POINTER)
-        self._settle(response, Outcome.ARTICLE)
-        yield article
+            return False
+        try:
+            finish_article(article, self.profile, fetched_at=fetched_at, warc=response.meta.get(meta.WARC_POINTER))
+        except ValueError as exc:
+            self.crawler.stats.inc_value("newsarchive/dropped/invalid_url")
+            self._settle(response, Outcome.FAILED, f"invalid URL: {exc}")
+            return False
+        return True
 
     def _extraction_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:

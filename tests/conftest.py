@@ -1,8 +1,13 @@
-"""Shared fixtures: the archive database, parametrised over SQLite and PostgreSQL.
+"""Shared fixtures: the archive database, parametrised over SQLite and PostgreSQL, and one crawl of the newsroom.
 
 PostgreSQL comes from `TEST_DATABASE_URL` (default `postgresql+psycopg://postgres@127.0.0.1:5432/test`); each
 test gets a fresh schema of its own, dropped afterwards. Without a server the PostgreSQL cases are skipped with a
 message saying how to run them, except under `CI=true`, where a missing server fails them.
+
+Markers (registered in pyproject.toml, `--strict-markers`): `integration` (crawls, subprocesses, the command
+line, servers, pywb), `services` (needs PostgreSQL or Redis), `slow` (more than about a second for another
+reason). `make test-fast` runs the rest. A test that reaches PostgreSQL or Redis without the `services` marker is
+refused at collection, so that the fast selection never needs a server.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import random
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archive.records import Article, Caption, WarcPointer
 from archive.store import ArchiveStore
 from archive.text import content_hash
+from crawler.newsroom import Newsroom, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +94,24 @@ def postgres_database_url(postgres_server: Engine) -> Iterator[str]:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+SERVICE_FIXTURES = {"postgres_server", "postgres_database_url", "redis_server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a test that needs PostgreSQL or Redis without the `services` marker (the fast selection would)."""
+    unmarked = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        needs_service = SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())) or (
+            params.get("database_url") == "postgresql"
+        )
+        if needs_service and item.get_closest_marker("services") is None:
+            unmarked.append(item.nodeid)
+    if unmarked:
+        raise pytest.UsageError("tests that need PostgreSQL or Redis must be marked `services`: " + ", ".join(unmarked))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database, once SQLite (a file in tmp_path) and once PostgreSQL."""
     if request.param == "sqlite":
@@ -99,6 +124,44 @@ def store(database_url: str) -> Iterator[ArchiveStore]:
     archive = ArchiveStore(database_url)
     yield archive
     archive.close()
+
+
+@dataclass(frozen=True)
+class NewsroomCrawl:
+    """What one `newsarchive crawl --sitemap` of the newsroom left: its archive, its WARC files, its requests."""
+
+    newsroom: Newsroom  # served at `base_url` during the crawl (`newsroom.base_url` too); stopped since
+    base_url: str
+    workdir: Path  # the crawl's folder: archive.db and warc/; tests write their own outputs to tmp_path
+    db_url: str
+    store: ArchiveStore
+    requests: Counter[str]  # the crawl's requests per path, as the newsroom logged them
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.workdir / "warc"
+
+
+CRAWL_SETTINGS = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]
+
+
+@pytest.fixture(scope="session")
+def newsroom_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsroomCrawl]:
+    """One crawl of the newsroom (30 articles, seed 7) for the whole session, through the command line.
+
+    Shared: a test may read the archive, the WARC files and the newsroom (`handle`, `expected_record`), not change
+    them; a test that edits the site or the archive, or needs a live server, makes a crawl of its own.
+    """
+    workdir = tmp_path_factory.mktemp("newsroom-crawl")
+    db_url = f"sqlite:///{workdir / 'archive.db'}"
+    newsroom = Newsroom(articles=30, seed=7)
+    with serve(newsroom) as base_url:
+        newsroom.base_url = base_url
+        run_newsarchive("crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
+                        "--warc-dir", str(workdir / "warc"), "--allow-private", *CRAWL_SETTINGS, cwd=workdir)
+    store = ArchiveStore(db_url)
+    yield NewsroomCrawl(newsroom, base_url, workdir, db_url, store, newsroom.request_counts())
+    store.close()
 
 
 ONSETS = ["ngh", "th", "tr", "ch", "kh", "ph", "gi", "qu", "b", "đ", "h", "l", "m", "n", "s", "v", "x"]

@@ -29,26 +29,28 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]
 
 newsarchive = run_newsarchive
 
+pytestmark = pytest.mark.integration  # every test here crawls, or runs the command line in a process of its own
+
+
+@pytest.fixture
+def newsroom(newsroom_crawl):
+    """The newsroom the session's shared crawl fetched (`newsroom.base_url`: where it was served)."""
+    return newsroom_crawl.newsroom
+
+
+@pytest.fixture
+def crawled(newsroom_crawl):
+    """The shared crawl of the newsroom (conftest.newsroom_crawl), read only: its folder, database URL and store."""
+    return newsroom_crawl.workdir, newsroom_crawl.db_url, newsroom_crawl.store
+
 
 @pytest.fixture(scope="module")
-def newsroom():
+def live_newsroom():
+    """A newsroom served for the tests that crawl it themselves (the shared crawl's server is stopped)."""
     site = Newsroom(articles=30, seed=7)
     with serve(site) as base_url:
         site.base_url = base_url
         yield site
-
-
-@pytest.fixture(scope="module")
-def crawled(newsroom, tmp_path_factory):
-    """One crawl of the newsroom through `newsarchive crawl`; the archive it made."""
-    workdir = tmp_path_factory.mktemp("crawl")
-    db_url = f"sqlite:///{workdir / 'archive.db'}"
-    newsroom.reset_requests()
-    newsarchive("crawl", "--sitemap", f"{newsroom.base_url}/sitemap.xml", "--db", db_url,
-                "--warc-dir", str(workdir / "warc"), "--allow-private", *FAST, cwd=workdir)
-    store = ArchiveStore(db_url)
-    yield workdir, db_url, store
-    store.close()
 
 
 def articles_by_url(store: ArchiveStore) -> dict:
@@ -67,17 +69,18 @@ def test_every_article_page_is_one_row(newsroom, crawled):
         assert article.warc is not None and article.warc.record_id.startswith("<urn:uuid:")
 
 
-def test_seed_article_exports_to_the_seed_text(newsroom, crawled):
+def test_seed_article_exports_to_the_seed_text(newsroom, crawled, tmp_path):
     workdir, db_url, _ = crawled
-    out = workdir / "txt"
+    out = tmp_path / "txt"
     newsarchive("export", "--db", db_url, "--format", "txt", "-o", str(out), cwd=workdir)
     texts = [path.read_text(encoding="utf-8") for path in sorted(out.glob("*.txt"))]
+    assert len(texts) == len(newsroom.stories)
     assert SEED_TEXT.strip() in [text.strip() for text in texts]
 
 
-def test_jsonl_export_holds_the_contract_fields(newsroom, crawled):
+def test_jsonl_export_holds_the_contract_fields(newsroom, crawled, tmp_path):
     workdir, db_url, _ = crawled
-    out = workdir / "articles.jsonl"
+    out = tmp_path / "articles.jsonl"
     newsarchive("export", "--db", db_url, "--format", "jsonl", "-o", str(out), cwd=workdir)
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == len(newsroom.stories)
@@ -91,10 +94,11 @@ def test_jsonl_export_holds_the_contract_fields(newsroom, crawled):
     assert seed["section"] == "Thời sự"
     assert seed["published_at"].startswith("2025-09-18T") and seed["published_at"].endswith("+07:00")
     assert all(c["credit"] == "Ảnh: Thành Duy" for c in seed["captions"])
-    assert len(seed["captions"]) == SEED_TEXT.count("Ảnh: Thành Duy")
+    assert len(seed["captions"]) == SEED_TEXT.count("Ảnh: Thành Duy") > 0
+    assert seed["captions"] == newsroom.expected_record(newsroom.seed_path, newsroom.base_url)["captions"]
 
 
-def test_awkward_cases(newsroom, crawled):
+def test_awkward_cases(newsroom, crawled, newsroom_crawl):
     _, _, store = crawled
     base = newsroom.base_url
     cases = newsroom.cases
@@ -115,7 +119,8 @@ def test_awkward_cases(newsroom, crawled):
         expected = newsroom.expected_record(cases[name].path, base)
         assert article.title == expected["title"], name
     # robots.txt is obeyed: the draft under /admin/ is listed in a sitemap, yet never requested
-    counts = newsroom.request_counts()
+    counts = newsroom_crawl.requests
+    assert counts["/robots.txt"] >= 1 and counts[newsroom.seed_path] == 1
     assert cases["disallowed"].path in newsroom.handle("GET", "/sitemaps/misc.xml", {}, base).body.decode()
     assert not any(path.startswith("/admin/") for path in counts)
 
@@ -129,22 +134,29 @@ def test_failures_are_recorded_with_their_reason(newsroom, crawled):
     for name in ("video", "contact"):
         outcome, reason = outcomes[newsroom.cases[name].url(base)]
         assert outcome == "not_article" and reason, name
+    for name, kind in (("video", "video.other"), ("contact", "website")):
+        _, reason = outcomes[newsroom.cases[name].url(base)]
+        assert reason.startswith(f"a {kind} page (og:type) with only ") and reason.endswith(" characters of text")
+    assert outcomes[newsroom.cases["disallowed"].url(base)] == ("failed", "IgnoreRequest: Forbidden by robots.txt")
+    failed = {url for url, (outcome, _) in outcomes.items() if outcome == "failed"}
+    assert failed == {newsroom.cases["not_found"].url(base), newsroom.cases["disallowed"].url(base)}
 
 
 def test_warc_files_pass_warcio_check(crawled):
-    workdir, _, _ = crawled
+    workdir, _, store = crawled
     files = sorted((workdir / "warc").glob("*.warc.gz"))
-    assert files
+    assert files and not list((workdir / "warc").glob("*.open"))
+    assert {article.warc.file for article in store.iter_articles()} <= {path.name for path in files}
     result = subprocess.run([str(BIN / "warcio"), "check", *map(str, files)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_scrapy_crawl_and_list_from_the_project_root(newsroom, tmp_path):
+def test_scrapy_crawl_and_list_from_the_project_root(live_newsroom, tmp_path):
     listed = subprocess.run([str(BIN / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert listed.stdout.split() == ["news"], listed.stderr
     db = tmp_path / "x.db"
     result = subprocess.run(
-        [str(BIN / "scrapy"), "crawl", "news", "-a", f"feed={newsroom.base_url}/rss/tin-moi.rss",
+        [str(BIN / "scrapy"), "crawl", "news", "-a", f"feed={live_newsroom.base_url}/rss/tin-moi.rss",
          "-a", "max_articles=5", "-s", "ALLOW_PRIVATE_ADDRESSES=true", "-s", f"DATABASE_URL=sqlite:///{db}",
          "-s", f"WARC_DIR={tmp_path / 'w'}", *FAST],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
@@ -155,9 +167,9 @@ def test_scrapy_crawl_and_list_from_the_project_root(newsroom, tmp_path):
     assert list((tmp_path / "w").glob("*.warc.gz"))
 
 
-def test_private_addresses_are_refused_by_default(newsroom, tmp_path):
+def test_private_addresses_are_refused_by_default(live_newsroom, tmp_path):
     result = subprocess.run(
-        [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{newsroom.base_url}/sitemap.xml",
+        [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{live_newsroom.base_url}/sitemap.xml",
          "--db", f"sqlite:///{tmp_path / 'x.db'}", "--warc-dir", str(tmp_path / "w"), *FAST],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
@@ -225,12 +237,22 @@ def test_show_prints_an_article_and_its_archived_response(newsroom, crawled):
     assert body == served  # the bytes as received, still gzip-encoded
 
 
-def test_stats_summarise_the_archive(crawled):
+def test_stats_summarise_the_archive(newsroom, crawled):
     workdir, db_url, _ = crawled
     out = newsarchive("stats", "--db", db_url, cwd=workdir)
     report = out.stdout + out.stderr
     for heading in ("articles per section", "duplicates by kind", "failures by reason", "Thời sự", "HTTP 404"):
         assert heading in report
+    # the two-column rows of the tables: name │ count
+    counts = {}
+    for line in report.splitlines():
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if len(cells) == 2 and cells[1].isdigit():
+            counts.setdefault(cells[0], int(cells[1]))
+    assert counts["article"] == len(newsroom.stories)  # captures by outcome
+    assert (counts["exact"], counts["near"]) == (1, 1)  # the syndicated copy and the near-duplicate
+    assert (counts["HTTP 404"], counts["IgnoreRequest: Forbidden by robots.txt"]) == (1, 1)
+    assert counts["Thời sự"] == sum(1 for story in newsroom.stories if story.category.name == "Thời sự")
 
 
 def test_an_unreachable_database_is_one_clear_message(tmp_path):
@@ -254,7 +276,7 @@ def test_db_commands_move_the_schema(tmp_path):
     assert f"database at revision {head}" in upgraded.stderr
 
 
-def test_index_command_merges_the_cdxj_indexes(crawled, tmp_path):
+def test_index_command_merges_the_cdxj_indexes(newsroom, crawled, tmp_path):
     workdir, _, store = crawled
     merged = tmp_path / "all.cdxj"
     newsarchive("index", "--warc-dir", str(workdir / "warc"), "-o", str(merged), cwd=workdir)
@@ -262,7 +284,9 @@ def test_index_command_merges_the_cdxj_indexes(crawled, tmp_path):
     assert lines == sorted(lines)
     fields = [json.loads(line.split(" ", 2)[2]) for line in lines]
     indexed = {(entry["filename"], int(entry["offset"])) for entry in fields}
-    for article in store.iter_articles():  # every article's response record is in the merged index
+    articles = list(store.iter_articles())
+    assert len(articles) == len(newsroom.stories)
+    for article in articles:  # every article's response record is in the merged index
         assert (article.warc.file, article.warc.offset) in indexed
 
 

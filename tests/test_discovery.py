@@ -66,6 +66,7 @@ def test_entities_are_not_expanded():
     <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.vn/&b;</loc></url></urlset>"""
     links = parse_sitemap(bomb).links
     assert all("aaaaaaaaaa" not in link.url for link in links)
+    assert [link.url for link in links] == ["https://x.vn/"]  # the entity reference is dropped, not expanded
 
 
 def test_gzip_bomb_is_refused():

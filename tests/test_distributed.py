@@ -17,6 +17,8 @@ from crawler.newsroom import Newsroom, serve
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BIN = os.path.dirname(sys.executable)
 
+pytestmark = [pytest.mark.integration, pytest.mark.services]  # two crawler processes, Redis and PostgreSQL
+
 
 @pytest.fixture
 def redis_server():
@@ -57,6 +59,7 @@ def test_two_crawlers_share_the_work_without_duplicates(redis_server, postgres_d
     # article page was fetched once: the dupefilter on Redis is shared.
     assert index_requests == 2
     assert article_requests and max(article_requests.values()) == 1
+    assert set(article_requests) == {story.path for story in newsroom.stories}
     store = ArchiveStore(postgres_database_url)
     canonical = [a.canonical_url for a in store.iter_articles()]
     assert len(canonical) == len(set(canonical)) == len({base_url + s.path for s in newsroom.stories})

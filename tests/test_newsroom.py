@@ -399,6 +399,7 @@ def test_expected_record_of_an_article(site):
 # --- the server -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.integration  # serves the newsroom
 def test_server_keeps_connections_alive_and_counts_requests():
     newsroom = Newsroom(articles=10)
     with newsroom.serve() as base_url:
@@ -459,6 +460,7 @@ def test_command_line_refuses_a_bad_article_count(capsys):
     assert "articles must be between" in capsys.readouterr().err
 
 
+@pytest.mark.integration  # interpreters of their own
 def test_bytes_do_not_depend_on_the_interpreter_hash_seed():
     import os
     import subprocess
@@ -482,6 +484,7 @@ def test_bytes_do_not_depend_on_the_interpreter_hash_seed():
     assert len(digests) == 1
 
 
+@pytest.mark.integration  # serves the newsroom
 def test_server_answers_concurrent_clients():
     from concurrent.futures import ThreadPoolExecutor
 

@@ -1,4 +1,4 @@
-"""The timestamp, dedup and SQL pipelines, driven the way Scrapy drives them (signals, open/close, items)."""
+"""Finishing an article, the dedup and SQL pipelines, driven the way Scrapy drives them (signals, open/close, items)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ import pytest
 from conftest import postgres_url
 from scrapy import Spider
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -30,14 +29,17 @@ from sqlalchemy.exc import OperationalError
 
 from archive.models import ArticleRow, CaptureRow, CrawlRun
 from archive.records import Article, Capture
+from archive.spool import replay_spool, spool_entry
 from archive.store import ArchiveStore
 from archive.text import content_hash
+from archive.writer import ArticleEvent, OutcomeEvent
 from crawler.dates import normalize_timestamps
+from crawler.finish import finish_article
+from crawler.settings import ADDONS
 from crawler.signals import archived_articles_requested, capture_recorded, page_outcome
-from crawler.sites import load_profile
+from crawler.sites import SiteProfile, load_profile
 from pipelines.dedup import DedupPipeline
-from pipelines.sql import SqlStorePipeline, replay_spool, spool_entry
-from pipelines.timestamp import TimestampPipeline
+from pipelines.sql import SqlStorePipeline
 
 ICT = timezone(timedelta(hours=7))
 
@@ -49,7 +51,7 @@ class ProfiledSpider(Spider):
 
 
 def crawler_with_spider(settings: dict[str, Any] | None = None) -> Any:
-    crawler = get_crawler(ProfiledSpider, settings or {})
+    crawler = get_crawler(ProfiledSpider, {"ADDONS": ADDONS} | (settings or {}))
     crawler.spider = ProfiledSpider.from_crawler(crawler)
     return crawler
 
@@ -80,12 +82,31 @@ def test_naive_dates_are_read_in_the_site_zone_and_aware_ones_keep_their_offset(
     assert article.modified_at == datetime(2025, 9, 18, 7, 0, tzinfo=UTC)
 
 
-def test_timestamp_pipeline_uses_the_spider_profile_zone() -> None:
-    pipeline = TimestampPipeline.from_crawler(crawler_with_spider())
-    item = pipeline.process_item(Article(url="https://x.vn/a", published_at=datetime(2025, 9, 18, 8, 0)))
-    assert item.published_at.utcoffset() == timedelta(hours=7)
-    assert item.fetched_at.tzinfo == UTC
-    assert pipeline.process_item({"not": "an article"}) == {"not": "an article"}
+def test_finishing_reads_naive_dates_in_the_profile_zone_or_the_one_the_page_suggests() -> None:
+    fetched = datetime(2025, 9, 19, 1, 0, tzinfo=ICT)
+    profiled = finish_article(Article(url="https://x.vn/a", published_at=datetime(2025, 9, 18, 8, 0)),
+                              ProfiledSpider.profile, fetched_at=fetched, warc=None)
+    assert profiled.published_at.utcoffset() == timedelta(hours=7)
+    assert profiled.fetched_at == fetched and profiled.fetched_at.tzinfo == UTC
+    assert profiled.site == "baonghean"
+    assert profiled.content_hash == content_hash("")
+    ad_hoc = SiteProfile(name="example.de", timezone="")
+    german = finish_article(Article(url="https://example.de/a", published_at=datetime(2025, 1, 18, 8, 0)),
+                            ad_hoc, fetched_at=fetched, warc=None)
+    assert german.published_at.utcoffset() == timedelta(hours=1)  # Europe/Berlin in January
+
+
+def test_finishing_sets_the_archive_key_and_refuses_a_url_that_cannot_be_one() -> None:
+    profile = ProfiledSpider.profile
+    fetched = datetime(2025, 9, 19, 1, 0, tzinfo=UTC)
+    amp = Article(url="https://BAONGHEAN.vn/amp/bai-1.html?utm_source=zalo", canonical_url="/bai-1.html")
+    item = finish_article(amp, profile, fetched_at=fetched, warc=None)
+    assert item.canonical_url == "https://baonghean.vn/bai-1.html"
+    foreign = finish_article(Article(url="https://baonghean.vn/bai-2.html", canonical_url="https://aggregator.com/bai-2"),
+                             profile, fetched_at=fetched, warc=None)
+    assert foreign.canonical_url == "https://baonghean.vn/bai-2.html"
+    with pytest.raises(ValueError):
+        finish_article(Article(url="https://[::1"), profile, fetched_at=fetched, warc=None)
 
 
 # --- dedup --------------------------------------------------------------------------------------------------------
@@ -99,18 +120,9 @@ class OutcomeRecorder:
 
 
 def article(url: str, text: str = "Đoạn một.\n\nĐoạn hai.", **values: Any) -> Article:
-    return Article(url=url, site="baonghean", text=text, **values)
-
-
-def test_dedup_sets_canonical_url_and_content_hash() -> None:
-    pipeline = DedupPipeline.from_crawler(crawler_with_spider())
-    item = pipeline.process_item(article("https://BAONGHEAN.vn/amp/bai-1.html?utm_source=zalo",
-                                         canonical_url="/bai-1.html"))
-    assert item.canonical_url == "https://baonghean.vn/bai-1.html"
-    assert item.content_hash == content_hash("Đoạn một.\n\nĐoạn hai.")
-    foreign = pipeline.process_item(article("https://baonghean.vn/bai-2.html", text="Khác.",
-                                            canonical_url="https://aggregator.com/bai-2"))
-    assert foreign.canonical_url == "https://baonghean.vn/bai-2.html"
+    """An article as the spider hands it to the pipelines: finished."""
+    extracted = Article(url=url, text=text, **values)
+    return finish_article(extracted, ProfiledSpider.profile, fetched_at=datetime(2025, 9, 19, tzinfo=UTC), warc=None)
 
 
 def test_second_url_of_an_article_in_one_crawl_goes_on_marked_as_duplicate() -> None:
@@ -140,14 +152,6 @@ def test_same_text_under_another_url_in_one_crawl_is_marked() -> None:
     earlier = pipeline.process_item(article("https://baonghean.vn/goc-3.html", text="Cùng một bài.",
                                             published_at=datetime(2025, 9, 1, tzinfo=ICT)))
     assert earlier.duplicate_of is None
-
-
-def test_article_with_an_unusable_url_is_dropped_with_a_reason() -> None:
-    crawler = crawler_with_spider()
-    recorder = OutcomeRecorder(crawler)
-    with pytest.raises(DropItem, match="invalid URL"):
-        DedupPipeline.from_crawler(crawler).process_item(article("about:blank"))
-    assert recorder.outcomes[0][:2] == ("about:blank", "failed")
 
 
 # --- the SQL pipeline -----------------------------------------------------------------------------------------------
@@ -256,6 +260,7 @@ def failing(times: int, real: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+@pytest.mark.slow  # the writer's retries back off for about two seconds
 def test_database_gone_for_a_while_loses_nothing(database_url: str, tmp_path: Path, make_article) -> None:
     pipeline = open_pipeline(database_url, tmp_path, SQL_BATCH_SECONDS=0.05)
     pipeline.store.save_batch = failing(3, pipeline.store.save_batch)  # type: ignore[method-assign]
@@ -333,8 +338,13 @@ import asyncio, sys
 from datetime import datetime
 from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
+from datetime import UTC
 from archive.records import Article
+from crawler.finish import finish_article
 from crawler.signals import archived_articles_requested
+from crawler.sites import SiteProfile
+
+PROFILE = SiteProfile(name="endless", timezone="Asia/Ho_Chi_Minh")
 
 class Endless(Spider):
     name = "endless"
@@ -344,8 +354,9 @@ class Endless(Spider):
         answers = await self.crawler.signals.send_catch_log_async(signal=archived_articles_requested, site="endless")
         print("known", sum(len(known) for _, known in answers), flush=True)
         for n in range(5):
-            yield Article(url=f"https://endless.vn/bai-{n}.html?utm_source=x", site="endless", title=str(n),
-                          text=f"Bài số {n}.", published_at=datetime(2025, 9, 18, 8, n))
+            extracted = Article(url=f"https://endless.vn/bai-{n}.html?utm_source=x", title=str(n),
+                                text=f"Bài số {n}.", published_at=datetime(2025, 9, 18, 8, n))
+            yield finish_article(extracted, PROFILE, fetched_at=datetime.now(UTC), warc=None)
         await asyncio.sleep(0.5)
         print("ready", flush=True)
         await asyncio.sleep(3600)  # a crawl that would go on: only a signal stops it
@@ -354,8 +365,8 @@ process = CrawlerProcess({
     "DATABASE_URL": sys.argv[1],
     "SQL_BATCH_SECONDS": 3600,  # nothing is committed before the spider closes
     "SQL_SPOOL_DIR": sys.argv[2],
-    "ITEM_PIPELINES": {"pipelines.timestamp.TimestampPipeline": 100, "pipelines.dedup.DedupPipeline": 200,
-                       "pipelines.sql.SqlStorePipeline": 300},
+    "ADDONS": {"crawler.addon.Newsarchive": 0},
+    "WARC_ENABLED": False,  # no WARC folder: nothing is fetched
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     "LOG_LEVEL": "INFO",
 })
@@ -364,9 +375,11 @@ process.start()
 '''
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("database_url", "stop_signal"),
-    [("sqlite", signal.SIGINT), ("postgresql", signal.SIGTERM)],  # one real crawl per database
+    # one real crawl per database
+    [("sqlite", signal.SIGINT), pytest.param("postgresql", signal.SIGTERM, marks=pytest.mark.services)],
     indirect=["database_url"],
     ids=["sqlite-SIGINT", "postgresql-SIGTERM"],
 )
@@ -397,6 +410,7 @@ def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(
     store.close()
 
 
+@pytest.mark.services
 def test_postgresql_connections_killed_mid_crawl_lose_nothing(
     postgres_database_url: str, tmp_path: Path, make_article
 ) -> None:
@@ -427,7 +441,7 @@ def test_a_spool_of_a_crawl_run_the_database_no_longer_has_is_replayed(
     store = ArchiveStore(database_url)
     spool = tmp_path / "spool.jsonl"
     article_url = make_article(1).url
-    lines = [spool_entry("article", make_article(1), 4242), spool_entry("outcome", (article_url, "article", ""), 4242)]
+    lines = [spool_entry(ArticleEvent(make_article(1)), 4242), spool_entry(OutcomeEvent(article_url, "article"), 4242)]
     spool.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     replay_spool(store, spool)
     assert [a.url for a in store.iter_articles()] == [make_article(1).url]

@@ -31,21 +31,19 @@ from scrapy.utils.test import get_crawler
 from w3lib.encoding import http_content_type_encoding
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.digests import payload_digest
 from archive.importer import iter_archived_responses
 from archive.index import cdxj_path_for, parse_cdxj_line
 from archive.records import Capture, WarcPointer
 from archive.replay import PywbReplay, PywbUnavailable
+from archive.revisits import read_record
 from archive.store import ArchiveStore
-from archive.warc import (
-    IDENTICAL_PAYLOAD_PROFILE,
-    SERVER_NOT_MODIFIED_PROFILE,
-    load_record,
-    payload_digest,
-    read_record,
-)
+from archive.warc import IDENTICAL_PAYLOAD_PROFILE, SERVER_NOT_MODIFIED_PROFILE
+from archive.warcread import load_record
 from crawler.extract import extract_article
 from crawler.newsroom import Newsroom
 from crawler.recorder import WarcRecorderMiddleware, host_header, request_target, sent_request_headers
+from crawler.settings import ADDONS
 from crawler.signals import capture_recorded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,8 +173,12 @@ process = CrawlerProcess({
     "WARC_OPERATOR": "tests",
     "USER_AGENT": "newsarchive-test/1.0",
     "ROBOTSTXT_OBEY": True,
-    "DOWNLOADER_MIDDLEWARES": {"crawler.recorder.WarcRecorderMiddleware": 950},
-    "ITEM_PIPELINES": {"pipelines.warcmeta.WarcMetadataPipeline": 400},
+    "ADDONS": {"crawler.addon.Newsarchive": 0},
+    # the WARC side alone: the recorder and the metadata pipeline, on a test server of 127.0.0.1
+    "SQL_ENABLED": False,
+    "DEDUP_ENABLED": False,
+    "CONDITIONAL_REQUESTS_ENABLED": False,
+    "ALLOW_PRIVATE_ADDRESSES": True,
     "EXTENSIONS": {CaptureLog: 0},
     "CONCURRENT_REQUESTS": 4,
     "LOG_LEVEL": "WARNING",
@@ -243,6 +245,7 @@ def target(record: tuple) -> str:
     return record[0].get_header("WARC-Target-URI")
 
 
+@pytest.mark.integration
 def test_files_are_finished_named_and_indexed(crawl: tuple) -> None:
     warc_dir, _, records = crawl
     [warc] = sorted(warc_dir.glob("*.warc.gz"))
@@ -260,6 +263,7 @@ def test_files_are_finished_named_and_indexed(crawl: tuple) -> None:
     assert {fields["url"] for _, _, fields in lines} >= {r["url"] for r in crawl[1]}
 
 
+@pytest.mark.integration
 def test_warcio_check_index_and_fastwarc_agree(crawl: tuple) -> None:
     warc_dir, _, records = crawl
     [warc] = sorted(warc_dir.glob("*.warc.gz"))
@@ -278,6 +282,7 @@ def test_warcio_check_index_and_fastwarc_agree(crawl: tuple) -> None:
     assert all(valid for _, _, valid in fast)
 
 
+@pytest.mark.integration
 def test_gzip_response_is_stored_as_received(crawl: tuple, server: str) -> None:
     _, _, records = crawl
     [response] = [r for r in by_type(records, "response") if target(r) == f"{server}/article/gz?x=1&y=2"]
@@ -297,6 +302,7 @@ def test_gzip_response_is_stored_as_received(crawl: tuple, server: str) -> None:
     assert request[1].get_header("Host") == server.removeprefix("http://")
 
 
+@pytest.mark.integration
 def test_chunked_response_has_consistent_length(crawl: tuple, server: str) -> None:
     _, _, records = crawl
     [response] = [r for r in by_type(records, "response") if target(r) == f"{server}/article/chunked"]
@@ -305,6 +311,7 @@ def test_chunked_response_has_consistent_length(crawl: tuple, server: str) -> No
     assert response[1].get_header("Content-Length") == str(len(b"".join(CHUNKS)))
 
 
+@pytest.mark.integration
 def test_redirect_404_and_304_are_recorded(crawl: tuple, server: str) -> None:
     _, _, records = crawl
     statuses = {target(r): r[1].statusline for r in records if r[0].get_header("WARC-Type") in ("response", "revisit")}
@@ -317,6 +324,7 @@ def test_redirect_404_and_304_are_recorded(crawl: tuple, server: str) -> None:
     assert not_modified[1].statusline == "304 Not Modified"
 
 
+@pytest.mark.integration
 def test_identical_payload_becomes_revisit(crawl: tuple, server: str) -> None:
     _, _, records = crawl
     dups = {f"{server}/article/dup1", f"{server}/article/dup2"}
@@ -331,6 +339,7 @@ def test_identical_payload_becomes_revisit(crawl: tuple, server: str) -> None:
     assert revisit[2] == b""
 
 
+@pytest.mark.integration
 def test_captures_and_pointers_resolve(crawl: tuple, server: str) -> None:
     warc_dir, captures, _ = crawl
     urls = {c["url"] for c in captures}
@@ -345,6 +354,7 @@ def test_captures_and_pointers_resolve(crawl: tuple, server: str) -> None:
             assert payload_digest(stored.payload) == pointer.payload_digest
 
 
+@pytest.mark.integration
 def test_metadata_record_per_article(crawl: tuple, server: str) -> None:
     _, _, records = crawl
     metadata = by_type(records, "metadata")
@@ -365,6 +375,7 @@ def test_metadata_record_per_article(crawl: tuple, server: str) -> None:
     assert json.loads(articles[f"{server}/article/gz?x=1&y=2"][2])["title"] == "Gzip bài"
 
 
+@pytest.mark.integration
 def test_second_run_revisits_payloads_of_the_first(crawl: tuple, server: str, tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     warc_dir.mkdir()
@@ -382,6 +393,7 @@ def test_second_run_revisits_payloads_of_the_first(crawl: tuple, server: str, tm
     assert revisits and all(r[0].get_header("WARC-Refers-To") in first_ids for r in revisits)
 
 
+@pytest.mark.integration
 def test_killed_crawl_leaves_readable_open_file(server: str, tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     crawler = subprocess.Popen(
@@ -446,6 +458,7 @@ def replayed(replay: PywbReplay, url: str) -> tuple[int, bytes]:
         connection.close()
 
 
+@pytest.mark.integration
 def test_pywb_replays_the_captures(crawl: tuple, server: str, replay: PywbReplay) -> None:
     expected = {
         "/article/gz?x=1&y=2": (200, GZIP_HTML),
@@ -460,6 +473,7 @@ def test_pywb_replays_the_captures(crawl: tuple, server: str, replay: PywbReplay
     assert replayed(replay, server + "/old")[0] == 301
 
 
+@pytest.mark.integration
 def test_rotation_in_a_crawl_with_sha256(server: str, tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     captures = run_crawl(tmp_path, server, warc_dir, WARC_MAX_SIZE=2500, WARC_DIGEST="sha256", WARC_PREFIX="rot")
@@ -486,26 +500,15 @@ def test_rotation_in_a_crawl_with_sha256(server: str, tmp_path: Path) -> None:
 # --- the project's own crawl of the newsroom site -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def newsroom_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Newsroom, str, Path, ArchiveStore]]:
-    """`newsarchive crawl --sitemap` of the bundled newsroom site, with the project's settings and pipelines."""
-    tmp_path = tmp_path_factory.mktemp("newsroom")
-    newsroom = Newsroom(articles=40, seed=5)
-    database = f"sqlite:///{tmp_path / 'archive.db'}"
-    with newsroom.serve() as base_url:
-        run_newsarchive(
-            "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", database, "--warc-dir", str(tmp_path / "warc"),
-            "--allow-private", "--set", "AUTOTHROTTLE_ENABLED=false", cwd=tmp_path, timeout=240,
-        )
-    store = ArchiveStore(database)
-    yield newsroom, base_url, tmp_path / "warc", store
-    store.close()
+# `newsroom_crawl` (conftest.py): the session's one `newsarchive crawl --sitemap` of the newsroom, read only.
 
 
-def test_newsroom_archive_is_valid_for_warcio_and_fastwarc(newsroom_crawl: tuple) -> None:
-    _, _, warc_dir, _ = newsroom_crawl
+@pytest.mark.integration
+def test_newsroom_archive_is_valid_for_warcio_and_fastwarc(newsroom_crawl) -> None:
+    warc_dir, store = newsroom_crawl.warc_dir, newsroom_crawl.store
     files = sorted(warc_dir.glob("*.warc.gz"))
     assert files and not list(warc_dir.glob("*.open"))
+    assert {article.warc.file for article in store.iter_articles()} <= {path.name for path in files}
     warcio = Path(sys.executable).with_name("warcio")
     for path in files:
         checked = subprocess.run([warcio, "check", path], capture_output=True, text=True)
@@ -527,10 +530,11 @@ def test_newsroom_archive_is_valid_for_warcio_and_fastwarc(newsroom_crawl: tuple
     assert gzipped and all(r[2][:2] == b"\x1f\x8b" for r in gzipped)
 
 
-def test_newsroom_article_pointers_resolve(newsroom_crawl: tuple) -> None:
-    _, _, warc_dir, store = newsroom_crawl
+@pytest.mark.integration
+def test_newsroom_article_pointers_resolve(newsroom_crawl) -> None:
+    warc_dir, store = newsroom_crawl.warc_dir, newsroom_crawl.store
     articles = list(store.iter_articles())
-    assert len(articles) >= 30
+    assert len(articles) == len(newsroom_crawl.newsroom.stories)
     for article in articles:
         stored = load_record(warc_dir, article.warc)
         assert stored.record_type in ("response", "revisit")
@@ -540,9 +544,11 @@ def test_newsroom_article_pointers_resolve(newsroom_crawl: tuple) -> None:
         assert read_record(warc_dir, article.warc).startswith(b"HTTP/1.1 200 ")
 
 
-def test_newsroom_reextraction_reproduces_the_articles(newsroom_crawl: tuple) -> None:
-    _, _, warc_dir, store = newsroom_crawl
+@pytest.mark.integration
+def test_newsroom_reextraction_reproduces_the_articles(newsroom_crawl) -> None:
+    warc_dir, store = newsroom_crawl.warc_dir, newsroom_crawl.store
     articles = {article.warc.record_id: article for article in store.iter_articles()}
+    assert len(articles) == len(newsroom_crawl.newsroom.stories)
     reproduced = 0
     for response in iter_archived_responses(warc_dir):
         article = articles.get(response.pointer.record_id)
@@ -556,11 +562,15 @@ def test_newsroom_reextraction_reproduces_the_articles(newsroom_crawl: tuple) ->
     assert reproduced == len(articles)
 
 
-def test_pywb_replays_every_newsroom_article(newsroom_crawl: tuple) -> None:
-    newsroom, base_url, warc_dir, store = newsroom_crawl
+@pytest.mark.integration
+def test_pywb_replays_every_newsroom_article(newsroom_crawl) -> None:
+    newsroom: Newsroom = newsroom_crawl.newsroom
+    base_url, warc_dir, store = newsroom_crawl.base_url, newsroom_crawl.warc_dir, newsroom_crawl.store
+    articles = list(store.iter_articles())
+    assert len(articles) == len(newsroom.stories)
     replay = start_pywb(warc_dir)
     try:
-        for article in store.iter_articles():
+        for article in articles:
             url = load_record(warc_dir, article.warc).warc_headers.get_header("WARC-Target-URI")
             original = newsroom.handle("GET", url.removeprefix(base_url), {}, base_url)
             assert replayed(replay, url) == (200, original.body), url
@@ -568,6 +578,7 @@ def test_pywb_replays_every_newsroom_article(newsroom_crawl: tuple) -> None:
         replay.stop()
 
 
+@pytest.mark.integration
 def test_revisit_index_seeded_from_a_callable(server: str, tmp_path: Path) -> None:
     earlier = [payload_digest(DUPLICATE), "http://elsewhere.example/dup", "2026-01-02T03:04:05+00:00", "<urn:uuid:e>"]
     captures = run_crawl(
@@ -586,8 +597,9 @@ def test_revisit_index_seeded_from_a_callable(server: str, tmp_path: Path) -> No
         assert headers.get_header("WARC-Refers-To-Date") == "2026-01-02T03:04:05Z"
 
 
-def test_newsroom_export_as_wacz_validates(newsroom_crawl: tuple, tmp_path: Path) -> None:
-    _, _, warc_dir, store = newsroom_crawl
+@pytest.mark.integration
+def test_newsroom_export_as_wacz_validates(newsroom_crawl, tmp_path: Path) -> None:
+    warc_dir, store = newsroom_crawl.warc_dir, newsroom_crawl.store
     out = tmp_path / "newsroom.wacz"
     run_newsarchive(
         "export", "--db", store.engine.url.render_as_string(False), "--format", "wacz", "-o", str(out),
@@ -599,6 +611,7 @@ def test_newsroom_export_as_wacz_validates(newsroom_crawl: tuple, tmp_path: Path
     assert validated.returncode == 0, validated.stdout + validated.stderr
     articles = {a.warc.record_id for a in store.iter_articles()}
     packaged = {r.pointer.record_id for r in iter_archived_responses(out)}
+    assert len(articles) == len(newsroom_crawl.newsroom.stories)
     assert articles <= packaged
 
 
@@ -607,7 +620,7 @@ def test_newsroom_export_as_wacz_validates(newsroom_crawl: tuple, tmp_path: Path
 
 @pytest.fixture
 def middleware(tmp_path: Path) -> Iterator[WarcRecorderMiddleware]:
-    crawler = get_crawler(Spider, {"WARC_DIR": str(tmp_path), "USER_AGENT": "unit"})
+    crawler = get_crawler(Spider, {"ADDONS": ADDONS, "WARC_DIR": str(tmp_path), "USER_AGENT": "unit"})
     recorder = WarcRecorderMiddleware.from_crawler(crawler)
     yield recorder
     recorder.writer.close()
@@ -667,8 +680,9 @@ def test_middleware_skips_what_was_not_fetched_over_http(middleware: WarcRecorde
     assert middleware.writer.current_path is None
 
 
-def test_import_warc_reproduces_the_crawled_articles(newsroom_crawl: tuple, tmp_path: Path) -> None:
-    _, _, warc_dir, store = newsroom_crawl
+@pytest.mark.integration
+def test_import_warc_reproduces_the_crawled_articles(newsroom_crawl, tmp_path: Path) -> None:
+    warc_dir, store = newsroom_crawl.warc_dir, newsroom_crawl.store
     database = f"sqlite:///{tmp_path / 'imported.db'}"
     run_newsarchive("import-warc", str(warc_dir), "--db", database, cwd=tmp_path, timeout=240)
     fields = (
@@ -694,6 +708,7 @@ def test_import_warc_reproduces_the_crawled_articles(newsroom_crawl: tuple, tmp_
 
     again = ArchiveStore(database)
     try:
+        assert len(records(store)) == len(newsroom_crawl.newsroom.stories)
         assert records(again) == records(store)
     finally:
         again.close()

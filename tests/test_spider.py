@@ -9,14 +9,16 @@ import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
+from archive.records import Article, WarcPointer
 from crawler.discovery import Link
+from crawler.settings import ADDONS
 from spiders.news import NewsSpider
 
 BASE = "https://baonghean.vn"
 
 
 def make_spider(**arguments) -> NewsSpider:
-    crawler = get_crawler(NewsSpider)
+    crawler = get_crawler(NewsSpider, {"ADDONS": ADDONS})
     return NewsSpider.from_crawler(crawler, **arguments)
 
 
@@ -117,3 +119,25 @@ def test_dropped_redirects_are_loops_or_second_ways_to_a_page():
     outcomes.clear()
     spider.on_dropped(Request(f"{BASE}/x"))  # not a redirect: nothing to say
     assert outcomes == []
+
+
+def test_an_article_is_finished_for_the_archive_or_left_out_with_a_reason():
+    spider = make_spider(site="baonghean", since="2025-09-01")
+    outcomes = []
+    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    pointer = WarcPointer(file="a.warc.gz", offset=0, length=10, record_id="<urn:uuid:1>")
+    fetched = datetime(2025, 9, 19, 1, 0, tzinfo=UTC)
+
+    def response(url: str) -> HtmlResponse:
+        return HtmlResponse(url, body=b"", request=Request(url, meta={"warc": pointer}))
+
+    url = f"{BASE}/bai-10300001.html?utm_source=zalo"
+    article = Article(url=url, published_at=datetime(2025, 9, 18, 8, 0, tzinfo=UTC))
+    assert spider._finish(response(url), article, fetched)
+    assert (article.site, article.canonical_url, article.warc, article.fetched_at) == (
+        "baonghean", f"{BASE}/bai-10300001.html", pointer, fetched)
+    old = Article(url=url, published_at=datetime(2025, 8, 1, 8, 0, tzinfo=UTC))
+    assert not spider._finish(response(url), old, fetched)
+    assert not spider._finish(response("about:blank"), Article(url="about:blank"), fetched)
+    assert outcomes == [(url, "skipped", "published before --since"),
+                        ("about:blank", "failed", "invalid URL: not an absolute http(s) URL: 'about:blank'")]

@@ -15,9 +15,10 @@ from alembic.runtime.migration import MigrationContext
 from conftest import vietnamese_like_text
 from sqlalchemy import create_engine, func, inspect, select, text
 
+from archive.duplicates import NEAR_DUPLICATE_THRESHOLD
 from archive.models import ArticleRow, ArticleVersion, Base, CaptureRow, CrawlRun
 from archive.records import Article, Capture, WarcPointer
-from archive.store import NEAR_DUPLICATE_THRESHOLD, ArchiveStore, StoreUnavailable
+from archive.store import ArchiveStore, StoreUnavailable
 from archive.text import content_hash
 
 ICT = timezone(timedelta(hours=7))
@@ -502,6 +503,7 @@ def write_articles_in_another_process(database_url: str, order: int, barrier: An
     store.close()
 
 
+@pytest.mark.integration  # two spawned processes
 def test_two_processes_writing_the_same_articles_make_no_duplicate_rows(store: ArchiveStore) -> None:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
@@ -526,6 +528,7 @@ def open_store_in_another_process(database_url: str, barrier: Any) -> None:
     ArchiveStore(database_url).close()
 
 
+@pytest.mark.integration  # three spawned processes
 def test_processes_opening_an_empty_database_together_create_the_schema_once(database_url: str) -> None:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(3)
@@ -612,6 +615,9 @@ def test_copies_never_point_at_a_displaced_original(store: ArchiveStore, make_ar
     originals = {article.canonical_url for article in rows.values() if article.duplicate_of is None}
     assert originals == {b.canonical_url}
     assert all(article.duplicate_of in originals for article in rows.values() if article.duplicate_of)
+    assert {url: article.duplicate_of for url, article in rows.items()} == {
+        a.canonical_url: b.canonical_url, b.canonical_url: None, c.canonical_url: b.canonical_url
+    }
 
 
 def test_the_store_seeds_the_warc_revisit_index(database_url: str) -> None:

@@ -1,4 +1,4 @@
-"""Unit tests of the pure WARC writer (archive/warc.py) and the CDXJ indexes (archive/index.py)."""
+"""Unit tests of the pure WARC modules (writer, files, reading back, revisits) and the CDXJ indexes."""
 
 from __future__ import annotations
 
@@ -12,23 +12,20 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 import archive.warc
+from archive.digests import DigestIndex, payload_digest
 from archive.index import cdxj_path_for, index_warc, iter_payload_digests, merge_indexes, parse_cdxj_line
 from archive.records import WarcPointer
+from archive.revisits import read_record
 from archive.warc import (
     IDENTICAL_PAYLOAD_PROFILE,
     SERVER_NOT_MODIFIED_PROFILE,
-    DigestIndex,
     HttpExchange,
     RotatingWarcWriter,
-    complete_length,
     consistent_response_headers,
-    finish_abandoned,
-    load_record,
-    locate,
-    payload_digest,
-    read_record,
     status_line,
 )
+from archive.warcfiles import complete_length, finish_abandoned, locate
+from archive.warcread import load_record
 
 WHEN = datetime(2026, 11, 27, 4, 5, 6, 789000, tzinfo=UTC)
 
@@ -88,13 +85,14 @@ def test_status_line() -> None:
 
 
 def test_exchange_records_and_pointer(tmp_path: Path) -> None:
-    writer = RotatingWarcWriter(tmp_path, info={"operator": "me"})
+    closed: list[Path] = []
+    writer = RotatingWarcWriter(tmp_path, info={"operator": "me"}, on_close=closed.append)
     recorded = writer.write_exchange(exchange(response_headers=[(b"X-Name", b"caf\xe9"), (b"X-Name", b"two")]))
     assert writer.current_path is not None and writer.current_path.name.endswith(".warc.gz.open")
     stored = load_record(tmp_path, recorded.pointer)  # readable while the file is still open
     assert stored.record_type == "response" and stored.payload == b"<p>hello</p>"
     writer.close()
-    [path] = writer.closed_files
+    [path] = closed
     assert path.name == recorded.pointer.file and locate(tmp_path, path.name) == path
     records = read_all(path)
     assert [r[0] for r in records] == ["warcinfo", "response", "request"]
@@ -124,8 +122,8 @@ def test_pointer_mismatch_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_revisits_identical_payload_and_not_modified(tmp_path: Path) -> None:
-    digests = DigestIndex()
-    writer = RotatingWarcWriter(tmp_path, digests=digests)
+    closed: list[Path] = []
+    writer = RotatingWarcWriter(tmp_path, digests=DigestIndex(), on_close=closed.append)
     first = writer.write_exchange(exchange("http://example.com/one"))
     second = writer.write_exchange(exchange("http://example.com/two"))
     empty_one = writer.write_exchange(exchange("http://example.com/r1", body=b"", status=301))
@@ -150,7 +148,7 @@ def test_revisits_identical_payload_and_not_modified(tmp_path: Path) -> None:
     assert unchanged.warc_headers.get_header("WARC-Profile") == SERVER_NOT_MODIFIED_PROFILE
     assert unchanged.warc_headers.get_header("WARC-Refers-To") == first.pointer.record_id
     assert unchanged.warc_headers.get_header("WARC-Refers-To-Target-URI") == "http://example.com/one"
-    read_all(writer.closed_files[0])
+    read_all(closed[0])
 
 
 def test_seeded_index_makes_revisits_of_earlier_runs(tmp_path: Path) -> None:
@@ -166,12 +164,13 @@ def test_seeded_index_makes_revisits_of_earlier_runs(tmp_path: Path) -> None:
 
 
 def test_sha256_digests(tmp_path: Path) -> None:
-    writer = RotatingWarcWriter(tmp_path, digest="sha256")
+    closed: list[Path] = []
+    writer = RotatingWarcWriter(tmp_path, digest="sha256", on_close=closed.append)
     recorded = writer.write_exchange(exchange())
     writer.close()
     assert recorded.pointer.payload_digest == payload_digest(b"<p>hello</p>", "sha256")
     assert recorded.pointer.payload_digest.startswith("sha256:")
-    records = read_all(writer.closed_files[0])
+    records = read_all(closed[0])
     assert all(r[1].get_header("WARC-Block-Digest").startswith("sha256:") for r in records)
     with pytest.raises(ValueError, match="sha1, sha256"):
         RotatingWarcWriter(tmp_path, digest="md5")
@@ -201,7 +200,7 @@ def test_rotation_by_size_and_age(tmp_path: Path) -> None:
     writer.write_metadata("http://example.com/0", pointers[0].record_id, b"{}")
     assert len(closed) == files_before_age + 1
     writer.close()
-    assert closed == writer.closed_files and not list(tmp_path.glob("*.open"))
+    assert closed == sorted(tmp_path.glob("*.warc.gz")) and not list(tmp_path.glob("*.open"))
     serials = [int(path.name.split("-")[2]) for path in closed]
     assert serials == list(range(len(closed)))
     for path in closed:
@@ -253,12 +252,15 @@ def test_abandoned_open_file_is_cut_to_complete_records_and_finished(tmp_path: P
 
 
 def test_cdxj_index_seeds_digests_and_merges(tmp_path: Path) -> None:
-    writer = RotatingWarcWriter(tmp_path, max_size=1, digests=DigestIndex(), on_close=index_warc)
+    indexes: list[Path] = []
+    writer = RotatingWarcWriter(
+        tmp_path, max_size=1, digests=DigestIndex(), on_close=lambda path: indexes.append(index_warc(path))
+    )
     first = writer.write_exchange(exchange("http://example.com/b"))
     writer.write_exchange(exchange("http://example.com/a"))  # a revisit of b: not a seed
     writer.write_exchange(exchange("http://example.com/c", body=b"other"))
     writer.close()
-    assert len(writer.closed_files) == 3 and all(cdxj_path_for(p).exists() for p in writer.closed_files)
+    assert indexes == [cdxj_path_for(p) for p in sorted(tmp_path.glob("*.warc.gz"))] and len(indexes) == 3
     seeds = list(iter_payload_digests(tmp_path))
     assert sorted(uri for _, uri, _, _ in seeds) == ["http://example.com/b", "http://example.com/c"]
     assert (payload_digest(b"<p>hello</p>"), "http://example.com/b", WHEN, first.pointer.record_id) in seeds

@@ -10,12 +10,23 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from crawler.newsroom.site import Newsroom
+
+class Answer(Protocol):
+    """What a site answers to one request (`crawler.newsroom.site.Response` is one)."""
+
+    status: int
+    headers: Sequence[tuple[str, str]]
+    body: bytes
+
+
+class Site(Protocol):
+    """What this server serves: anything that answers a request without sockets (`Newsroom` is one)."""
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], base_url: str) -> Answer: ...
 
 IDLE_CONNECTION_SECONDS = 30
 
@@ -49,7 +60,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, address: tuple[str, int], newsroom: Newsroom) -> None:
+    def __init__(self, address: tuple[str, int], newsroom: Site) -> None:
         super().__init__(address, _Handler)
         self.newsroom = newsroom
         host, port = self.server_address[:2]
@@ -78,7 +89,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class NewsroomServer:
     """Serves a `Newsroom` over HTTP on `host:port` (port 0: a free port, known once started)."""
 
-    def __init__(self, newsroom: Newsroom, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, newsroom: Site, host: str = "127.0.0.1", port: int = 0) -> None:
         self.newsroom = newsroom
         self.host = host
         self.port = port
@@ -134,6 +145,6 @@ class NewsroomServer:
         self.stop()
 
 
-def serve(newsroom: Newsroom, host: str = "127.0.0.1", port: int = 0) -> NewsroomServer:
+def serve(newsroom: Site, host: str = "127.0.0.1", port: int = 0) -> NewsroomServer:
     """A server for `newsroom`; `with serve(newsroom) as base_url:` serves it for the block's duration."""
     return NewsroomServer(newsroom, host, port)

@@ -84,7 +84,7 @@ class Story:
         return self.modified or self.published
 
     def text_form(self) -> str:
-        """The story in the reference record's text form (see ARCHITECTURE.md)."""
+        """The story in the reference record's text form (ARCHITECTURE.md, "The text form and the export record")."""
         header = f"date {self.published.date().isoformat()} {self.category.name} {self.title} {self.lead}"
         return "\n\n".join([header, *(block.text_form() for block in self.blocks)])
 

@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.dates import guess_timezone
+
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 SELECTOR_FIELDS = ("title", "lead", "section", "authors", "published", "modified", "body", "captions", "tags")
@@ -41,6 +43,11 @@ class SiteProfile:
         if any(re.search(p, url) for p in self.deny_patterns):
             return False
         return not self.article_patterns or any(re.search(p, url) for p in self.article_patterns)
+
+    def zone_name(self, url: str, language: str = "") -> str:
+        """The time zone of a page of this site: the profile's, else the one its country domain or language
+        suggests (`crawler.dates.guess_timezone`). The one rule: extraction, `--since` and finishing use it."""
+        return self.timezone or guess_timezone(url, language)
 
     def owns(self, url: str) -> bool:
         """True when `url` belongs to one of the profile's domains (or any domain when none are set)."""

@@ -1,0 +1,176 @@
+"""The archive database itself: engine creation (SQLite configured for concurrent crawlers), safe URL rendering,
+the Alembic migrations (current and head revision, upgrade, downgrade, the schema of an empty database) and the
+check that a database's schema is the one this newsarchive needs. Everything that goes wrong here is a
+`StoreUnavailable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Key of the PostgreSQL advisory lock that serialises article writes and migrations (the bytes of "newsarc")
+ARTICLE_WRITE_LOCK = int.from_bytes(b"newsarc", "big")
+
+Migration = Callable[[Config, str], None]  # alembic.command.upgrade or downgrade
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be used: unreachable, not a newsarchive database, or its schema needs an upgrade."""
+
+
+def connect(database_url: str) -> Engine:
+    """An engine for `database_url` whose database answered; raises `StoreUnavailable` with one line otherwise."""
+    engine = _create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = _first_line(exc.orig)
+        raise StoreUnavailable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
+    return engine
+
+
+def is_postgresql(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def exclusive(engine: Engine) -> Engine:
+    """`engine`, its transactions started with `BEGIN IMMEDIATE` on SQLite (a writer's lock from the start)."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def safe_url(database_url: str) -> str:
+    """`database_url` fit for a message: the password hidden."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(database_url)
+
+
+# --- migrations ---------------------------------------------------------------------------------------------------
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision of the database schema (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of newsarchive ships."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None, "the package ships no migrations"
+    return head
+
+
+def upgrade(engine: Engine, database_url: str, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` (two processes upgrading at once take turns)."""
+    _migrate(engine, database_url, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, database_url: str, revision: str) -> None:
+    """Revert the migrations down to `revision` ("base" drops every table)."""
+    _migrate(engine, database_url, command.downgrade, revision)
+
+
+def create_schema_if_empty(engine: Engine, database_url: str) -> None:
+    """The first use of a database: the schema at head, unless another process created it meanwhile.
+
+    A database holding other tables is refused.
+    """
+    if current_revision(engine) is None:
+        _migrate(engine, database_url, command.upgrade, "head", only_if_empty=True)
+
+
+def check_schema(engine: Engine, database_url: str) -> None:
+    """Raise `StoreUnavailable` unless the schema is at the head revision."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise StoreUnavailable(
+            f"the schema of {safe_url(database_url)} is at revision {current}, this newsarchive needs "
+            f"{head}: run `newsarchive db upgrade`"
+        )
+
+
+def _migrate(
+    engine: Engine, database_url: str, action: Migration, revision: str, only_if_empty: bool = False
+) -> None:
+    """Run an Alembic command in one exclusive transaction (processes starting together take turns)."""
+    with exclusive(engine).begin() as connection:
+        if is_postgresql(engine):
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ARTICLE_WRITE_LOCK})")
+        if only_if_empty:
+            if MigrationContext.configure(connection).get_current_revision() is not None:
+                return
+            tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
+            if tables:
+                raise StoreUnavailable(
+                    f"{safe_url(database_url)} holds tables ({', '.join(sorted(tables)[:5])}, ...) "
+                    "but no newsarchive schema revision: not a newsarchive database"
+                )
+        action(_alembic_config(connection), revision)
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+# --- engine -------------------------------------------------------------------------------------------------------
+def _create_engine(database_url: str) -> Engine:
+    try:
+        url = make_url(database_url)
+    except ArgumentError as exc:
+        raise StoreUnavailable(f"not a database URL: {database_url!r} ({exc})") from None
+    try:
+        if url.get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True)
+        if url.database and url.database != ":memory:":
+            folder = Path(url.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot create the folder of {safe_url(database_url)}: {exc}") from None
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        else:
+            engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreUnavailable(f"no driver for {safe_url(database_url)}: {exc}") from None
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL (readers do not block the writer), and our own BEGIN so writers can ask for IMMEDIATE."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite's implicit transactions off: we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,281 @@
+"""The batch writer: ONE thread that writes what a crawl produces into the archive store, off the crawl's thread.
+
+Events (`ArticleEvent`, `CaptureEvent`, `OutcomeEvent`) are queued by `put` and written in batches of up to
+`batch_size` events, each batch one transaction, committed at least every `batch_seconds` and at `close`. When the
+database goes away the batch is held and retried with back-off while the crawl goes on; at `close` it is retried
+for `close_timeout` seconds, then what is left goes to the spool (`archive.spool`), which the writer of the next
+run on the same database replays first. A record the database refuses costs that record only: it is logged and its
+capture gets the outcome `failed` with the reason. `finish_run` records the end of the run (or spools it).
+
+No Scrapy here: what a caller counts (stats) reaches it through the `on_*` callbacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from archive.outcomes import Outcome
+from archive.records import Article, Capture
+from archive.store import ArchiveStore, SaveReport, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRY_DELAY = 30.0
+THREAD_NAME = "newsarchive-sql-writer"
+
+
+@dataclass(frozen=True)
+class ArticleEvent:
+    """An article to store."""
+
+    kind: ClassVar[str] = "article"
+    article: Article
+
+    @property
+    def url(self) -> str:
+        return self.article.url
+
+
+@dataclass(frozen=True)
+class CaptureEvent:
+    """A fetched URL to record."""
+
+    kind: ClassVar[str] = "capture"
+    capture: Capture
+
+    @property
+    def url(self) -> str:
+        return self.capture.url
+
+
+@dataclass(frozen=True)
+class OutcomeEvent:
+    """What a fetched page was (`archive.outcomes.Outcome`), set on its latest capture."""
+
+    kind: ClassVar[str] = "outcome"
+    url: str
+    outcome: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """The end of a crawl run: its stats and close reason (never queued: see `BatchWriter.finish_run`)."""
+
+    kind: ClassVar[str] = "finish"
+    stats: dict[str, Any]
+    reason: str
+
+
+Event = ArticleEvent | CaptureEvent | OutcomeEvent
+
+
+class Spooling(Protocol):
+    """Where the writer leaves what it could not write: `archive.spool.Spool`."""
+
+    def replay(self) -> None: ...
+
+    def append(self, events: Sequence[Event | RunFinished], run_id: int | None) -> None: ...
+
+
+def save_events(store: ArchiveStore, events: Sequence[Event], run_id: int | None) -> SaveReport:
+    """Store `events` in one transaction (captures, then articles, then outcomes)."""
+    return store.save_batch(
+        captures=[event.capture for event in events if isinstance(event, CaptureEvent)],
+        articles=[event.article for event in events if isinstance(event, ArticleEvent)],
+        outcomes=[(e.url, e.outcome, e.reason) for e in events if isinstance(e, OutcomeEvent)],
+        run_id=run_id,
+    )
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for errors of the connection (the database is gone or busy), not of the data written."""
+    if isinstance(error, OperationalError | InterfaceError | StoreUnavailable):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+_STOP = object()
+
+
+class BatchWriter:
+    """Writes events into `store` from a thread of its own; see the module's docstring.
+
+    Callbacks, called on the writer's thread: `on_report(report)` after each stored batch, `on_refused(kind)` for
+    each record the database refused, `on_retry()` for each write that found the database unavailable,
+    `on_spooled(count)` when records were spooled.
+    """
+
+    def __init__(
+        self,
+        store: ArchiveStore,
+        spool: Spooling,
+        *,
+        batch_size: int,
+        batch_seconds: float,
+        close_timeout: float,
+        on_report: Callable[[SaveReport], None],
+        on_refused: Callable[[str], None],
+        on_retry: Callable[[], None],
+        on_spooled: Callable[[int], None],
+    ) -> None:
+        self.store = store
+        self.spool = spool
+        self.batch_size = max(1, batch_size)
+        self.batch_seconds = max(0.01, batch_seconds)
+        self.close_timeout = close_timeout
+        self.on_report = on_report
+        self.on_refused = on_refused
+        self.on_retry = on_retry
+        self.on_spooled = on_spooled
+        self.run_id: int | None = None
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._outage_logged = False
+
+    # --- the caller's side --------------------------------------------------------------------------------------
+    def put(self, event: Event) -> None:
+        """Queue `event` (events queued before `start` are written once it runs)."""
+        self._queue.put(event)
+
+    def start(self, run_id: int | None) -> None:
+        """Start the thread, writing into crawl run `run_id`; it replays the spool first."""
+        self.run_id = run_id
+        self._thread = threading.Thread(target=self._write_loop, name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Write what is queued (retrying, then spooling; see the module's docstring) and stop the thread."""
+        if self._thread is not None:
+            self._stopping.set()
+            self._queue.put(_STOP)  # wakes the writer if it waits for events
+            self._thread.join()
+
+    def finish_run(self, finished: RunFinished) -> None:
+        """After `close`: store the events that arrived since, then finish the crawl run (spooled if unreachable)."""
+        late = self._drain()
+        try:
+            unwritten = self._write(late) if late else []  # a refused record costs that record only
+            if unwritten:
+                self._spool([*unwritten, finished])
+                return
+            self.store.finish_run(self.run_id, finished.stats, finished.reason)  # type: ignore[arg-type]
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            self._spool([finished])
+
+    # --- the writer thread ----------------------------------------------------------------------------------------
+    def _write_loop(self) -> None:
+        self.spool.replay()
+        pending: list[Event] = []
+        delay = 0.0
+        while not self._stopping.is_set():
+            self._collect(pending)
+            if pending:
+                pending = self._write(pending)
+            if pending:  # the database is unavailable: hold the batch, try again later
+                delay = min(MAX_RETRY_DELAY, max(0.5, delay * 2))
+                self._stopping.wait(delay)
+            else:
+                delay = 0.0
+        self._write_remaining(pending + self._drain())
+
+    def _write_remaining(self, events: list[Event]) -> None:
+        """At close: write everything, retrying for `close_timeout` seconds, then spool what is left."""
+        give_up = time.monotonic() + self.close_timeout
+        delay = 0.5
+        while events:
+            batch, rest = events[: self.batch_size], events[self.batch_size :]
+            events = self._write(batch) + rest
+            if not events:
+                return
+            remaining = give_up - time.monotonic()
+            if len(events) > len(rest):  # this batch failed
+                if remaining <= 0:
+                    self._spool(events)
+                    return
+                time.sleep(min(delay, remaining))
+                delay = min(MAX_RETRY_DELAY, delay * 2)
+
+    def _collect(self, pending: list[Event]) -> None:
+        """Add queued events to `pending` until the batch is full, `batch_seconds` pass or the writer stops."""
+        deadline = time.monotonic() + self.batch_seconds
+        while len(pending) < self.batch_size:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                return
+            try:
+                event = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                return
+            if event is _STOP:
+                return
+            pending.append(event)
+
+    def _drain(self) -> list[Event]:
+        events = []
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue.Empty:
+                return events
+            if event is not _STOP:
+                events.append(event)
+
+    def _write(self, events: list[Event]) -> list[Event]:
+        """Store `events`; returns those still to write (all of them while the database is unavailable)."""
+        try:
+            self._save(events)
+        except Exception as exc:
+            if is_transient(exc):
+                self._log_outage(exc, len(events))
+                return events
+            return self._write_one_by_one(events)
+        if self._outage_logged:
+            logger.warning("database available again: writing resumed")
+            self._outage_logged = False
+        return []
+
+    def _write_one_by_one(self, events: list[Event]) -> list[Event]:
+        """Find the record(s) the database refuses, store the others."""
+        for index, event in enumerate(events):
+            try:
+                self._save([event])
+            except Exception as exc:
+                if is_transient(exc):
+                    self._log_outage(exc, len(events) - index)
+                    return events[index:]
+                self._refuse(event, exc)
+        return []
+
+    def _save(self, events: list[Event]) -> None:
+        self.on_report(save_events(self.store, events, self.run_id))
+
+    def _refuse(self, event: Event, error: BaseException) -> None:
+        reason = f"not stored: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        logger.error("%s of %s %s", event.kind, event.url, reason)
+        self.on_refused(event.kind)
+        try:
+            self.store.record_outcomes([(event.url, Outcome.FAILED, reason)], run_id=self.run_id)
+        except Exception:
+            logger.exception("could not record that %s was refused", event.url)
+
+    def _log_outage(self, error: BaseException, count: int) -> None:
+        self.on_retry()
+        if not self._outage_logged:
+            logger.error("database unavailable, holding %d record(s) and retrying: %s", count, error)
+            self._outage_logged = True
+
+    def _spool(self, events: Sequence[Event | RunFinished]) -> None:
+        self.spool.append(events, self.run_id)
+        self.on_spooled(len(events))

@@ -1,0 +1,142 @@
+"""The Scrapy add-on that wires newsarchive: its settings' defaults and its components, in one place.
+
+`scrapy.cfg` points Scrapy at `crawler.settings`, whose `ADDONS` enables `Newsarchive`; `newsarchive crawl`
+uses the same project settings. The add-on
+- gives every newsarchive setting (and the politeness settings it wants) its default, at the `addon` priority,
+  so the project's settings module, `NEWSARCHIVE_<NAME>` environment variables (project priority), a spider's
+  `custom_settings` and `-s NAME=VALUE` all override it;
+- installs the downloader middlewares, item pipelines and extensions at the orders below. Each optional one
+  raises `NotConfigured` when its `*_ENABLED` switch is off, as Scrapy's own components do;
+- switches on distributed mode (scrapy-redis scheduler and dupefilter, keys scoped by `CRAWL_JOB`) when
+  `REDIS_URL` is set.
+
+The component orders are contracts (ARCHITECTURE.md, "Wiring: one add-on"): the WARC recorder sits above every
+built-in downloader middleware so it sees responses as received; the pipelines run dedup → sql → WARC metadata,
+because the metadata record archives what dedup and the store decided.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+from archive import __version__
+
+ENV_PREFIX = "NEWSARCHIVE_"
+
+# newsarchive's own settings, each also read from the environment as NEWSARCHIVE_<NAME> (README, "Settings").
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "sqlite:///data/newsarchive.db",
+    "WARC_ENABLED": True,  # the WARC recorder and the metadata records
+    "WARC_DIR": "data/warc",
+    "WARC_MAX_SIZE": 1_000_000_000,
+    "WARC_MAX_AGE": 24 * 3600,  # seconds a WARC file stays open before rotation
+    "WARC_PREFIX": "newsarchive",
+    "WARC_DIGEST": "sha1",  # sha1 (base32, the WARC norm) or sha256
+    "WARC_OPERATOR": "",
+    "WARC_DIGEST_SEED": None,  # e.g. "crawler.recorder.payload_digests_of"
+    "SQL_ENABLED": True,  # the SQL store pipeline and the archive queries the spider asks
+    "SQL_BATCH_SIZE": 100,
+    "SQL_BATCH_SECONDS": 2.0,
+    "SQL_CLOSE_TIMEOUT": 60.0,  # seconds to retry an unreachable database at close
+    "SQL_SPOOL_DIR": "data/sql-spool",  # what could not be written then, replayed by the next crawl
+    "DEDUP_ENABLED": True,  # duplicates within one crawl (the store resolves them across crawls regardless)
+    "CONDITIONAL_REQUESTS_ENABLED": True,  # If-None-Match / If-Modified-Since on discovery documents
+    "EXTRACT_WORKERS": 0,  # 0: one per CPU
+    "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
+    "ALLOW_PRIVATE_ADDRESSES": False,
+    "REDIS_URL": None,  # distributed mode
+    "CRAWL_JOB": "",  # distributed mode: crawlers of the same job share one queue on Redis
+}
+
+# Scrapy's settings, as newsarchive wants them: polite, bounded, safe.
+SCRAPY_DEFAULTS: dict[str, Any] = {
+    "USER_AGENT": f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)",
+    "ROBOTSTXT_OBEY": True,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_START_DELAY": 0.5,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0,
+    "DOWNLOAD_TIMEOUT": 60,
+    "DOWNLOAD_MAXSIZE": 32 * 1024 * 1024,
+    "DOWNLOAD_WARNSIZE": 8 * 1024 * 1024,
+    "RETRY_TIMES": 2,
+    "REDIRECT_MAX_TIMES": 10,
+    "TWISTED_DNS_RESOLVER": "crawler.safety.PublicAddressResolver",
+    "FEED_EXPORT_ENCODING": "utf-8",
+}
+
+SAFETY_ORDER = 50  # first: a refused URL goes no further
+CONDITIONAL_ORDER = 60
+# Above HttpCompressionMiddleware (590) and every other built-in: the recorder sees the request as sent and the
+# response as received (still compressed, before redirects and retries are handled).
+RECORDER_ORDER = 950
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.safety.PublicAddressMiddleware": SAFETY_ORDER,
+    "crawler.conditional.ConditionalRequestMiddleware": CONDITIONAL_ORDER,
+    "crawler.recorder.WarcRecorderMiddleware": RECORDER_ORDER,
+}
+ITEM_PIPELINES = {
+    "pipelines.dedup.DedupPipeline": 200,
+    "pipelines.sql.SqlStorePipeline": 300,
+    "pipelines.warcmeta.WarcMetadataPipeline": 400,  # after sql: archives what dedup and the store decided
+}
+EXTENSIONS: dict[str, int] = {"crawler.archivequeries.ArchiveQueries": 500}
+
+REDIS_SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+REDIS_DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
+
+
+def _from_environment(name: str, default: Any) -> Any:
+    """The value of NEWSARCHIVE_<name>, read as the type of its default (booleans: 1/true/yes/on)."""
+    value = os.environ[ENV_PREFIX + name]
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def apply_defaults(settings: BaseSettings) -> None:
+    """Give every newsarchive setting its default, and the environment's value where one is set.
+
+    Used by the add-on and by commands that read the archive without a crawler (`newsarchive export`, ...).
+    """
+    for name, value in (DEFAULTS | SCRAPY_DEFAULTS).items():
+        settings.set(name, value, priority="addon")
+    for name, default in DEFAULTS.items():
+        if ENV_PREFIX + name in os.environ:
+            settings.set(name, _from_environment(name, default), priority="project")
+
+
+def _install(settings: BaseSettings, name: str, components: dict[str, int]) -> None:
+    """Add `components` to the component dict `name`; a user's own entry for one (None disables it) wins."""
+    for path, order in components.items():
+        settings[name].set(path, order, priority="addon")
+
+
+def _distributed_mode(settings: BaseSettings) -> None:
+    """The crawlers of one CRAWL_JOB share a request queue and a dupefilter on Redis.
+
+    The keys persist (a worker that finishes first must not flush what the others still use), so a job name is
+    a resumable unit of work: give each scheduled run its own.
+    """
+    job = settings.get("CRAWL_JOB") or "default"
+    settings.set("SCHEDULER", REDIS_SCHEDULER, priority="addon")
+    settings.set("DUPEFILTER_CLASS", REDIS_DUPEFILTER, priority="addon")
+    settings.set("SCHEDULER_PERSIST", True, priority="addon")
+    settings.set("SCHEDULER_QUEUE_KEY", f"newsarchive:{job}:requests", priority="addon")
+    settings.set("SCHEDULER_DUPEFILTER_KEY", f"newsarchive:{job}:dupefilter", priority="addon")
+
+
+class Newsarchive:
+    """Scrapy add-on: `ADDONS = {"crawler.addon.Newsarchive": 0}`."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        apply_defaults(settings)
+        _install(settings, "DOWNLOADER_MIDDLEWARES", DOWNLOADER_MIDDLEWARES)
+        _install(settings, "ITEM_PIPELINES", ITEM_PIPELINES)
+        _install(settings, "EXTENSIONS", EXTENSIONS)
+        if settings.get("REDIS_URL"):
+            _distributed_mode(settings)

@@ -1,0 +1,56 @@
+"""Scrapy extension answering the spider's questions to the SQL archive (switch: `SQL_ENABLED`).
+
+`archived_articles_requested(site)` is answered with `ArchiveStore.known_article_urls` (incremental crawls),
+`validators_requested(url)` with `ArchiveStore.conditional_headers` (conditional requests), each in a thread so
+the reactor does not wait on the database. The extension opens a store of its own on `DATABASE_URL` when the
+spider opens (not when the crawler is built: a crawler that never crawls opens no database) and closes it when
+the spider closes; until then nobody answers, and everything is fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from scrapy import signals as scrapy_signals
+from scrapy.exceptions import NotConfigured
+
+from archive.store import ArchiveStore
+from crawler.signals import archived_articles_requested, validators_requested
+
+
+class ArchiveQueries:
+    def __init__(self, crawler: Any, database_url: str) -> None:
+        self.crawler = crawler
+        self.database_url = database_url
+        self.store: ArchiveStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchiveQueries:
+        if not crawler.settings.getbool("SQL_ENABLED"):
+            raise NotConfigured
+        queries = cls(crawler, crawler.settings["DATABASE_URL"])
+        crawler.signals.connect(queries.on_spider_opened, signal=scrapy_signals.spider_opened)
+        crawler.signals.connect(queries.on_spider_closed, signal=scrapy_signals.spider_closed)
+        return queries
+
+    async def on_spider_opened(self) -> None:
+        self.store = await asyncio.to_thread(ArchiveStore, self.database_url)
+        self.crawler.signals.connect(self.on_archived_articles_requested, signal=archived_articles_requested)
+        self.crawler.signals.connect(self.on_validators_requested, signal=validators_requested)
+
+    async def on_archived_articles_requested(self, site: str) -> dict[str, datetime | None]:
+        assert self.store is not None, "connected when the store is open"
+        return await asyncio.to_thread(self.store.known_article_urls, site)
+
+    async def on_validators_requested(self, url: str) -> dict[str, str]:
+        assert self.store is not None, "connected when the store is open"
+        return await asyncio.to_thread(self.store.conditional_headers, url)
+
+    def on_spider_closed(self) -> None:
+        if self.store is not None:
+            self.crawler.signals.disconnect(self.on_archived_articles_requested, signal=archived_articles_requested)
+            self.crawler.signals.disconnect(self.on_validators_requested, signal=validators_requested)
+            self.store.close()
+            self.store = None

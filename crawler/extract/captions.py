@@ -1,0 +1,208 @@
+"""Image captions: finding them (figcaption, the CMS caption classes), their images and credits, and replacing each
+by a marker paragraph so that trafilatura leaves it where its image stands (`mark_captions`)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree, html
+
+from archive.records import Caption
+from crawler.extract.credits import DANGLING_MARKER, credit_node, split_credit, strip_caption_end
+from crawler.extract.dom import class_names, loose_form, one_line, select, visible_text
+
+MAX_CAPTION_CHARS = 1500
+CAPTION_MARK = "nacaptionmark"
+MARK_PATTERN = re.compile(rf"{CAPTION_MARK}(\d+)x")
+_CAPTION_CLASS = re.compile(
+    r"(?:^|[-_])(?:fig)?caption(?:[-_]?text)?(?:$|[-_])|^(?:image|img|photo|pic|picture)[-_]?desc"
+    r"|^PhotoCMS_Caption$|^fig-caption$|^legend$|(?:image|img|photo|pic|media|slide|figure)\w*[-_]?\w*desc",
+    re.IGNORECASE,
+)
+
+
+_IMAGE_TAGS = {"img", "picture", "amp-img", "video", "svg", "source"}
+_PHOTO_TAGS = {"img", "picture", "amp-img"}
+_NOT_PHOTO_TAGS = {"video", "iframe", "audio", "embed", "object", "svg", "script", "noscript", "source"}
+_IMAGE_URL_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "data-lazy", "srcset", "src")
+_PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\.|grey\.gif|lazy\.", re.IGNORECASE)
+
+
+# Cheap pre-selection in C before the exact test in Python.
+_CAPTION_CANDIDATES = etree.XPath(
+    "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'aption') or contains(@class, 'APTION')"
+    " or contains(@class, 'Image') or contains(@class, 'esc') or contains(@class, 'legend')]"
+)
+
+
+def is_caption_element(element: etree._Element) -> bool:
+    if element.tag == "figcaption" or element.get("itemprop") == "caption":
+        return True
+    if element.tag == "p" and "Image" in element.get("class", "").split():
+        return True
+    # "text-caption" and the like are typography utility classes (Tailwind), not captions.
+    return any(
+        _CAPTION_CLASS.search(token) and not token.startswith("text-") for token in element.get("class", "").split()
+    )
+
+
+def _image_url(holder, base_url: str) -> str | None:
+    for image in holder.iter("img", "source", "amp-img"):
+        for attr in _IMAGE_URL_ATTRS:
+            value = (image.get(attr) or "").strip()
+            if attr.endswith("srcset"):
+                value = value.split(",")[0].strip().split(" ")[0]
+            if value and not _PLACEHOLDER_IMAGE.search(value):
+                return urljoin(base_url, value)
+    return None
+
+
+def _has_image(element) -> bool:
+    if any(isinstance(e.tag, str) and e.tag in _IMAGE_TAGS for e in element.iter()):
+        return True
+    return any(e.get(a) for e in element.iter() if isinstance(e.tag, str) for a in ("data-src", "data-original"))
+
+
+def _shows_a_photo(element) -> bool:
+    """A photo, not a video, an embedded player or an icon (custom image elements with a `src` count)."""
+    for node in element.iter():
+        if not isinstance(node.tag, str) or node.tag in _NOT_PHOTO_TAGS:
+            continue
+        if node.tag in _PHOTO_TAGS or node.get("data-src") or node.get("data-original") or node.get("src"):
+            return True
+    return False
+
+
+def _is_video_caption(element, holder) -> bool:
+    names = " ".join(class_names(e) for e in (element, holder) if e is not None).lower()
+    if "video" in names or "player" in names:
+        return True
+    box = holder if holder is not None else element.getparent()
+    return box is not None and not _shows_a_photo(box)
+
+
+def _image_holder(caption):
+    """The element holding the caption and its image: the figure, or the closest ancestor with an image."""
+    node = caption
+    for _ in range(4):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "article", "main"):
+            break
+        node = parent
+        if node.tag == "figure" or _has_image(node):
+            return node
+    previous = caption.getprevious()
+    if previous is not None and _has_image(previous):
+        return previous
+    return None
+
+
+@dataclass
+class FoundCaption:
+    """A caption of the page, its text as displayed, and the marker paragraph that took its place."""
+
+    caption: Caption
+    display: str
+    marker: etree._Element
+
+
+def _caption_parts(element, holder) -> tuple[str, str | None, str]:
+    """(caption text, credit, caption as displayed); the credit from a credit element when there is one."""
+    node = credit_node(element, holder)
+    if node is None:
+        display = _display_text(element)
+        text, credit = split_credit(display)
+        return text, credit, display
+    node_text = _display_text(node)
+    credit = node_text.strip("()[] ")
+    display = _display_text(element)
+    if element in node.iterancestors():
+        clone = copy.deepcopy(element)
+        for twin in clone.iterdescendants():
+            if isinstance(twin.tag, str) and twin.tag == node.tag and _display_text(twin) == node_text:
+                twin.drop_tree()
+                break
+        remainder = _display_text(clone)
+    else:
+        remainder = display
+        display = f"{display} {credit}"
+    text, marked = split_credit(remainder)
+    if marked and loose_form(credit) in loose_form(marked):
+        credit = marked
+    elif marked and loose_form(marked) not in loose_form(credit):
+        credit = f"{marked} {credit}"
+    elif dangling := DANGLING_MARKER.search(text):
+        text = strip_caption_end(text[: dangling.start()])
+        credit = f"{dangling.group(1)} {credit}"
+    return text, credit or None, display
+
+
+# "Von Hannah Ritzmann, Redakteurin …", "By Jane Doe": an author's byline beside a portrait.
+_BYLINE_CAPTION = re.compile(r"^(?:Von|By|Por|Par|Door|Af|Av|Di|Da|Bởi)\s+\w+\s+\w+.{0,100}$")
+_NOT_A_CAPTION_BOX = re.compile(r"author|byline|avatar|autor|profile|writer|journalist|redakt", re.IGNORECASE)
+
+
+def _caption_belongs_elsewhere(element, holder) -> bool:
+    """Author portraits, bylines and teaser cards (a caption that is a link, or sits in one with a headline) carry
+    caption markup but are not photo captions of the article."""
+    top = holder if holder is not None else element
+    nearby = [element, *element.iterancestors()][:4] + [top, *top.iterancestors()][:3]
+    if any(_NOT_A_CAPTION_BOX.search(class_names(e)) for e in nearby):
+        return True
+    if _BYLINE_CAPTION.match(one_line(element.text_content())):
+        return True
+    # A teaser card: the caption is a link to another page, or sits in a link together with a headline.
+    caption_text = one_line(element.text_content())
+    link_text = sum(len(one_line(a.text_content())) for a in element.iter("a"))
+    if caption_text and link_text >= 0.8 * len(caption_text):
+        return True
+    link = next((a for a in [*element.iterancestors()][:4] if a.tag == "a"), None)
+    return link is not None and len(one_line(link.text_content())) > len(caption_text) + 20
+
+
+def mark_captions(tree: etree._Element, base_url: str, extra_selector: str | None = None) -> list[FoundCaption]:
+    """Replace each caption (with its image) by a marker paragraph; return the captions by marker number."""
+    elements = [e for e in _CAPTION_CANDIDATES(tree) if is_caption_element(e)]
+    if extra_selector:
+        elements += [e for e in select(tree, extra_selector) if not isinstance(e, str)]
+        position = {element: n for n, element in enumerate(tree.iter())}
+        elements.sort(key=lambda e: position.get(e, -1))
+    # In document order an outer caption comes before the ones nested in it: keep the outermost only.
+    chosen: list = []
+    taken: set = set()
+    for element in elements:
+        if element not in taken and not any(a in taken for a in element.iterancestors()):
+            chosen.append(element)
+            taken.add(element)
+    found: list[FoundCaption] = []
+    for element in chosen:
+        holder = _image_holder(element)
+        parent = element.getparent()
+        if holder is None and element.tag != "figcaption" and parent is not None and parent.tag != "figure":
+            continue
+        if _caption_belongs_elsewhere(element, holder) or _is_video_caption(element, holder):
+            continue
+        text, credit, display = _caption_parts(element, holder)
+        words = text.split()
+        credit_only = text.startswith("(") and text.endswith(")")
+        if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
+            continue
+        image_url = _image_url(holder if holder is not None else element.getparent(), base_url)
+        marker = html.Element("p")
+        marker.text = f"{CAPTION_MARK}{len(found)}x {display}"
+        holder_fits = holder is not None and len(one_line(holder.text_content())) <= len(display) + 40
+        target = holder if holder_fits else element
+        if target.getparent() is None:
+            continue
+        marker.tail = target.tail
+        target.getparent().replace(target, marker)
+        found.append(FoundCaption(Caption(text=text, credit=credit, image_url=image_url), display, marker))
+    return found
+
+
+def _display_text(element) -> str:
+    """The caption as the reader sees it, credit included ("… Ảnh: Thành Duy"); icons and buttons left out."""
+    return one_line(" ".join(visible_text(element)))

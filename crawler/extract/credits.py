@@ -1,0 +1,103 @@
+"""Photo credits: splitting a credit off a caption's text (`split_credit`) and finding the element that holds one."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from crawler.extract.dom import class_names, one_line
+
+_CREDIT_CLASS = re.compile(
+    r"credit|copyright|photographer|fotograf|byline|source|author|autor|courtesy|urheber|quelle|rights",
+    re.IGNORECASE,
+)
+
+
+# Credits introduced by a marker word: "Ảnh: …", "Nguồn: …", "Photo: …", "Foto: …", "©…", "(Image: …)".
+_CREDIT_MARKERS = (
+    r"Ảnh(?:\s+minh\s+(?:họa|hoạ))?(?:\s+tư\s+liệu)?|Nguồn(?:\s+ảnh)?|Photo(?:graph)?s?(?:\s+credit)?|Fotos?"
+    r"|Bild(?:er)?|Credits?|Image|Picture|Pic|Source|Kuva|Zdjęcie|Fotó|Фото|Quelle|Crédit"
+    r"|Crédito|Illustration|Grafik|Video|Isithombe|Umfanekiso|Nuotrauka|Fotografija"
+)
+_MARKED_CREDIT = re.compile(
+    rf"""(?P<sep>\s*[(\[]\s*|\s*[-–—|/]\s*|\s+|^)(?P<credit>(?:{_CREDIT_MARKERS})\s*(?:by\b)?\s*[:：]\s*\S.*?
+        |©\s*\S.*?|(?:Photo|Foto|Bild|Image)\s+(?:by|von|de|par)\s+\S.*?)\s*[)\]]?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Credits without a marker word: agency names at the end ("(AAP)", "HANDOUT / AFP", "AP Photo/Evan Vucci").
+_AGENCIES = (
+    r"AP|AFP|AAP|EPA|EFE|ANP|ANSA|dpa|DPA|PA|Reuters|REUTERS|Getty\s+Images|Getty|iStock(?:photo)?|Shutterstock"
+    r"|imago(?:\s+images)?|IMAGO|picture[\s-]+alliance|Keystone|KEYSTONE|Xinhua|TTXVN|TASS|Bloomberg|NurPhoto|SIPA"
+    r"|Sipa|Alamy|Agencia|Kyodo|Yonhap|NTB|TT|Ritzau|Scanpix|Belga|BELGA|Anadolu|Zuma|ZUMA|SWNS|Sputnik|RIA"
+    r"|HANDOUT|Handout|POOL|Pool|Bildbyrån|APA|Lehtikuva|ČTK|CTK|PAP|Supplied|SUPPLIED|Nine|WireImage|Stringer"
+)
+_AGENCY_CREDIT = re.compile(
+    rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
+        (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images))?
+        (?>\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*[)\]]?\s*$""",
+    re.VERBOSE,
+)
+
+
+# Credits that end with their marker word ("J. Stacevičiaus / LRT nuotr.", "（潟沼義樹撮影）") or follow a
+# full-width equals sign in Japanese captions ("韓国の国旗＝ＡＰ"; a date or time after "＝" is not a credit).
+_TRAILING_MARKER_CREDIT = re.compile(
+    r"(?P<sep>\s+/\s+|\s+)(?P<credit>(?:[^/]{1,40}/\s*)?[^/]{1,40}?\snuotr\.?)\s*$"
+    r"|＝(?P<jcredit>[^＝、。\d]{1,12})$|[（(](?P<shot>[^（）()]{1,20}撮影)[）)]$",
+    re.IGNORECASE,
+)
+
+
+def split_credit(caption: str) -> tuple[str, str | None]:
+    """Split a photo credit off the end of a caption: ("Kỹ sư … BIWASE", "Nguồn: Bộ Xây dựng").
+
+    A credit starts at a marker word ("Ảnh:", "Ảnh minh họa:", "Nguồn:", "Photo:", "Foto:", "Bild:", "Credit:",
+    "©") or is an agency name at the end ("(AAP)", "HANDOUT / AFP"); the brackets or dash around the credit are
+    part of neither, the caption's own full stop stays with the caption.
+    """
+    caption = one_line(caption)
+    if (trailing := _TRAILING_MARKER_CREDIT.search(caption)) and trailing.start() > 0:
+        credit = trailing.group("credit") or trailing.group("jcredit") or trailing.group("shot")
+        return strip_caption_end(caption[: trailing.start()]), credit.strip()
+    match = _MARKED_CREDIT.search(caption)
+    if match is None:
+        match = _AGENCY_CREDIT.search(caption)
+        if match is None or match.start("credit") == 0:
+            return strip_caption_end(caption), None
+    return strip_caption_end(caption[: match.start()]), match.group("credit").strip().rstrip(")]").strip()
+
+
+def strip_caption_end(text: str) -> str:
+    """The caption as written, without the separator that stood before its credit (its own full stop stays)."""
+    return text.rstrip(" ,;:-–—|/(")
+
+
+def _is_credit_node(node) -> bool:
+    if not isinstance(node.tag, str) or node.tag in ("img", "picture", "source", "a"):
+        return False
+    if node.tag in ("cite", "footer") or node.get("itemprop") in ("copyrightHolder", "author", "creator"):
+        return True
+    if _CREDIT_CLASS.search(class_names(node)):
+        return True
+    text = one_line(node.text_content())
+    return text.startswith("©") and len(text) <= 120
+
+
+def credit_node(element: etree._Element, holder: etree._Element | None) -> etree._Element | None:
+    """The element holding the photo credit: inside the caption, else beside it in the image's holder."""
+    inside = [e for e in element.iterdescendants() if _is_credit_node(e)]
+    if inside:
+        return inside[0]
+    if holder is None or holder is element:
+        return None
+    around = set(element.iterancestors())
+    for node in holder.iterdescendants():
+        if node in around or element in node.iterancestors() or node is element:
+            continue
+        if _is_credit_node(node) and 0 < len(one_line(node.text_content())) <= 120:
+            return node
+    return None
+
+
+DANGLING_MARKER = re.compile(rf"(?:^|\s|[(\[])((?:{_CREDIT_MARKERS})\s*[:：]?|©)\s*[)\]]?$", re.IGNORECASE)

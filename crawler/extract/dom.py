@@ -1,0 +1,101 @@
+"""Small helpers on the lxml tree: CSS/XPath selectors, the text of a node, visible text, class names, meta tags,
+the elements after a node, and the loose comparison of short texts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
+
+from archive.text import normalize_text
+from crawler.sites import SiteProfile
+
+
+@lru_cache(maxsize=256)
+def _compile_selector(selector: str) -> etree.XPath:
+    """A CSS or XPath selector (XPath when it starts with `/` or `(`) compiled to XPath."""
+    try:
+        is_xpath = selector.lstrip().startswith(("/", "("))
+        return etree.XPath(selector if is_xpath else GenericTranslator().css_to_xpath(selector))
+    except (SelectorError, etree.XPathSyntaxError) as exc:
+        raise ValueError(f"invalid selector {selector!r}: {exc}") from exc
+
+
+def select(tree: etree._Element, selector: str) -> list:
+    """Elements (or strings, for XPath text/attribute selections) matching a CSS or XPath selector."""
+    result = _compile_selector(selector)(tree)
+    return result if isinstance(result, list) else [result]
+
+
+def text_of(node: etree._Element | str) -> str:
+    if isinstance(node, str):
+        return normalize_text(node)
+    return normalize_text(" ".join(node.itertext()))
+
+
+def selected_texts(tree: etree._Element, profile: SiteProfile, field_name: str) -> list[str]:
+    selector = profile.selectors.get(field_name)
+    if not selector:
+        return []
+    return [t for t in (text_of(n) for n in select(tree, selector)) if t]
+
+
+def one_line(s: str) -> str:
+    return " ".join(normalize_text(s).split())
+
+
+def class_names(element: etree._Element) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}"
+
+
+def iter_after(anchor: etree._Element, limit: int) -> Iterator[etree._Element]:
+    """Elements following `anchor` in document order (its own subtree excluded), at most `limit` of them."""
+    count = 0
+    for element in anchor.itersiblings():
+        for node in element.iter():
+            if isinstance(node.tag, str):
+                yield node
+                count += 1
+                if count >= limit:
+                    return
+    parent = anchor.getparent()
+    if parent is not None and count < limit:
+        yield from iter_after(parent, limit - count)
+
+
+def loose_form(s: str) -> str:
+    return re.sub(r"\W+", "", s.casefold())
+
+
+_INVISIBLE_TAGS = frozenset({"svg", "button", "script", "style", "noscript", "template"})
+
+
+_SCREEN_READER_ONLY = re.compile(r"off-?screen|visually-?hidden|sr-only|screen-?reader", re.IGNORECASE)
+
+
+def visible_text(element: etree._Element) -> Iterator[str]:
+    if element.text and element.tag not in _INVISIBLE_TAGS:
+        yield element.text
+    for child in element:
+        visible = isinstance(child.tag, str) and child.tag not in _INVISIBLE_TAGS
+        if visible and not _SCREEN_READER_ONLY.search(child.get("class", "")):
+            yield from visible_text(child)
+        if child.tail:
+            yield child.tail
+
+
+def same_text(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and one_line(a).casefold() == one_line(b).casefold()
+
+
+def meta_contents(tree: etree._Element, *keys: str) -> list[str]:
+    wanted = {k.lower() for k in keys}
+    values = []
+    for meta in tree.iterfind(".//meta"):
+        names = {(meta.get(a) or "").strip().lower() for a in ("property", "name", "itemprop")}
+        if names & wanted and (content := one_line(meta.get("content") or "")):
+            values.append(content)
+    return values
