@@ -26,10 +26,8 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.records import WarcPointer
-from archive.revisits import original_of
 from archive.warcdates import parse_warc_date
-from archive.warcfiles import OPEN_SUFFIX, locate
-from archive.warcread import load_record
+from archive.warcfiles import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -226,25 +224,6 @@ def _response_of(
             record_id=headers.get_header("WARC-Record-ID"),
             payload_digest=digest,
         ),
-        date=parse_warc_date(date) if date else None,
-    )
-
-
-def load_archived_response(warc_dir: str | os.PathLike[str], pointer: WarcPointer) -> ArchivedResponse:
-    """The response a crawl pointer designates, body decoded; a revisit gets the payload it refers to."""
-    stored = load_record(warc_dir, pointer)
-    if stored.record_type not in ("response", "revisit") or stored.http_headers is None:
-        raise ValueError(f"{pointer.record_id} is a {stored.record_type} record, not an HTTP response")
-    source, offset, length = _Source(locate(warc_dir, pointer.file)), pointer.offset, pointer.length
-    if stored.record_type == "revisit":
-        original = original_of(warc_dir, stored)
-        source, offset, length = _Source(locate(warc_dir, original.file)), original.offset, original.length
-    date = stored.warc_headers.get_header("WARC-Date")
-    return ArchivedResponse(
-        url=stored.warc_headers.get_header("WARC-Target-URI"),
-        body=_decoded_payload_at(source, offset, length),
-        headers=stored.http_headers,
-        pointer=pointer,
         date=parse_warc_date(date) if date else None,
     )
 

@@ -15,11 +15,13 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.digests import DigestIndex
-from archive.importer import iter_archived_responses, load_archived_response, total_size
+from archive.importer import iter_archived_responses, total_size
 from archive.index import index_warc
+from archive.revisits import read_record
 from archive.store import ArchiveStore
 from archive.wacz import export_wacz, export_warc
 from archive.warc import HttpExchange, RotatingWarcWriter
+from archive.warcread import load_record
 from crawler.newsroom import Newsroom
 from crawler.reextract import import_archives
 
@@ -169,19 +171,18 @@ def test_import_reports_what_it_cannot_give(archive: dict, tmp_path: Path) -> No
         list(iter_archived_responses(tmp_path / "nothing.warc.gz"))
 
 
-def test_load_archived_response_follows_revisits(archive: dict, tmp_path: Path) -> None:
-    original = load_archived_response(archive["dir"], archive["gzipped"].pointer)
-    revisit = load_archived_response(archive["dir"], archive["revisit"].pointer)
-    assert original.body == revisit.body == PAGE
-    assert revisit.url == "http://news.example/a/2" and revisit.pointer == archive["revisit"].pointer
-    assert load_archived_response(archive["dir"], archive["missing"].pointer).status == 404
+def test_a_revisit_reads_back_with_the_payload_it_refers_to(archive: dict, tmp_path: Path) -> None:
+    original = load_record(archive["dir"], archive["gzipped"].pointer)
+    revisit = read_record(archive["dir"], archive["revisit"].pointer)
+    assert original.payload and revisit.endswith(original.payload)
+    assert revisit.startswith(b"HTTP/1.1 200")
     alone = tmp_path / "alone"
     alone.mkdir()
     (alone / archive["revisit"].pointer.file).write_bytes(
         (archive["dir"] / archive["revisit"].pointer.file).read_bytes()
     )
     with pytest.raises(LookupError, match="is not archived"):
-        load_archived_response(alone, archive["revisit"].pointer)
+        read_record(alone, archive["revisit"].pointer)
 
 
 def test_import_archives_of_a_third_party_warc(tmp_path: Path) -> None:

@@ -1,0 +1,70 @@
+"""The add-on wires every component once: defaults, priorities, the environment, switches, distributed mode."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Spider
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+
+from crawler.addon import DEFAULTS, DOWNLOADER_MIDDLEWARES, EXTENSIONS, ITEM_PIPELINES
+from crawler.archivequeries import ArchiveQueries
+from crawler.conditional import ConditionalRequestMiddleware
+from crawler.recorder import WarcRecorderMiddleware
+from crawler.settings import ADDONS
+from pipelines.dedup import DedupPipeline
+from pipelines.sql import SqlStorePipeline
+from pipelines.warcmeta import WarcMetadataPipeline
+
+
+def crawler_with(settings: dict | None = None):
+    return get_crawler(Spider, {"ADDONS": ADDONS, **(settings or {})})
+
+
+def test_the_addon_installs_every_component_and_every_default() -> None:
+    settings = crawler_with().settings
+    for name, components in (("DOWNLOADER_MIDDLEWARES", DOWNLOADER_MIDDLEWARES), ("ITEM_PIPELINES", ITEM_PIPELINES),
+                             ("EXTENSIONS", EXTENSIONS)):
+        assert {path: settings[name][path] for path in components} == components
+    assert settings["DATABASE_URL"] == DEFAULTS["DATABASE_URL"] == "sqlite:///data/newsarchive.db"
+    assert settings.getint("SQL_BATCH_SIZE") == 100 and settings.getbool("WARC_ENABLED")
+    assert settings["TWISTED_DNS_RESOLVER"] == "crawler.safety.PublicAddressResolver"
+    assert settings["USER_AGENT"].startswith("newsarchive/")
+    assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"  # no REDIS_URL: not distributed
+
+
+def test_the_environment_and_the_user_override_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSARCHIVE_SQL_BATCH_SIZE", "7")
+    monkeypatch.setenv("NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES", "yes")
+    disabled = {"pipelines.dedup.DedupPipeline": None}
+    settings = crawler_with({"WARC_DIR": "elsewhere", "ITEM_PIPELINES": disabled}).settings
+    assert settings.getint("SQL_BATCH_SIZE") == 7 and settings.getbool("ALLOW_PRIVATE_ADDRESSES")
+    assert settings["WARC_DIR"] == "elsewhere"
+    assert settings["ITEM_PIPELINES"]["pipelines.dedup.DedupPipeline"] is None  # a user's None disables it
+
+
+def test_redis_switches_on_distributed_mode_scoped_by_the_job() -> None:
+    settings = crawler_with({"REDIS_URL": "redis://127.0.0.1:6379/0", "CRAWL_JOB": "nightly"}).settings
+    assert settings["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
+    assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
+    assert settings.getbool("SCHEDULER_PERSIST")
+    assert settings["SCHEDULER_QUEUE_KEY"] == "newsarchive:nightly:requests"
+    assert settings["SCHEDULER_DUPEFILTER_KEY"] == "newsarchive:nightly:dupefilter"
+
+
+@pytest.mark.parametrize(
+    ("switch", "components"),
+    [
+        ("WARC_ENABLED", (WarcRecorderMiddleware, WarcMetadataPipeline)),
+        ("SQL_ENABLED", (SqlStorePipeline, ArchiveQueries)),
+        ("DEDUP_ENABLED", (DedupPipeline,)),
+        ("CONDITIONAL_REQUESTS_ENABLED", (ConditionalRequestMiddleware,)),
+    ],
+)
+def test_each_optional_component_has_a_switch(switch: str, components: tuple[type, ...], tmp_path) -> None:
+    for component in components:
+        with pytest.raises(NotConfigured):
+            component.from_crawler(crawler_with({switch: False}))
+    on = crawler_with({"WARC_DIR": str(tmp_path / "warc"), "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    for component in components:
+        assert isinstance(component.from_crawler(on), component)
