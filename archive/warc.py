@@ -37,6 +37,9 @@ WARC_VERSION = "WARC/1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# The target of a metadata record about a URL: a URN of ours, like browsertrix's `urn:pageinfo:<url>`, so that
+# no replay tool or indexer takes the extracted record for the page (ARCHITECTURE.md, "WARC rules").
+METADATA_URI_PREFIX = "urn:newsarchive:metadata:"
 GZIP_LEVEL = 6
 
 Header = tuple[bytes, bytes]
@@ -98,6 +101,11 @@ class _DigestingWriter(WARCWriter):
 
     def _create_digester(self) -> Digester:
         return Digester(self._algorithm)
+
+
+def metadata_uri(url: str) -> str:
+    """The WARC-Target-URI of a metadata record about `url`."""
+    return METADATA_URI_PREFIX + url
 
 
 def status_line(status: int, reason: str = "") -> str:
@@ -422,10 +430,15 @@ class RotatingWarcWriter:
         )
 
     def write_metadata(
-        self, target_uri: str, refers_to: str, payload: bytes, content_type: str = "application/json"
+        self, about: str, refers_to: str, payload: bytes, content_type: str = "application/json"
     ) -> WarcPointer:
-        """Archive derived data about a record (`WARC-Refers-To` it) as a `metadata` record."""
+        """Archive derived data about the record `refers_to` (of the URL `about`) as a `metadata` record.
+
+        Its target is `metadata_uri(about)`, never `about` itself: replay tools and CDX indexers key records by
+        their target, and derived data under the page's own URL would be served in place of the page.
+        """
         self._ensure_file()
+        target_uri = metadata_uri(about)
         warc_headers = self._warc_headers(
             "metadata", target_uri, warc_date(datetime.now(UTC)), {"WARC-Refers-To": refers_to}
         )

@@ -225,11 +225,11 @@ class WarcRecorderMiddleware:
         self.stats.inc_value(f"warc/{recorded.record_type}_records")
         self.stats.inc_value("warc/payload_bytes", len(response.body))
 
-    def write_metadata(self, target_uri: str, refers_to: str, payload: bytes, content_type: str) -> WarcPointer:
-        """Archive derived data (e.g. an extracted article as JSON) about the record `refers_to`."""
+    def write_metadata(self, about: str, refers_to: str, payload: bytes, content_type: str) -> WarcPointer:
+        """Archive derived data (e.g. an extracted article as JSON) about the record `refers_to` of `about`."""
         if self._write_failed:
             raise OSError(f"the WARC archive in {self.warc_dir} stopped accepting records")
-        pointer = self.writer.write_metadata(target_uri, refers_to, payload, content_type)
+        pointer = self.writer.write_metadata(about, refers_to, payload, content_type)
         self.stats.inc_value("warc/metadata_records")
         return pointer
 

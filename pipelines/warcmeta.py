@@ -1,6 +1,7 @@
 """Item pipeline writing each article's extracted record into the WARC archive as a `metadata` record.
 
-The record holds `Article.to_record()` as JSON, `WARC-Target-URI` the article URL and `WARC-Refers-To` the
+The record holds `Article.to_record()` as JSON, `WARC-Target-URI` `urn:newsarchive:metadata:<article URL>` (so
+no replay tool serves it in place of the page) and `WARC-Refers-To` the
 response record the article was extracted from, so the WARC files alone are a complete archive. It writes
 through the `crawler.recorder.WarcRecorderMiddleware` of the crawl; items without a WARC pointer pass through.
 Switch: `WARC_ENABLED`.

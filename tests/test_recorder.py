@@ -38,7 +38,7 @@ from archive.records import Capture, WarcPointer
 from archive.replay import PywbReplay, PywbUnavailable
 from archive.revisits import read_record
 from archive.store import ArchiveStore
-from archive.warc import IDENTICAL_PAYLOAD_PROFILE, SERVER_NOT_MODIFIED_PROFILE
+from archive.warc import IDENTICAL_PAYLOAD_PROFILE, SERVER_NOT_MODIFIED_PROFILE, metadata_uri
 from archive.warcread import load_record
 from crawler.extract import extract_article
 from crawler.newsroom import Newsroom
@@ -370,7 +370,7 @@ def test_metadata_record_per_article(crawl: tuple, server: str) -> None:
     for url, record in articles.items():
         assert record[0].get_header("Content-Type") == "application/json"
         refers_to = ids[record[0].get_header("WARC-Refers-To")]
-        assert target(refers_to) == url == target(record)
+        assert target(refers_to) == url and target(record) == metadata_uri(url)  # never the page's own URL
         assert json.loads(record[2])["warc"]["record_id"] == refers_to[0].get_header("WARC-Record-ID")
     assert json.loads(articles[f"{server}/article/gz?x=1&y=2"][2])["title"] == "Gzip bài"
 
@@ -528,6 +528,22 @@ def test_newsroom_archive_is_valid_for_warcio_and_fastwarc(newsroom_crawl) -> No
         if r[1].get_header("Content-Encoding") == "gzip"
     ]
     assert gzipped and all(r[2][:2] == b"\x1f\x8b" for r in gzipped)
+
+
+@pytest.mark.integration
+def test_a_standard_indexer_serves_the_page_for_every_article_url_never_its_metadata(newsroom_crawl) -> None:
+    """pywb and `cdxj-indexer` key records by WARC-Target-URI: the article URL must lead to the page only."""
+    files = sorted(newsroom_crawl.warc_dir.glob("*.warc.gz"))
+    indexer = Path(sys.executable).with_name("cdxj-indexer")
+    lines = subprocess.run([indexer, *map(str, files)], capture_output=True, text=True, check=True).stdout
+    entries = [json.loads(line.split(" ", 2)[2]) for line in lines.splitlines() if line.strip()]
+    articles = list(newsroom_crawl.store.iter_articles())
+    assert len(articles) == len(newsroom_crawl.newsroom.stories)
+    for article in articles:
+        served = [e for e in entries if e["url"] == article.url]
+        assert served and {e["mime"] for e in served} <= {"text/html", "warc/revisit"}, article.url
+        assert [e for e in entries if e["url"] == metadata_uri(article.url)]  # the extracted record is still there
+    assert not [e for e in entries if e.get("mime") == "application/json" and not e["url"].startswith("urn:")]
 
 
 @pytest.mark.integration

@@ -20,7 +20,7 @@ from archive.index import index_warc
 from archive.revisits import read_record
 from archive.store import ArchiveStore
 from archive.wacz import export_wacz, export_warc
-from archive.warc import HttpExchange, RotatingWarcWriter
+from archive.warc import HttpExchange, RotatingWarcWriter, metadata_uri
 from archive.warcread import load_record
 from crawler.newsroom import Newsroom
 from crawler.reextract import import_archives
@@ -83,7 +83,7 @@ def test_export_warc_brings_requests_metadata_and_revisited_original(archive: di
         ("revisit", "http://news.example/a/2"),
         ("request", "http://news.example/a/2"),
         ("warcinfo", None),
-        ("metadata", "http://news.example/a/2"),
+        ("metadata", metadata_uri("http://news.example/a/2")),
     ]
     assert exported[2][2] == archive["gzipped"].pointer.record_id
     assert "http://news.example/other" not in {u for _, u, _ in exported}

@@ -219,6 +219,7 @@ def test_metadata_record(tmp_path: Path) -> None:
     assert stored.record_type == "metadata" and stored.payload == b'{"title": "T\xc3\xa9"}'
     assert stored.warc_headers.get_header("Content-Type") == "application/json"
     assert stored.warc_headers.get_header("WARC-Refers-To") == recorded.pointer.record_id
+    assert stored.warc_headers.get_header("WARC-Target-URI") == "urn:newsarchive:metadata:http://example.com/a?b=1"
 
 
 def dead_pid() -> int:
