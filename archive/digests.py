@@ -27,6 +27,7 @@ class ArchivedPayload:
     uri: str
     date: datetime
     record_id: str
+    digest: str = ""  # the payload's digest: a server-not-modified revisit carries it, so replay finds the payload
 
 
 class DigestIndex:
@@ -51,7 +52,7 @@ class DigestIndex:
 
     def add(self, digest: str, uri: str, date: datetime, record_id: str) -> None:
         """Record that `uri` was archived at `date` as `record_id` with a payload of this digest."""
-        payload = ArchivedPayload(uri, as_utc(date), record_id)
+        payload = ArchivedPayload(uri, as_utc(date), record_id, digest)
         if digest and digest not in self._entries:
             self._entries[digest] = payload
         latest = self._latest.get(uri)

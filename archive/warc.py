@@ -368,7 +368,7 @@ class RotatingWarcWriter:
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request = self._request_record(exchange, date, response_id)
         span, _ = self._append([response, request])
-        # a 304 carries no payload of its own: no digest to point at
+        # a 304 carries no payload of its own: its digest is the revisited response's, if that is known
         own_digest = None if exchange.status == 304 else digest
         pointer = self._pointer(response, span, response.rec_headers.get_header("WARC-Payload-Digest") or own_digest)
         if response.rec_type == "response" and self.digests is not None:
@@ -408,7 +408,11 @@ class RotatingWarcWriter:
     def _not_modified_revisit(
         self, exchange: HttpExchange, http_response: StatusAndHeaders, warc_headers: dict[str, str]
     ) -> ArcWarcRecord:
-        """A `server-not-modified` revisit, referring to the latest archived response of the URI if known."""
+        """A `server-not-modified` revisit, referring to the latest archived response of the URI if known.
+
+        It carries that response's payload digest as its own `WARC-Payload-Digest`: replay tools (pywb) resolve a
+        revisit through its digest, and without one they replay it empty.
+        """
         response = self._builder.create_warc_record(
             exchange.url, "revisit", http_headers=http_response, warc_headers_dict=warc_headers
         )
@@ -418,6 +422,8 @@ class RotatingWarcWriter:
             response.rec_headers.add_header("WARC-Refers-To-Target-URI", previous.uri)
             response.rec_headers.add_header("WARC-Refers-To-Date", warc_date(previous.date))
             response.rec_headers.add_header("WARC-Refers-To", previous.record_id)
+            if previous.digest:
+                response.rec_headers.add_header("WARC-Payload-Digest", previous.digest)
         return response
 
     def _request_record(self, exchange: HttpExchange, date: str, response_id: str) -> ArcWarcRecord:

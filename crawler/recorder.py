@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urldefrag, urlunparse
@@ -48,7 +49,11 @@ from crawler import meta
 
 logger = logging.getLogger(__name__)
 
-SOFTWARE = f"newsarchive/{__version__} (Scrapy, warcio)"
+# warcinfo `software`: ours and what shapes the records (WARC 1.1 annex: name/version).
+SOFTWARE = (
+    f"newsarchive/{__version__} (Scrapy/{version('scrapy')}, warcio/{version('warcio')}, "
+    f"trafilatura/{version('trafilatura')})"
+)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Credentials meant for a proxy never reach the origin server: keep them out of the archive.
 UNARCHIVED_REQUEST_HEADERS = {b"proxy-authorization"}
@@ -125,9 +130,10 @@ class WarcRecorderMiddleware:
             digest=settings["WARC_DIGEST"],
             info={
                 "software": SOFTWARE,
-                "isPartOf": settings.get("BOT_NAME") or "newsarchive",
-                "operator": settings.get("WARC_OPERATOR") or "",
-                "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                "isPartOf": settings["CRAWL_JOB"] or settings["BOT_NAME"],  # the site, once the spider opens
+                "operator": settings["WARC_OPERATOR"],
+                # the robots policy values of the WARC 1.1 annex (IIPC): `classic` obeys robots.txt
+                "robots": "classic" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "http-header-user-agent": settings.get("USER_AGENT") or "",
             },
             digests=self.digests,
@@ -149,7 +155,10 @@ class WarcRecorderMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    async def spider_opened(self) -> None:
+    async def spider_opened(self, spider: Any) -> None:
+        site = getattr(getattr(spider, "profile", None), "name", None) or spider.name
+        self.writer.info["isPartOf"] = self.crawler.settings["CRAWL_JOB"] or site
+        self.writer.info["description"] = f"newsarchive crawl of {site}"
         # Files also rotate by age while the crawl is idle.
         self._age_check.start(min(60.0, self.writer.max_age), now=False)
         # Reading a large archive's indexes takes a while: in a thread, before the first request goes out.

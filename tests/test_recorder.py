@@ -256,7 +256,9 @@ def test_files_are_finished_named_and_indexed(crawl: tuple) -> None:
     warcinfo = records[0]
     assert warcinfo[0].get_header("WARC-Type") == "warcinfo"
     fields = warcinfo[2].decode()
-    for line in ("operator: tests", "robots: obey", "http-header-user-agent: newsarchive-test/1.0", "conformsTo: "):
+    for line in ("operator: tests", "robots: classic", "http-header-user-agent: newsarchive-test/1.0", "conformsTo: ",
+                 "format: WARC File Format 1.1", "isPartOf: test", "description: newsarchive crawl of test",
+                 "software: newsarchive/0.1 (Scrapy/", ", warcio/", ", trafilatura/", "hostname: "):
         assert line in fields
     lines = [parse_cdxj_line(line) for line in cdxj_path_for(warc).read_text().splitlines()]
     assert lines == sorted(lines, key=lambda line: (line[0], line[1]))

@@ -148,6 +148,9 @@ def test_revisits_identical_payload_and_not_modified(tmp_path: Path) -> None:
     assert unchanged.warc_headers.get_header("WARC-Profile") == SERVER_NOT_MODIFIED_PROFILE
     assert unchanged.warc_headers.get_header("WARC-Refers-To") == first.pointer.record_id
     assert unchanged.warc_headers.get_header("WARC-Refers-To-Target-URI") == "http://example.com/one"
+    # the revisited payload's digest, so that replay finds what the 304 stands for
+    assert unchanged.warc_headers.get_header("WARC-Payload-Digest") == first.pointer.payload_digest
+    assert not_modified.pointer.payload_digest == first.pointer.payload_digest
     read_all(closed[0])
 
 
