@@ -21,13 +21,14 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from archive.records import Article
+from archive.records import Article, WarcPointer
 from archive.store import ArchiveStore
 from archive.text import to_text_form
 
@@ -141,6 +142,12 @@ def _text_output(out: str | os.PathLike[str], newline: str | None = None) -> Ite
         yield stream
 
 
+def _page_entry(article: Article) -> dict[str, Any]:
+    """The WACZ `pages.jsonl` entry of an article (json-pages-1.0: url, ts, title, text)."""
+    assert article.fetched_at is not None
+    return {"url": article.url, "ts": article.fetched_at.isoformat(), "title": article.title, "text": article.text}
+
+
 def _export_warc(
     articles: Iterator[Article], fmt: str, out: str | os.PathLike[str], warc_dir: str | os.PathLike[str] | None
 ) -> int:
@@ -148,15 +155,18 @@ def _export_warc(
 
     if str(out) == "-" or warc_dir is None:
         raise ValueError(f"a {fmt} export needs an output file (-o PATH) and the WARC folder (--warc-dir)")
-    # only the pointers and the page entries are kept, not the articles' texts
-    pointers, pages = [], []
-    for article in articles:
-        if article.warc is not None:
-            pointers.append(article.warc)
-            if article.fetched_at is not None:  # a page entry needs its date; the records go in regardless
-                pages.append({"url": article.url, "ts": article.fetched_at.isoformat(), "title": article.title})
-    if fmt == "warc":
-        export_warc(pointers, warc_dir, out)
-    else:
-        export_wacz(pointers, warc_dir, out, pages)
+    # the pointers stay in memory; the page entries (with the article's text, for full-text search in replay
+    # tools) go through a temporary file, so a large export does not hold every text
+    pointers: list[WarcPointer] = []
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as page_lines:
+        for article in articles:
+            if article.warc is not None:
+                pointers.append(article.warc)
+                if article.fetched_at is not None:  # a page entry needs its date; the records go in regardless
+                    page_lines.write(json.dumps(_page_entry(article), ensure_ascii=False) + "\n")
+        if fmt == "warc":
+            export_warc(pointers, warc_dir, out)
+        else:
+            page_lines.seek(0)
+            export_wacz(pointers, warc_dir, out, (json.loads(line) for line in page_lines))
     return len(pointers)

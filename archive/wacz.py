@@ -172,11 +172,12 @@ def export_wacz(
     pointers: Iterable[WarcPointer],
     warc_dir: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
-    pages: list[dict],
+    pages: Iterable[dict],
     *,
     title: str = "newsarchive export",
 ) -> Path:
-    """Write a WACZ of the selected records; `pages` (`{"url", "ts", "title", ...}`) become pages.jsonl."""
+    """Write a WACZ of the selected records; `pages` (`{"url", "ts", "title", "text", ...}`, read once) become
+    pages.jsonl."""
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")

@@ -139,3 +139,7 @@ def test_warc_and_wacz_exports_hold_the_selected_articles_records(
     with zipfile.ZipFile(package) as wacz:
         pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode().splitlines()[1:]]
     assert sorted(page["url"] for page in pages) == [a.url for a in articles]
+    by_url = {page["url"]: page for page in pages}
+    for article in articles:  # text and title for full-text search in ReplayWeb.page
+        assert (by_url[article.url]["title"], by_url[article.url]["text"]) == (article.title, article.text)
+        assert by_url[article.url]["text"]
