@@ -142,10 +142,9 @@ def _text_output(out: str | os.PathLike[str], newline: str | None = None) -> Ite
         yield stream
 
 
-def _page_entry(article: Article) -> dict[str, Any]:
+def _page_entry(article: Article, fetched_at: datetime) -> dict[str, Any]:
     """The WACZ `pages.jsonl` entry of an article (json-pages-1.0: url, ts, title, text)."""
-    assert article.fetched_at is not None
-    return {"url": article.url, "ts": article.fetched_at.isoformat(), "title": article.title, "text": article.text}
+    return {"url": article.url, "ts": fetched_at.isoformat(), "title": article.title, "text": article.text}
 
 
 def _export_warc(
@@ -163,7 +162,7 @@ def _export_warc(
             if article.warc is not None:
                 pointers.append(article.warc)
                 if article.fetched_at is not None:  # a page entry needs its date; the records go in regardless
-                    page_lines.write(json.dumps(_page_entry(article), ensure_ascii=False) + "\n")
+                    page_lines.write(json.dumps(_page_entry(article, article.fetched_at), ensure_ascii=False) + "\n")
         if fmt == "warc":
             export_warc(pointers, warc_dir, out)
         else:

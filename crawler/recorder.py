@@ -130,7 +130,6 @@ class WarcRecorderMiddleware:
             digest=settings["WARC_DIGEST"],
             info={
                 "software": SOFTWARE,
-                "isPartOf": settings["CRAWL_JOB"] or settings["BOT_NAME"],  # the site, once the spider opens
                 "operator": settings["WARC_OPERATOR"],
                 # the robots policy values of the WARC 1.1 annex (IIPC): `classic` obeys robots.txt
                 "robots": "classic" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
@@ -156,6 +155,7 @@ class WarcRecorderMiddleware:
         return middleware
 
     async def spider_opened(self, spider: Any) -> None:
+        # the warcinfo names the job or site: known once the spider is, before the first file is opened
         site = getattr(getattr(spider, "profile", None), "name", None) or spider.name
         self.writer.info["isPartOf"] = self.crawler.settings["CRAWL_JOB"] or site
         self.writer.info["description"] = f"newsarchive crawl of {site}"

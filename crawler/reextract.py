@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.progress import Progress
@@ -119,8 +118,7 @@ def import_archives(
 
 def _extract(response: ArchivedResponse, profile: SiteProfile | None) -> Article | None:
     # Without a profile, a page is extracted and finished as an ad-hoc crawl of its host would do it.
-    host = urlsplit(response.url).hostname or ""
-    site = profile or SiteProfile(name=host, domains=(host,), timezone="")
+    site = profile or SiteProfile.ad_hoc([response.url])
     encoding = http_content_type_encoding(response.content_type or "")
     try:
         article = extract_article(

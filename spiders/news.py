@@ -20,7 +20,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Request, Response
@@ -72,9 +71,7 @@ class NewsSpider(scrapy.Spider):
         if site:
             self.profile = load_profile(site)
         elif given:
-            hosts = tuple(dict.fromkeys((urlsplit(u).hostname or "").lower() for u in given))
-            # no zone: the extractor reads each page's zone from its country domain or language
-            self.profile = SiteProfile(name=hosts[0], domains=hosts, timezone="")
+            self.profile = SiteProfile.ad_hoc(given)
         else:
             raise ValueError("give a site profile (-a site=NAME) or at least one of -a sitemap=, feed=, start=")
         given_arguments = {"site": site, "sitemap": sitemap, "feed": feed, "start": start, "since": since,

@@ -15,27 +15,9 @@ Modules, from the bottom up: `budget` (limits, time budget), `decoding` (bytes â
 (headline, lead, section, authors, tags, language, images); `article` (the assembly, `extract_article`).
 """
 
-from archive.records import NotAnArticle
-from crawler.extract.article import DEFAULT_PROFILE, MIN_TEXT_CHARS, extract_article
-from crawler.extract.budget import MAX_ELEMENTS, MAX_INPUT_BYTES, TIME_BUDGET_SECONDS, ExtractionTimeout, time_budget
-from crawler.extract.captions import CAPTION_MARK, mark_captions
+from crawler.extract.article import extract_article
+from crawler.extract.budget import MAX_INPUT_BYTES, ExtractionTimeout, time_budget
 from crawler.extract.credits import split_credit
 from crawler.extract.decoding import decode_html
-from crawler.extract.dom import select
 
-__all__ = [
-    "CAPTION_MARK",
-    "DEFAULT_PROFILE",
-    "MAX_ELEMENTS",
-    "MAX_INPUT_BYTES",
-    "MIN_TEXT_CHARS",
-    "TIME_BUDGET_SECONDS",
-    "ExtractionTimeout",
-    "NotAnArticle",
-    "decode_html",
-    "extract_article",
-    "mark_captions",
-    "select",
-    "split_credit",
-    "time_budget",
-]
+__all__ = ["MAX_INPUT_BYTES", "ExtractionTimeout", "decode_html", "extract_article", "split_credit", "time_budget"]

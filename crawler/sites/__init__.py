@@ -44,6 +44,13 @@ class SiteProfile:
             return False
         return not self.article_patterns or any(re.search(p, url) for p in self.article_patterns)
 
+    @classmethod
+    def ad_hoc(cls, urls: list[str]) -> SiteProfile:
+        """The profile of a crawl without one (`--sitemap`/`--feed`/`--start`, or `import-warc` without `--site`):
+        named after the first host, staying on the hosts of `urls`, no zone (each page's is guessed)."""
+        hosts = tuple(dict.fromkeys((urlsplit(u).hostname or "").lower() for u in urls))
+        return cls(name=hosts[0], domains=hosts, timezone="")
+
     def zone_name(self, url: str, language: str = "") -> str:
         """The time zone of a page of this site: the profile's, else the one its country domain or language
         suggests (`crawler.dates.guess_timezone`). The one rule: extraction, `--since` and finishing use it."""
