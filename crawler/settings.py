@@ -8,6 +8,11 @@ same way, or (newsarchive's own settings and `LOG_LEVEL`) as an environment vari
 
 import os
 
+# Scrapy's cookie middleware asks tldextract for public suffixes, and tldextract downloads the Public Suffix List
+# from the internet on first use unless told not to. A crawl talks only to the hosts it crawls: use the list bundled
+# with tldextract. (Read when Scrapy imports its cookie middleware, which happens after this module.)
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"

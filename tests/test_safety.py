@@ -1,5 +1,9 @@
 """The crawler refuses to be steered into the operator's network."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
@@ -72,3 +76,26 @@ def test_resolver_refuses_names_resolving_to_private_addresses():
     with pytest.raises(DNSLookupError, match=r"resolves to 10\.0\.0\.5"):
         PublicAddressResolver._refuse_private("10.0.0.5", "intranet.example")
     assert PublicAddressResolver._refuse_private("93.184.216.34", "example.org") == "93.184.216.34"
+
+
+def test_cookie_handling_never_downloads_the_public_suffix_list(tmp_path):
+    """Scrapy's cookie middleware consults the Public Suffix List: the bundled copy, no download, no socket."""
+    check = (
+        "import socket\n"
+        "attempts = []\n"
+        "def no_network(*args, **kwargs):\n"
+        "    attempts.append(args)\n"
+        "    raise OSError('network used')\n"
+        "socket.socket.connect = no_network\n"
+        "socket.create_connection = no_network\n"
+        "socket.getaddrinfo = no_network\n"
+        "import crawler.settings\n"
+        "from scrapy.downloadermiddlewares import cookies\n"
+        "assert cookies._is_public_domain('co.uk') and not cookies._is_public_domain('bbc.co.uk')\n"
+        "print(len(attempts))\n"
+    )
+    env = {**os.environ, "TLDEXTRACT_CACHE": str(tmp_path / "empty-cache")}
+    env.pop("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", None)
+    result = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0", "tldextract tried to download the Public Suffix List"
