@@ -64,7 +64,7 @@ class _HTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.newsroom = newsroom
         host, port = self.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://{host}" if port == 80 else f"http://{host}:{port}"  # URLs as a browser writes them
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 
