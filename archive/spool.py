@@ -4,7 +4,9 @@ One JSON-lines file per crawl run in the spool folder, named `sql-spool-<12 hex 
 database URL>-<run id>-<UTC timestamp>.jsonl`, so only a crawl on the same database replays it. Each line is
 `{"kind": "capture" | "article" | "outcome" | "finish", "run_id": ..., "data": ...}`: a capture's fields (its
 `fetched_at` in ISO 8601), an article's export record (`Article.to_record`), an outcome's `[url, outcome,
-reason]`, a run end's `[stats, reason]`. A file replayed without error is deleted.
+reason]`, a run end's `[stats, reason]`. A file replayed without error is deleted. A line that cannot be read (a
+crawl killed in the middle of writing it) is skipped with a warning and kept in `<file>.rejected`, so the rest
+of the file is replayed and nothing is dropped unseen.
 """
 
 from __future__ import annotations
@@ -101,11 +103,17 @@ def replay_spool(store: ArchiveStore, path: Path) -> None:
     """Write a spool file's records into `store`, in one transaction per crawl run, then finish the runs."""
     by_run: dict[int | None, list[Event]] = {}
     finishes: list[tuple[int | None, RunFinished]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        run_id = entry["run_id"]
+    rejected: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        try:
+            entry = json.loads(line)
+            run_id = entry["run_id"]
+            event = event_of(entry)
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.warning("%s line %d cannot be read (%s): skipped, kept in %s.rejected", path, number, exc, path.name)
+            rejected.append(line)
+            continue
         events = by_run.setdefault(run_id, [])  # a run of the file gets its transaction even when only its end is
-        event = event_of(entry)
         if isinstance(event, RunFinished):
             finishes.append((run_id, event))
         elif event is not None:
@@ -118,3 +126,6 @@ def replay_spool(store: ArchiveStore, path: Path) -> None:
             save_events(store, events, None)
     for run_id, finished in finishes:
         store.finish_run(run_id, finished.stats, finished.reason)  # type: ignore[arg-type]
+    if rejected:
+        with path.with_name(path.name + ".rejected").open("a", encoding="utf-8") as out:
+            out.writelines(line + "\n" for line in rejected)

@@ -447,3 +447,18 @@ def test_a_spool_of_a_crawl_run_the_database_no_longer_has_is_replayed(
     assert [a.url for a in store.iter_articles()] == [make_article(1).url]
     assert [(c.outcome, c.run_id) for c in rows(database_url, CaptureRow)] == [("article", None)]
     store.close()
+
+
+def test_a_spool_line_cut_by_a_killed_crawl_is_skipped_and_kept(
+    database_url: str, tmp_path: Path, make_article, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = ArchiveStore(database_url)
+    spool = tmp_path / "spool.jsonl"
+    whole = [json.dumps(spool_entry(ArticleEvent(make_article(n)), None)) for n in (1, 2)]
+    cut = json.dumps(spool_entry(ArticleEvent(make_article(3)), None))[:57]
+    spool.write_text(f"{whole[0]}\n{cut}\n{whole[1]}\n", encoding="utf-8")
+    replay_spool(store, spool)
+    assert sorted(a.url for a in store.iter_articles()) == sorted(make_article(n).url for n in (1, 2))
+    store.close()
+    assert (tmp_path / "spool.jsonl.rejected").read_text(encoding="utf-8") == cut + "\n"
+    assert "spool.jsonl line 2 cannot be read" in caplog.text
