@@ -1,11 +1,11 @@
 """The batch writer: ONE thread that writes what a crawl produces into the archive store, off the crawl's thread.
 
-Events (`ArticleEvent`, `CaptureEvent`, `OutcomeEvent`) are queued by `put` and written in batches of up to
-`batch_size` events, each batch one transaction, committed at least every `batch_seconds` and at `close`. When the
-database goes away the batch is held and retried with back-off while the crawl goes on; at `close` it is retried
-for `close_timeout` seconds, then what is left goes to the spool (`archive.spool`), which the writer of the next
-run on the same database replays first. A record the database refuses costs that record only: it is logged and its
-capture gets the outcome `failed` with the reason. `finish_run` records the end of the run (or spools it).
+Events (`ArticleEvent`, `CaptureEvent`, `OutcomeEvent`) are queued by `put` and written in batches of up to `batch_size`
+events, each batch one transaction, committed at least every `batch_seconds` and at `close`. When the database goes away
+the batch is held and retried with back-off while the crawl goes on; at `close` it is retried for `close_timeout`
+seconds, then what is left goes to the spool (`archive.spool`), which the next run on the same database replays
+(`replay_spool`) before it starts. A record the database refuses costs that record only: it is logged and its capture
+gets the outcome `failed` with the reason. `finish_run` records the end of the run (or spools it).
 
 No Scrapy here: what a caller counts (stats) reaches it through the `on_*` callbacks.
 """
@@ -147,8 +147,12 @@ class BatchWriter:
         """Queue `event` (events queued before `start` are written once it runs)."""
         self._queue.put(event)
 
+    def replay_spool(self) -> None:
+        """Write what earlier runs on this database spooled; call before the crawl asks the archive anything."""
+        self.spool.replay()
+
     def start(self, run_id: int | None) -> None:
-        """Start the thread, writing into crawl run `run_id`; it replays the spool first."""
+        """Start the thread, writing into crawl run `run_id`."""
         self.run_id = run_id
         self._thread = threading.Thread(target=self._write_loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
@@ -176,7 +180,6 @@ class BatchWriter:
 
     # --- the writer thread ----------------------------------------------------------------------------------------
     def _write_loop(self) -> None:
-        self.spool.replay()
         pending: list[Event] = []
         delay = 0.0
         while not self._stopping.is_set():

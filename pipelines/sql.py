@@ -1,15 +1,14 @@
 """Item pipeline: stores articles, captures and page outcomes in the SQL archive (switch: `SQL_ENABLED`).
 
-A thin adapter between Scrapy and the batch writer (`archive.writer`, one thread, batches of `SQL_BATCH_SIZE`
-committed at least every `SQL_BATCH_SECONDS` and at close): articles come as items, captures from the
-`capture_recorded` signal of the WARC recorder, outcomes from the spider's `page_outcome` signal. The crawl run
-is recorded when the spider opens and finished, with the crawl stats and close reason, when it closes (Scrapy
-closes the spider gracefully on SIGINT/SIGTERM, and `close_spider` waits for the writer to commit what is queued).
-A database still unreachable `SQL_CLOSE_TIMEOUT` seconds after the spider closed leaves what is pending in
-`SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same database. The writer's counts become
-the crawl stats `newsarchive/sql/*`. The spider's questions to the archive are answered by
-`crawler.archivequeries.ArchiveQueries`.
-"""
+A thin adapter between Scrapy and the batch writer (`archive.writer`, one thread, batches of `SQL_BATCH_SIZE` committed
+at least every `SQL_BATCH_SECONDS` and at close): articles come as items, captures from the `capture_recorded` signal of
+the WARC recorder, outcomes from the spider's `page_outcome` signal. The crawl run is recorded when the spider opens and
+finished, with the crawl stats and close reason, when it closes (Scrapy closes the spider gracefully on SIGINT/SIGTERM,
+and `close_spider` waits for the writer to commit what is queued). A database still unreachable `SQL_CLOSE_TIMEOUT`
+seconds after the spider closed leaves what is pending in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl
+on the same database when it opens, before the spider's first request and its first question to the archive (so spooled
+articles are not fetched again). The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's questions
+to the archive are answered by `crawler.archivequeries.ArchiveQueries`."""
 
 from __future__ import annotations
 
@@ -79,6 +78,7 @@ class SqlStorePipeline:
         spider = self.crawler.spider
         site = getattr(getattr(spider, "profile", None), "name", None) or spider.name
         arguments = dict(getattr(spider, "crawl_arguments", None) or {})
+        await asyncio.to_thread(self.writer.replay_spool)
         self.run_id = await asyncio.to_thread(self.store.start_run, site, arguments)
         self.writer.start(self.run_id)
 

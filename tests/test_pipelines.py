@@ -289,6 +289,8 @@ def test_database_still_gone_at_close_spools_and_the_next_crawl_replays(
     assert rows(database_url, ArticleRow) == []
 
     replaying = open_pipeline(database_url, tmp_path)
+    # replayed when the pipeline opens, before the crawl's first request or question to the archive
+    assert len(rows(database_url, ArticleRow)) == 3
     close_pipeline(replaying)
     stored = ArchiveStore(database_url)
     assert [a.to_record() for a in stored.iter_articles()] == [make_article(n).to_record() for n in range(3)]
