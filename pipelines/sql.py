@@ -8,7 +8,8 @@ and `close_spider` waits for the writer to commit what is queued). A database st
 seconds after the spider closed leaves what is pending in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl
 on the same database when it opens, before the spider's first request and its first question to the archive (so spooled
 articles are not fetched again). The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's questions
-to the archive are answered by `crawler.archivequeries.ArchiveQueries`."""
+to the archive are answered by `crawler.archivequeries.ArchiveQueries`.
+"""
 
 from __future__ import annotations
 
