@@ -70,15 +70,18 @@ def records(path: Path) -> list[tuple[str, str, str]]:
         ]
 
 
-def test_export_warc_brings_requests_metadata_and_revisited_original(archive: dict, tmp_path: Path) -> None:
+def test_export_warc_brings_requests_metadata_and_revisited_original_with_request(
+    archive: dict, tmp_path: Path
+) -> None:
     out = tmp_path / "export.warc.gz"
     copied = export_warc([archive["revisit"].pointer], archive["dir"], out)
     exported = records(out)
-    assert copied == 7
+    assert copied == 8
     assert [(t, u) for t, u, _ in exported] == [
         ("warcinfo", None),
         ("warcinfo", None),
         ("response", "http://news.example/a/1"),
+        ("request", "http://news.example/a/1"),  # the revisited original comes with its request
         ("warcinfo", None),
         ("revisit", "http://news.example/a/2"),
         ("request", "http://news.example/a/2"),
