@@ -165,7 +165,7 @@ def _os_error(error: OSError) -> str:
 
 
 @main.command("import-warc")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
 @click.option("--site", help="Site profile to extract with (default: generic, site = host name).")
 def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> None:
@@ -177,7 +177,7 @@ def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> No
     store = _store(db)
     try:
         summary = import_archives(store, paths, site=site, progress=console)
-    except (ValueError, BadZipFile) as exc:  # not a WARC or WACZ, a damaged package
+    except (FileNotFoundError, ValueError, BadZipFile) as exc:  # no such file, not a WARC or WACZ, a damaged one
         raise click.ClickException(str(exc)) from exc
     console.print(summary)
 
@@ -185,7 +185,7 @@ def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> No
 @main.command()
 @click.argument("url")
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
-@click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting).")
+@click.option("--warc-dir", help="Folder of the WARC files, looked in first (default: those the archive remembers).")
 @click.option("--raw", is_flag=True, help="Print the archived HTTP response exactly as captured.")
 @click.option("--decoded", is_flag=True, help="With --raw: the body de-chunked and decompressed (gzip, deflate, br).")
 def show(url: str, db: str | None, warc_dir: str | None, raw: bool, decoded: bool) -> None:

@@ -206,6 +206,8 @@ def test_every_mistake_is_one_clear_line(two_crawls: TwoCrawls, tmp_path: Path) 
     assert not (tmp_path / "elsewhere.jsonl").exists()
     assert "no archived article for http://nosuch.example/" in fails("show", "http://nosuch.example/", *db, cwd=here)
     assert "is not a WARC" in fails("import-warc", str(Path(__file__)), *db, cwd=here)
+    line = fails("import-warc", str(tmp_path / "nothere.warc.gz"), *db, cwd=here)
+    assert line == f"Error: no such WARC, WACZ or folder: {tmp_path / 'nothere.warc.gz'}"
 
 
 def test_a_warc_folder_gone_is_one_clear_line(two_crawls: TwoCrawls, tmp_path: Path) -> None:
