@@ -30,9 +30,19 @@ class StoreUnavailable(RuntimeError):
     """The database cannot be used: unreachable, not a newsarchive database, or its schema needs an upgrade."""
 
 
-def connect(database_url: str) -> Engine:
-    """An engine for `database_url` whose database answered; raises `StoreUnavailable` with one line otherwise."""
-    engine = _create_engine(database_url)
+class NoArchive(StoreUnavailable):
+    """There is no archive where a command that only reads was pointed (and it created none)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"no archive at {where}; crawl first or pass --db")
+
+
+def connect(database_url: str, *, create: bool = True) -> Engine:
+    """An engine for `database_url` whose database answered; raises `StoreUnavailable` with one line otherwise.
+
+    Without `create`, a SQLite file that does not exist is a `NoArchive` (neither it nor its folder is made).
+    """
+    engine = _create_engine(database_url, create)
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
@@ -130,7 +140,7 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 # --- engine -------------------------------------------------------------------------------------------------------
-def _create_engine(database_url: str) -> Engine:
+def _create_engine(database_url: str, create: bool) -> Engine:
     try:
         url = make_url(database_url)
     except ArgumentError as exc:
@@ -139,7 +149,10 @@ def _create_engine(database_url: str) -> Engine:
         if url.get_backend_name() != "sqlite":
             return create_engine(url, pool_pre_ping=True)
         if url.database and url.database != ":memory:":
-            folder = Path(url.database).expanduser().parent
+            path = Path(url.database).expanduser()
+            if not create and not path.is_file():
+                raise NoArchive(str(path))
+            folder = path.parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

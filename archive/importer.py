@@ -25,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
+from archive.locations import package_member
 from archive.records import WarcPointer
 from archive.warcdates import parse_warc_date
 from archive.warcfiles import OPEN_SUFFIX
@@ -32,7 +33,6 @@ from archive.warcfiles import OPEN_SUFFIX
 logger = logging.getLogger(__name__)
 
 WARC_NAMES = (".warc.gz", ".warc", ".arc.gz", ".arc")
-ZIP_MEMBER_SEPARATOR = "#"
 
 
 class ArchivedResponse(NamedTuple):
@@ -66,7 +66,7 @@ class _Source:
     @property
     def name(self) -> str:
         if self.member:
-            return f"{self.path.name}{ZIP_MEMBER_SEPARATOR}{self.member}"
+            return package_member(self.path, self.member)
         return self.path.name.removesuffix(OPEN_SUFFIX)  # as the crawl's pointers name a file still being written
 
     @property
@@ -105,6 +105,11 @@ def archive_sources(path: str | os.PathLike[str]) -> list[_Source]:
     if _is_warc(path.name):
         return [_Source(path)]
     raise ValueError(f"{path} is not a WARC (.warc, .warc.gz, .arc.gz), a WACZ, or a folder")
+
+
+def source_folders(path: str | os.PathLike[str]) -> list[Path]:
+    """The folders holding the WARC files and WACZ packages under a path: where their records' pointers lead."""
+    return list(dict.fromkeys(source.path.parent.resolve() for source in archive_sources(path)))
 
 
 def total_size(path: str | os.PathLike[str]) -> int:

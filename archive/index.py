@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from cdxj_indexer.main import CDXJIndexer
 from warcio.archiveiterator import ArchiveIterator
@@ -124,16 +125,23 @@ def find_records(warc_dir: str | os.PathLike[str], record_ids: Iterable[str]) ->
     missing = wanted - set(found)
     for open_path in open_warcs(warc_dir) if missing else ():
         with open(open_path, "rb") as handle:
-            iterator = ArchiveIterator(handle, no_record_parse=True)
-            for record in iterator:
-                iterator.read_to_end(record)
-                record_id = record.rec_headers.get_header("WARC-Record-ID")
-                if record_id in missing:
-                    found[record_id] = WarcPointer(
-                        open_path.name.removesuffix(OPEN_SUFFIX),
-                        iterator.get_record_offset(),
-                        iterator.get_record_length(),
-                        record_id,
-                        record.rec_headers.get_header("WARC-Payload-Digest"),
-                    )
+            found.update(records_in(handle, open_path.name.removesuffix(OPEN_SUFFIX), missing))
+    return found
+
+
+def records_in(stream: BinaryIO, file: str, wanted: set[str]) -> dict[str, WarcPointer]:
+    """Where the records with these ids lie in a WARC stream read from its start (its pointers name `file`)."""
+    found = {}
+    iterator = ArchiveIterator(stream, no_record_parse=True)
+    for record in iterator:
+        iterator.read_to_end(record)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        if record_id in wanted:
+            found[record_id] = WarcPointer(
+                file,
+                iterator.get_record_offset(),
+                iterator.get_record_length(),
+                record_id,
+                record.rec_headers.get_header("WARC-Payload-Digest"),
+            )
     return found

@@ -3,8 +3,9 @@
 Tables: `crawl_runs` (one crawl: site, arguments, start/end, stats, exit status), `articles` (the current version
 of each article, unique per site and canonical URL), `captions` (structured image captions of an article),
 `article_versions` (earlier texts of re-crawled articles that changed), `article_urls` (every URL an article was
-reached under, so a second URL of an article is recognised before it is fetched) and `captures` (every fetched URL:
-status, WARC pointer, conditional-request validators, and what the crawl made of it).
+reached under, so a second URL of an article is recognised before it is fetched), `captures` (every fetched URL:
+status, WARC pointer, conditional-request validators, and what the crawl made of it) and `warc_folders` (where the
+WARC files the pointers name lie: the folders crawls wrote to and imports read from).
 
 Every datetime is stored as a UTC instant (`UtcDateTime`), so SQLite and PostgreSQL return the same value;
 the original UTC offset of `published_at` / `modified_at` is kept beside it in seconds, so exports show the
@@ -214,3 +215,20 @@ class CaptureRow(Base):
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     warc_record_id: Mapped[str | None] = mapped_column(String(200))
     payload_digest: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class WarcFolder(Base):
+    """A folder holding WARC files (or WACZ packages) whose records rows of this archive point at.
+
+    Written when a crawl or an import starts; `host` is the machine that used it (in distributed mode each worker
+    writes a folder of its own), `path` its absolute path there.
+    """
+
+    __tablename__ = "warc_folders"
+    __table_args__ = (UniqueConstraint("host", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime] = mapped_column(UtcDateTime)

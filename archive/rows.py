@@ -148,6 +148,19 @@ def article_values(article: Article) -> tuple[dict[str, Any] | str, list[str]]:
     return values, issues
 
 
+# The columns that say which capture a row holds: they always move together, so that a row's WARC pointer, fetch
+# time and payload digest are those of the capture of the row's own URL.
+CAPTURE_COLUMNS = (
+    "url", "fetched_at", "warc_file", "warc_offset", "warc_length", "warc_record_id", "warc_payload_digest",
+)  # fmt: skip
+
+
+def point_at_capture(row: ArticleRow, values: dict[str, Any]) -> None:
+    """Make `row` hold the capture the article `values` were extracted from (its URL, date and WARC record)."""
+    for name in CAPTURE_COLUMNS:
+        setattr(row, name, values[name])
+
+
 def version_of(row: ArticleRow, archived_at: datetime) -> ArticleVersion:
     """The archived copy of `row` as it is now, before a changed text replaces it."""
     return ArticleVersion(

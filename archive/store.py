@@ -19,11 +19,13 @@ what is new or a duplicate, and cannot deadlock; URL aliases are inserted with `
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select, tuple_, update
@@ -32,15 +34,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from archive import db, rows
-from archive.db import ARTICLE_WRITE_LOCK, StoreUnavailable
+from archive.db import ARTICLE_WRITE_LOCK, NoArchive, StoreUnavailable
 from archive.duplicates import Duplicate, DuplicateRule, simhash_columns
-from archive.models import ArticleRow, ArticleUrl, ArticleVersion, CaptionRow, CaptureRow, CrawlRun
+from archive.models import ArticleRow, ArticleUrl, ArticleVersion, CaptionRow, CaptureRow, CrawlRun, WarcFolder
 from archive.outcomes import Outcome
 from archive.records import Article, Capture
+from archive.warcfiles import local_host
 
-__all__ = ["ArchiveStore", "SaveReport", "StoreUnavailable"]
+__all__ = ["ArchiveStore", "NoArchive", "SaveReport", "StoreUnavailable"]
 
 PREFETCH_CHUNK = 500  # articles whose existing rows are fetched in one query
+MAX_REDIRECT_HOPS = 10  # redirects followed to find the article a URL leads to (Scrapy's REDIRECT_MAX_TIMES is 20)
 
 
 @dataclass
@@ -57,12 +61,18 @@ class SaveReport:
 class ArchiveStore:
     """The archive database; thread-safe (each call uses its own session), synchronous."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, create: bool = True) -> None:
+        """Open the archive at `database_url`; an empty database gets the schema, unless `create` is false (the
+        read commands): then a missing SQLite file or a database without the schema is a `NoArchive`."""
         self.database_url = database_url
-        self.engine = db.connect(database_url)
+        self.engine = db.connect(database_url, create=create)
         self.is_postgresql = db.is_postgresql(self.engine)
         self._schema_checked = False
-        db.create_schema_if_empty(self.engine, database_url)
+        if create:
+            db.create_schema_if_empty(self.engine, database_url)
+        elif self.current_revision() is None:
+            self.engine.dispose()
+            raise NoArchive(db.safe_url(database_url))
 
     # --- schema -------------------------------------------------------------------------------------------------
     def current_revision(self) -> str | None:
@@ -131,6 +141,32 @@ class ArchiveStore:
                 .where(CrawlRun.id == run_id)
                 .values(finished_at=rows.now(), stats=rows.json_safe(stats), status=rows.bounded(status, 64))
             )
+
+    # --- WARC folders -------------------------------------------------------------------------------------------
+    def remember_warc_folders(self, folders: Iterable[str | os.PathLike[str]]) -> None:
+        """Record that WARC files (or WACZ packages) of this archive lie in these folders of this machine."""
+        now = rows.now()
+        paths = dict.fromkeys(rows.clean(Path(folder).resolve()) for folder in folders)
+        values = [{"host": local_host(), "path": path, "first_used_at": now, "last_used_at": now} for path in paths]
+        if not values:
+            return
+        insert = postgresql_insert if self.is_postgresql else sqlite_insert
+        statement = insert(WarcFolder).values(values)
+        with self._writing() as session:
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["host", "path"], set_={"last_used_at": statement.excluded.last_used_at}
+                )
+            )
+
+    def warc_folders(self) -> list[Path]:
+        """The folders remembered for this archive: this machine's first, the most recently used first."""
+        with self._reading() as session:
+            found = session.execute(
+                select(WarcFolder.host, WarcFolder.path).order_by(WarcFolder.last_used_at.desc(), WarcFolder.id)
+            ).all()
+        host = local_host()
+        return [Path(path) for _, path in sorted(found, key=lambda row: row[0] != host)]
 
     # --- writes -------------------------------------------------------------------------------------------------
     def save_articles(self, articles: Iterable[Article], run_id: int | None = None) -> SaveReport:
@@ -261,19 +297,35 @@ class ArchiveStore:
             for row in session.scalars(query.execution_options(yield_per=500)):
                 yield rows.article_of(row)
 
-    def get_article(self, url: str, site: str | None = None) -> Article | None:
-        """The archived article reached under `url` (its canonical URL or any URL it was fetched under)."""
-        query = (
-            select(ArticleRow)
-            .join(ArticleUrl, ArticleUrl.article_id == ArticleRow.id)
-            .where(or_(ArticleUrl.url == url, ArticleRow.canonical_url == url))
-            .options(selectinload(ArticleRow.captions))
-        )
-        if site is not None:
-            query = query.where(ArticleRow.site == site)
+    def get_article(self, url: str | Iterable[str], site: str | None = None) -> Article | None:
+        """The archived article reached under `url` (or under any of several forms of one URL): its canonical URL,
+        any URL it was fetched under, or a URL that redirected to one of those (a capture with the outcome
+        `redirect`, followed for up to `MAX_REDIRECT_HOPS`)."""
+        wanted = [url] if isinstance(url, str) else list(url)
+        seen: set[str] = set()
         with self._reading() as session:
-            row = session.scalars(query.limit(1)).first()
-            return rows.article_of(row) if row is not None else None
+            for _ in range(MAX_REDIRECT_HOPS + 1):
+                wanted = [u for u in dict.fromkeys(wanted) if u not in seen]
+                if not wanted:
+                    break
+                seen.update(wanted)
+                query = (
+                    select(ArticleRow)
+                    .join(ArticleUrl, ArticleUrl.article_id == ArticleRow.id)
+                    .where(or_(ArticleUrl.url.in_(wanted), ArticleRow.canonical_url.in_(wanted)))
+                    .options(selectinload(ArticleRow.captions))
+                )
+                if site is not None:
+                    query = query.where(ArticleRow.site == site)
+                row = session.scalars(query.limit(1)).first()
+                if row is not None:
+                    return rows.article_of(row)
+                wanted = list(session.scalars(
+                    select(CaptureRow.reason)
+                    .where(CaptureRow.url_key.in_([rows.url_key(u) for u in wanted]))
+                    .where(CaptureRow.outcome == Outcome.REDIRECT)
+                ))  # fmt: skip
+        return None
 
     def article_versions(self, url: str) -> list[dict[str, Any]]:
         """The archived earlier versions of the article at `url`, oldest first (each a dict of its columns)."""
@@ -399,8 +451,8 @@ class _ArticleWriter:
             self.report.new.append(row.canonical_url)
         elif row.content_hash == values["content_hash"]:
             row.last_seen = max(row.last_seen, seen)
-            if values["url"] == row.canonical_url:  # first archived via an alias (AMP, old URL): now at home
-                row.url = values["url"]
+            if values["url"] == row.canonical_url != row.url:  # first archived via an alias (AMP, old URL)
+                rows.point_at_capture(row, values)  # now at home: the row's URL and its capture move together
             self.report.unchanged.append(row.canonical_url)
         else:
             self.session.add(rows.version_of(row, self.now))

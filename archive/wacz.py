@@ -1,9 +1,10 @@
 """Exporting a selection of the archive: a WARC of the selected records, or a WACZ package of it.
 
 `export_warc` copies, for each selected response (or revisit) record, the record itself, its request record,
-the metadata records that refer to it and, for a revisit, the response it revisits, with the `warcinfo` records
-of their files, as the very gzip members of the source files (no recompression: every digest stays valid),
-after a `warcinfo` record of its own.
+the metadata records that refer to it and, for a revisit, the response it revisits with that response's request,
+with the `warcinfo` records of their files, as the very gzip members of the source files (no recompression: every
+digest stays valid), after a `warcinfo` record of its own. The records are read wherever the archive's locations
+(`archive.locations`) find them: its WARC folders, or WACZ packages it was imported from.
 `export_wacz` packages that WARC with its CDXJ index, `pages/pages.jsonl` and `datapackage.json` /
 `datapackage-digest.json` (WACZ 1.1.1), streaming everything to the zip on disk.
 """
@@ -29,10 +30,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import __version__
-from archive.index import find_records, index_warc
+from archive.index import index_warc
+from archive.locations import WarcLocations
+from archive.outputs import replacing
 from archive.records import WarcPointer
 from archive.warc import CONFORMS_TO, WARC_VERSION
-from archive.warcfiles import OPEN_SUFFIX, WARC_SUFFIX, locate
+from archive.warcfiles import WARC_SUFFIX
 
 WACZ_VERSION = "1.1.1"
 SOFTWARE = f"newsarchive/{__version__}"
@@ -49,10 +52,8 @@ class _Member:
     length: int
 
 
-def _read_member(warc_dir: Path, member: _Member) -> bytes:
-    with open(locate(warc_dir, member.file), "rb") as handle:
-        handle.seek(member.offset)
-        return handle.read(member.length)
+def _read_member(locations: WarcLocations, member: _Member) -> bytes:
+    return locations.read(member.file, member.offset, member.length)
 
 
 def _headers_of(data: bytes) -> StatusAndHeaders:
@@ -61,9 +62,9 @@ def _headers_of(data: bytes) -> StatusAndHeaders:
     raise ValueError("not a WARC record")
 
 
-def _warcinfo_member(warc_dir: Path, file: str) -> _Member | None:
+def _warcinfo_member(locations: WarcLocations, file: str) -> _Member | None:
     """The `warcinfo` record that opens a file, if it has one."""
-    with open(locate(warc_dir, file), "rb") as handle:
+    with locations.open(file) as handle:
         iterator = ArchiveIterator(handle, no_record_parse=True)
         record = next(iterator, None)
         if record is None or record.rec_type != "warcinfo":
@@ -72,58 +73,61 @@ def _warcinfo_member(warc_dir: Path, file: str) -> _Member | None:
         return _Member(file, iterator.get_record_offset(), iterator.get_record_length())
 
 
-def _candidate_files(warc_dir: Path, first: str) -> list[str]:
-    """Files that may hold requests and metadata of records of `first` onward: ours are named in time order."""
-    names = {path.name.removesuffix(OPEN_SUFFIX) for path in warc_dir.glob(f"*{WARC_SUFFIX}*")}
-    return sorted(name for name in names if name.endswith(WARC_SUFFIX) and name >= first)
-
-
-def _related_members(warc_dir: Path, files: list[str], record_ids: set[str]) -> list[_Member]:
-    """Request records concurrent to, and metadata records referring to, the given records."""
+def _related_members(
+    locations: WarcLocations, files: Iterable[str], concurrent_to: set[str], referred_to: set[str]
+) -> list[_Member]:
+    """Request records concurrent to `concurrent_to`, and metadata records referring to `referred_to`."""
     found = []
-    for name in files:
-        with open(locate(warc_dir, name), "rb") as handle:
+    for name in sorted(files):
+        with locations.open(name) as handle:
             iterator = ArchiveIterator(handle, no_record_parse=True)
             for record in iterator:
                 headers = record.rec_headers
-                related = (record.rec_type == "request" and headers.get_header("WARC-Concurrent-To") in record_ids) or (
-                    record.rec_type == "metadata" and headers.get_header("WARC-Refers-To") in record_ids
-                )
+                related = (
+                    record.rec_type == "request" and headers.get_header("WARC-Concurrent-To") in concurrent_to
+                ) or (record.rec_type == "metadata" and headers.get_header("WARC-Refers-To") in referred_to)
                 iterator.read_to_end(record)
                 if related:
                     found.append(_Member(name, iterator.get_record_offset(), iterator.get_record_length()))
     return found
 
 
-def export_warc(
-    pointers: Iterable[WarcPointer], warc_dir: str | os.PathLike[str], out_path: str | os.PathLike[str]
-) -> int:
-    """Write the selected records with their requests, metadata and revisited originals into one WARC file.
-
-    Returns the number of records copied (the new `warcinfo` record aside).
-    """
-    warc_dir = Path(warc_dir)
-    selected = {_Member(p.file, p.offset, p.length) for p in pointers}
+def _record_ids(locations: WarcLocations, members: Iterable[_Member]) -> tuple[set[str], set[str]]:
+    """The ids of these records, and the ids of the records those that are revisits refer to."""
     record_ids: set[str] = set()
     refers_to: set[str] = set()
-    for member in selected:
-        headers = _headers_of(_read_member(warc_dir, member))
+    for member in members:
+        headers = _headers_of(_read_member(locations, member))
         record_ids.add(headers.get_header("WARC-Record-ID"))
         if headers.get_header("WARC-Type") == "revisit" and headers.get_header("WARC-Refers-To"):
             refers_to.add(headers.get_header("WARC-Refers-To"))
-    members = set(selected)
-    if selected:
-        members.update(_related_members(warc_dir, _candidate_files(warc_dir, min(selected).file), record_ids))
-    originals = find_records(warc_dir, refers_to - record_ids).values()
-    members.update(_Member(p.file, p.offset, p.length) for p in originals)
+    return record_ids, refers_to
+
+
+def export_warc(
+    pointers: Iterable[WarcPointer],
+    where: WarcLocations | str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+) -> int:
+    """Write the selected records with their requests, metadata and revisited originals (with their requests)
+    into one WARC file; `where`: the archive's locations, or one WARC folder.
+
+    Returns the number of records copied (the new `warcinfo` record aside).
+    """
+    locations = WarcLocations.of(where)
+    selected = {_Member(p.file, p.offset, p.length) for p in pointers}
+    record_ids, refers_to = _record_ids(locations, selected)
+    originals = {_Member(p.file, p.offset, p.length) for p in locations.find_records(refers_to - record_ids).values()}
+    original_ids, _ = _record_ids(locations, originals)
+    members = selected | originals
+    files = {later for member in {m.file for m in members} for later in locations.later_files(member)}
+    members.update(_related_members(locations, files, record_ids | original_ids, record_ids))
     # The warcinfo records the copied ones name in WARC-Warcinfo-ID: who crawled, how, with what software.
-    warcinfos = (_warcinfo_member(warc_dir, name) for name in {member.file for member in members})
+    warcinfos = (_warcinfo_member(locations, name) for name in {member.file for member in members})
     members.update(member for member in warcinfos if member is not None)
 
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with open(partial, "wb") as handle:
+    with replacing(out) as partial, open(partial, "wb") as handle:
         writer = WARCWriter(handle, gzip=True, warc_version=WARC_VERSION)
         writer.write_record(
             writer.create_warcinfo_record(
@@ -132,13 +136,12 @@ def export_warc(
                     "software": SOFTWARE,
                     "format": "WARC File Format 1.1",
                     "conformsTo": CONFORMS_TO,
-                    "description": f"{len(selected)} records exported from {warc_dir.name}",
+                    "description": f"{len(selected)} records exported from {', '.join(map(str, locations.folders))}",
                 },
             )
         )
         for member in sorted(members):
-            handle.write(_read_member(warc_dir, member))
-    os.replace(partial, out)
+            handle.write(_read_member(locations, member))
     return len(members)
 
 
@@ -170,7 +173,7 @@ def _page_lines(pages: Iterable[dict]) -> Iterable[bytes]:
 
 def export_wacz(
     pointers: Iterable[WarcPointer],
-    warc_dir: str | os.PathLike[str],
+    where: WarcLocations | str | os.PathLike[str],
     out_path: str | os.PathLike[str],
     pages: Iterable[dict],
     *,
@@ -179,11 +182,9 @@ def export_wacz(
     """Write a WACZ of the selected records; `pages` (`{"url", "ts", "title", "text", ...}`, read once) become
     pages.jsonl."""
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
+    with replacing(out) as partial, tempfile.TemporaryDirectory(dir=out.parent) as scratch:
         warc = Path(scratch) / (out.name.removesuffix(".wacz") + WARC_SUFFIX)
-        export_warc(pointers, warc_dir, warc)
+        export_warc(pointers, where, warc)
         index = index_warc(warc, Path(scratch) / "index.cdx")
         resources = []
         with zipfile.ZipFile(partial, "w") as package:
@@ -226,5 +227,4 @@ def export_wacz(
             package.writestr("datapackage.json", datapackage, zipfile.ZIP_DEFLATED)
             digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(datapackage).hexdigest()}
             package.writestr("datapackage-digest.json", json.dumps(digest, indent=2), zipfile.ZIP_DEFLATED)
-    os.replace(partial, out)
     return out

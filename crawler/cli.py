@@ -34,14 +34,23 @@ def _settings(**overrides: Any) -> Any:
     return settings
 
 
-def _store(db: str | None) -> Any:
+def _store(db: str | None, *, create: bool = True) -> Any:
+    """The archive at `db` (default: the DATABASE_URL setting); read commands pass `create=False`: no archive
+    there is one clear message, and nothing is created."""
     from archive.store import ArchiveStore, StoreUnavailable
 
     url = db or _settings()["DATABASE_URL"]
     try:
-        return ArchiveStore(url)
+        return ArchiveStore(url, create=create)
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _warc_locations(store: Any, warc_dir: str | None) -> Any:
+    """Where the archive's records are: `--warc-dir` first, then the folders it remembers, then WARC_DIR."""
+    from archive.locations import WarcLocations
+
+    return WarcLocations.for_store(store, named=warc_dir, default=_settings()["WARC_DIR"])
 
 
 def run_crawl(settings: Any, spider_arguments: dict[str, Any]) -> dict[str, Any]:
@@ -131,49 +140,77 @@ def _print_crawl_summary(stats: dict[str, Any]) -> None:
               help="Output file ('-' for stdout; a folder for txt gives one file per article).")
 @click.option("--site", help="Only this site.")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
-@click.option("--warc-dir", help="Folder of the WARC files, for --format warc|wacz.")
+@click.option("--warc-dir", help="Folder of the WARC files, for --format warc|wacz (default: those the archive "
+              "remembers from its crawls and imports).")
 def export(db: str | None, fmt: str, output: str, site: str | None, since: str | None, warc_dir: str | None) -> None:
     """Export the archive's articles as JSONL, CSV, text, WARC or WACZ."""
     from archive.export import export as export_records
+    from archive.locations import RecordsMissing
+    from archive.outputs import ExportError
 
-    store = _store(db)
     since_date = date.fromisoformat(_since(since)) if since else None
-    settings_dir = warc_dir or _settings()["WARC_DIR"]
-    count = export_records(store, fmt, output, site=site, since=since_date, warc_dir=settings_dir)
+    store = _store(db, create=False)
+    try:
+        locations = _warc_locations(store, warc_dir) if fmt in ("warc", "wacz") else None
+        count = export_records(store, fmt, output, site=site, since=since_date, warc_dir=locations)
+    except (ExportError, RecordsMissing) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(_os_error(exc)) from exc
     console.print(f"exported {count} articles as {fmt} to {output}")
 
 
+def _os_error(error: OSError) -> str:
+    return f"{error.strerror}: {error.filename}" if error.strerror and error.filename else str(error)
+
+
 @main.command("import-warc")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
 @click.option("--site", help="Site profile to extract with (default: generic, site = host name).")
 def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> None:
     """Re-extract articles from WARC/WACZ files (ours or third-party) into the SQL store."""
+    from zipfile import BadZipFile
+
     from crawler.reextract import import_archives
 
     store = _store(db)
-    summary = import_archives(store, paths, site=site, progress=console)
+    try:
+        summary = import_archives(store, paths, site=site, progress=console)
+    except (FileNotFoundError, ValueError, BadZipFile) as exc:  # no such file, not a WARC or WACZ, a damaged one
+        raise click.ClickException(str(exc)) from exc
     console.print(summary)
 
 
 @main.command()
 @click.argument("url")
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
-@click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting).")
+@click.option("--warc-dir", help="Folder of the WARC files, looked in first (default: those the archive remembers).")
 @click.option("--raw", is_flag=True, help="Print the archived HTTP response exactly as captured.")
-def show(url: str, db: str | None, warc_dir: str | None, raw: bool) -> None:
-    """Show an archived article (or, with --raw, its HTTP response from the WARC)."""
+@click.option("--decoded", is_flag=True, help="With --raw: the body de-chunked and decompressed (gzip, deflate, br).")
+def show(url: str, db: str | None, warc_dir: str | None, raw: bool, decoded: bool) -> None:
+    """Show an archived article (or, with --raw, its HTTP response from the WARC).
+
+    URL may be any address of the article: with tracking parameters or a fragment, in another case, an AMP or
+    other alias, or an address that redirected to it.
+    """
+    from archive.locations import RecordsMissing
     from archive.revisits import read_record
     from archive.text import to_text_form
+    from crawler.urls import lookup_forms
 
-    store = _store(db)
-    article = store.get_article(url)
+    store = _store(db, create=False)
+    article = store.get_article(lookup_forms(url))
     if article is None:
         raise click.ClickException(f"no archived article for {url}")
-    if raw:
+    if raw or decoded:
         if article.warc is None:
             raise click.ClickException(f"{url} has no WARC record")
-        sys.stdout.buffer.write(read_record(warc_dir or _settings()["WARC_DIR"], article.warc))
+        try:
+            message = read_record(_warc_locations(store, warc_dir), article.warc, decoded=decoded)
+        except (RecordsMissing, ValueError) as exc:  # ValueError: a body that cannot be decoded
+            raise click.ClickException(str(exc)) from exc
+        sys.stdout.buffer.write(message)
     else:
         click.echo(to_text_form(article))
 
@@ -248,7 +285,7 @@ def downgrade(revision: str, url: str | None) -> None:
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
 def stats(db: str | None) -> None:
     """Counts per site, section and day; duplicates by kind; failures by reason."""
-    summary = _store(db).stats()
+    summary = _store(db, create=False).stats()
     totals = Table(title="archive", min_width=40)
     totals.add_column("what")
     totals.add_column("count", justify="right")

@@ -18,7 +18,13 @@ from rich.console import Console
 from rich.progress import Progress
 from w3lib.encoding import http_content_type_encoding
 
-from archive.importer import ArchivedResponse, article_record_ids, iter_archived_responses, total_size
+from archive.importer import (
+    ArchivedResponse,
+    article_record_ids,
+    iter_archived_responses,
+    source_folders,
+    total_size,
+)
 from archive.records import Article, NotAnArticle
 from archive.store import ArchiveStore, SaveReport
 from crawler.extract import extract_article
@@ -80,9 +86,13 @@ def import_archives(
     `metadata` records say which), so a re-import reproduces the crawl's articles with the current extractor.
     In other archives, every HTML 200 response is tried (those of `site`'s article URLs, with a profile).
     Articles are finished as the crawl finishes them (`crawler.finish.finish_article`): site (the profile's
-    name, or the host), WARC-Date as `fetched_at`, the record as `warc`, canonical URL, timestamps.
+    name, or the host), WARC-Date as `fetched_at`, the record as `warc`, canonical URL, timestamps. The folders
+    of the files read are remembered by the store, so the imported rows' records can be read and exported.
     """
     profile = load_profile(site) if site else None
+    paths = list(paths)
+    # the imported rows point into these files: the archive remembers where they are
+    store.remember_warc_folders(folder for path in paths for folder in source_folders(path))
     summary = ImportSummary()
     batch: list[Article] = []
 

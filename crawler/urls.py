@@ -9,6 +9,7 @@ list), a trailing `index.html` and the order of query parameters do not matter, 
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from courlan import is_external
@@ -38,6 +39,15 @@ def canonicalize_url(url: str, canonical_href: str | None = None) -> str:
         if not is_external(declared, base, ignore_suffix=False):
             return declared
     return base
+
+
+def lookup_forms(url: str) -> list[str]:
+    """The forms under which the archive may hold a URL a person typed or pasted: as given, without its tracking
+    parameters and fragment (the address the crawl requested), and canonical (the archive key)."""
+    forms = [url.strip(), strip_tracking(url)]
+    with suppress(ValueError):  # not an http(s) URL: only its literal forms can match
+        forms.append(canonicalize_url(url))
+    return list(dict.fromkeys(forms))
 
 
 def strip_tracking(url: str) -> str:

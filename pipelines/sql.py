@@ -1,14 +1,16 @@
 """Item pipeline: stores articles, captures and page outcomes in the SQL archive (switch: `SQL_ENABLED`).
 
-A thin adapter between Scrapy and the batch writer (`archive.writer`, one thread, batches of `SQL_BATCH_SIZE` committed
-at least every `SQL_BATCH_SECONDS` and at close): articles come as items, captures from the `capture_recorded` signal of
-the WARC recorder, outcomes from the spider's `page_outcome` signal. The crawl run is recorded when the spider opens and
-finished, with the crawl stats and close reason, when it closes (Scrapy closes the spider gracefully on SIGINT/SIGTERM,
-and `close_spider` waits for the writer to commit what is queued). A database still unreachable `SQL_CLOSE_TIMEOUT`
-seconds after the spider closed leaves what is pending in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl
-on the same database when it opens, before the spider's first request and its first question to the archive (so spooled
-articles are not fetched again). The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's questions
-to the archive are answered by `crawler.archivequeries.ArchiveQueries`.
+A thin adapter between Scrapy and the batch writer (`archive.writer`, one thread, batches of `SQL_BATCH_SIZE`
+committed at least every `SQL_BATCH_SECONDS` and at close): articles come as items, captures from the
+`capture_recorded` signal of the WARC recorder, outcomes from the spider's `page_outcome` signal. The crawl run
+is recorded when the spider opens and finished, with the crawl stats and close reason, when it closes (Scrapy
+closes the spider gracefully on SIGINT/SIGTERM, and `close_spider` waits for the writer to commit what is queued).
+A database still unreachable `SQL_CLOSE_TIMEOUT` seconds after the spider closed leaves what is pending in
+`SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same database when it opens, before the
+spider's first request and its first question to the archive (so spooled articles are not fetched again). The
+crawl's `WARC_DIR` is remembered by the store when the spider opens (table `warc_folders`), so the archive knows
+where its records are. The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's questions to
+the archive are answered by `crawler.archivequeries.ArchiveQueries`.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ class SqlStorePipeline:
         batch_seconds: float,
         spool_dir: Path,
         close_timeout: float,
+        warc_dir: str | None = None,
     ) -> None:
         self.crawler = crawler
         self.store = store
+        self.warc_dir = warc_dir
         self.run_id: int | None = None
         self.writer = BatchWriter(
             store,
@@ -68,6 +72,7 @@ class SqlStorePipeline:
             batch_seconds=settings.getfloat("SQL_BATCH_SECONDS"),
             spool_dir=Path(settings["SQL_SPOOL_DIR"]),
             close_timeout=settings.getfloat("SQL_CLOSE_TIMEOUT"),
+            warc_dir=settings["WARC_DIR"] if settings.getbool("WARC_ENABLED") else None,
         )
         crawler.signals.connect(pipeline.on_capture, signal=capture_recorded)
         crawler.signals.connect(pipeline.on_outcome, signal=page_outcome)
@@ -81,6 +86,8 @@ class SqlStorePipeline:
         arguments = dict(getattr(spider, "crawl_arguments", None) or {})
         await asyncio.to_thread(self.writer.replay_spool)
         self.run_id = await asyncio.to_thread(self.store.start_run, site, arguments)
+        if self.warc_dir is not None:  # so that export and show find the records with the database alone
+            await asyncio.to_thread(self.store.remember_warc_folders, [self.warc_dir])
         self.writer.start(self.run_id)
 
     def process_item(self, item: Any) -> Any:

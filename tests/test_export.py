@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
+import os
+import stat
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.export import TEXT_SEPARATOR, csv_row, export, write_csv
+from archive.export import TEXT_INDEX, TEXT_SEPARATOR, csv_row, export, write_csv
+from archive.outputs import ExportError
 from archive.records import Article, Caption
 from archive.store import ArchiveStore
 from archive.text import to_text_form
@@ -76,13 +79,35 @@ def test_csv_header_names_every_column() -> None:
 
 
 def test_txt_folder_gets_one_file_per_article(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
+    """Files named from the article (publication date, else fetch date, and the title's slug) and an index."""
     folder = tmp_path / "texts"
     assert export(store, "txt", folder) == 3
-    files = sorted(folder.iterdir())
-    assert [re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", f.name) is not None for f in files] == [True] * 3
-    assert files[0].read_text(encoding="utf-8") == to_text_form(filled[0]) + "\n"
-    first_line = files[0].read_text(encoding="utf-8").splitlines()[0]
-    assert first_line.startswith("date 2025-09-18 Thời sự Tiêu đề bài viết số 1 Sáng 18/9")
+    names = ["2025-09-18-tieu-de-bai-viet-so-1.txt", "2025-09-01-tieu-de-bai-viet-so-2.txt",
+             "2025-09-19-tieu-de-bai-viet-so-3.txt"]  # fmt: skip
+    assert sorted(path.name for path in folder.iterdir()) == sorted([*names, TEXT_INDEX])
+    first = (folder / names[0]).read_text(encoding="utf-8")
+    assert first == to_text_form(filled[0]) + "\n"
+    assert first.splitlines()[0].startswith("date 2025-09-18 Thời sự Tiêu đề bài viết số 1 Sáng 18/9")
+    with (folder / TEXT_INDEX).open(encoding="utf-8", newline="") as stream:
+        index = list(csv.DictReader(stream))
+    assert [(row["file"], row["title"], row["url"]) for row in index] == [
+        (name, article.title, article.url) for name, article in zip(names, filled, strict=True)
+    ]
+    assert index[0]["published"] == "2025-09-18T08:01:00+07:00" and index[2]["published"] == ""
+
+
+def test_txt_file_names_never_collide(store: ArchiveStore, make_article, tmp_path: Path) -> None:
+    same_title = [make_article(n, title="Đường về Nghệ An: 100% sẵn sàng!") for n in (1, 2)]
+    address = "https://baonghean.vn/thoi-su/le-hoi-lang-sen-100003.html"
+    untitled = make_article(3, title="", url=address, canonical_url=address)
+    store.save_articles([*same_title, untitled])
+    assert export(store, "txt", tmp_path / "out/") == 3
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "2025-09-18-duong-ve-nghe-an-100-san-sang-2.txt",
+        "2025-09-18-duong-ve-nghe-an-100-san-sang.txt",
+        "2025-09-18-le-hoi-lang-sen-100003.txt",
+        TEXT_INDEX,
+    ]
 
 
 def test_txt_file_concatenates_with_a_separator(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
@@ -102,11 +127,47 @@ def test_empty_selection_exports_nothing(store: ArchiveStore, filled: list[Artic
 @pytest.mark.parametrize(("fmt", "out", "message"), [
     ("xml", "x.xml", "unknown export format"),
     ("warc", "-", "needs an output file"),
-    ("wacz", "x.wacz", "needs an output file"),  # no WARC folder given
+    ("wacz", "x.wacz", "nothing to export"),  # an empty archive
 ])
 def test_unusable_requests_are_refused(store: ArchiveStore, fmt: str, out: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ExportError, match=message):
         export(store, fmt, out)
+
+
+def test_exports_replace_regular_files_only(store: ArchiveStore, filled: list[Article], tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    old = folder / "old.jsonl"
+    old.write_text("old\n")
+    assert export(store, "jsonl", old) == 3
+    assert len(old.read_text(encoding="utf-8").splitlines()) == 3
+    link = folder / "link.jsonl"
+    link.symlink_to(old)
+    fifo = folder / "fifo.jsonl"
+    os.mkfifo(fifo)
+    for target, kind in ((link, "a symbolic link"), (fifo, "a FIFO"), (folder, "a folder")):
+        with pytest.raises(ExportError, match=f"is {kind}, not a regular file: refusing to replace it"):
+            export(store, "csv", target)
+    assert link.is_symlink() and stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert len(old.read_text(encoding="utf-8").splitlines()) == 3  # nothing written through the link
+    assert sorted(p.name for p in folder.iterdir()) == ["fifo.jsonl", "link.jsonl", "old.jsonl"]  # no leftovers
+
+
+def test_a_failed_export_leaves_the_previous_file(store: ArchiveStore, make_article, tmp_path: Path) -> None:
+    store.save_articles([make_article(1)])
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "articles.jsonl"
+    out.write_text("previous export\n")
+
+    def broken() -> Iterator[Article]:
+        yield make_article(1)
+        raise OSError("disk gone")
+
+    store.iter_articles = lambda **_: broken()
+    with pytest.raises(OSError, match="disk gone"):
+        export(store, "jsonl", out)
+    assert out.read_text() == "previous export\n"
+    assert [p.name for p in out.parent.iterdir()] == ["articles.jsonl"]
 
 
 def test_warc_and_wacz_exports_hold_the_selected_articles_records(

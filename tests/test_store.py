@@ -18,11 +18,14 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from archive.duplicates import NEAR_DUPLICATE_THRESHOLD
 from archive.models import ArticleRow, ArticleVersion, Base, CaptureRow, CrawlRun
 from archive.records import Article, Capture, WarcPointer
-from archive.store import ArchiveStore, StoreUnavailable
+from archive.store import ArchiveStore, NoArchive, StoreUnavailable
 from archive.text import content_hash
 
 ICT = timezone(timedelta(hours=7))
-TABLES = {"alembic_version", "crawl_runs", "articles", "captions", "article_versions", "article_urls", "captures"}
+TABLES = {
+    "alembic_version", "crawl_runs", "articles", "captions", "article_versions", "article_urls", "captures",
+    "warc_folders",
+}  # fmt: skip
 
 
 def count(store: ArchiveStore, model: type) -> int:
@@ -40,6 +43,28 @@ def test_migrations_build_exactly_the_models(store: ArchiveStore) -> None:
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def test_read_only_opening_creates_nothing(database_url: str, tmp_path: Path) -> None:
+    """The read commands open the archive with `create=False`: where there is none, a NoArchive, and no trace."""
+    missing = tmp_path / "no" / "such" / "folder" / "archive.db"
+    with pytest.raises(NoArchive, match=f"no archive at {missing}; crawl first or pass --db"):
+        ArchiveStore(f"sqlite:///{missing}", create=False)
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(NoArchive, match="no archive at"):  # an empty database (SQLite file or PostgreSQL schema)
+        ArchiveStore(database_url, create=False)
+    with ArchiveStore(database_url).engine.connect() as connection:  # the writing commands make the archive
+        assert MigrationContext.configure(connection).get_current_revision() is not None
+    ArchiveStore(database_url, create=False).close()
+
+
+def test_the_archive_remembers_its_warc_folders(store: ArchiveStore, tmp_path: Path) -> None:
+    assert store.warc_folders() == []
+    store.remember_warc_folders([tmp_path / "a", tmp_path / "b" / ".." / "a"])  # one folder, two spellings
+    store.remember_warc_folders(["relative-warc"])
+    assert store.warc_folders() == [Path("relative-warc").resolve(), tmp_path / "a"]  # most recently used first
+    store.remember_warc_folders([tmp_path / "a"])
+    assert store.warc_folders() == [tmp_path / "a", Path("relative-warc").resolve()]
 
 
 def test_migrations_up_down_up_keep_data(database_url: str, make_article) -> None:
@@ -67,7 +92,7 @@ def test_migrations_up_down_up_keep_data(database_url: str, make_article) -> Non
     with pytest.raises(StoreUnavailable, match="newsarchive db upgrade"):
         store.known_article_urls("s")
     store.upgrade()
-    assert store.current_revision() == "0002"
+    assert store.current_revision() == store.head_revision()
     # the upgrade registered the canonical URL; the copy dates from when it was last seen
     assert store.known_article_urls("s") == {"https://s.vn/a": datetime(2025, 1, 1, tzinfo=UTC)}
     store.downgrade("0001")
@@ -582,6 +607,24 @@ def test_an_article_first_archived_via_an_alias_moves_home(store: ArchiveStore, 
     store.save_articles([article])
     assert store.get_article(article.canonical_url).url == article.url
     assert count(store, ArticleRow) == 1
+
+
+def test_a_row_first_archived_via_an_alias_takes_its_canonical_capture(store: ArchiveStore, make_article) -> None:
+    """The row's URL, WARC pointer, fetch time and payload digest are always those of one capture: its own URL's."""
+    article = make_article(1)
+    amp = replace(
+        article,
+        url="https://baonghean.vn/amp/thoi-su/bai-viet-so-1-100001.html",
+        fetched_at=article.fetched_at - timedelta(minutes=5),
+        warc=WarcPointer("amp.warc.gz", 10, 20, "<urn:uuid:amp>", "sha1:AMP"),
+    )
+    store.save_articles([amp])
+    assert store.get_article(article.canonical_url).warc == amp.warc
+    store.save_articles([article])
+    home = store.get_article(article.canonical_url)
+    assert (home.url, home.warc, home.fetched_at) == (article.url, article.warc, article.fetched_at)
+    store.save_articles([replace(amp, fetched_at=article.fetched_at + timedelta(minutes=5))])  # the alias again
+    assert store.get_article(article.canonical_url).warc == article.warc  # a row at home stays at home
 
 
 def test_same_words_in_another_order_are_not_a_near_duplicate(store: ArchiveStore, make_article) -> None:

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import subprocess
 import sys
 import zipfile
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import brotli
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 
 from archive.digests import DigestIndex
 from archive.importer import iter_archived_responses, total_size
 from archive.index import index_warc
+from archive.locations import RecordsMissing, WarcLocations
 from archive.revisits import read_record
 from archive.store import ArchiveStore
 from archive.wacz import export_wacz, export_warc
 from archive.warc import HttpExchange, RotatingWarcWriter, metadata_uri
-from archive.warcread import load_record
+from archive.warcread import StoredRecord, decoded_message, load_record
 from crawler.newsroom import Newsroom
 from crawler.reextract import import_archives
 
@@ -70,15 +75,18 @@ def records(path: Path) -> list[tuple[str, str, str]]:
         ]
 
 
-def test_export_warc_brings_requests_metadata_and_revisited_original(archive: dict, tmp_path: Path) -> None:
+def test_export_warc_brings_requests_metadata_and_revisited_original_with_request(
+    archive: dict, tmp_path: Path
+) -> None:
     out = tmp_path / "export.warc.gz"
     copied = export_warc([archive["revisit"].pointer], archive["dir"], out)
     exported = records(out)
-    assert copied == 7
+    assert copied == 8
     assert [(t, u) for t, u, _ in exported] == [
         ("warcinfo", None),
         ("warcinfo", None),
         ("response", "http://news.example/a/1"),
+        ("request", "http://news.example/a/1"),  # the revisited original comes with its request
         ("warcinfo", None),
         ("revisit", "http://news.example/a/2"),
         ("request", "http://news.example/a/2"),
@@ -216,3 +224,66 @@ def test_import_archives_of_a_third_party_warc(tmp_path: Path) -> None:
         assert "3 new" in str(summary)
     finally:
         store.close()
+
+
+def http_record(head: bytes, payload: bytes) -> StoredRecord:
+    """A response record as `load_record` gives it, for the decoding tests."""
+    stream = io.BytesIO(head)
+    headers = StatusAndHeadersParser([], verify=False).parse(stream)
+    return StoredRecord("response", StatusAndHeaders("", []), head + payload, headers, payload)
+
+
+@pytest.mark.parametrize(("codings", "encode"), [
+    (b"gzip", lambda body: gzip.compress(body[:30]) + gzip.compress(body[30:])),  # two gzip members
+    (b"deflate", zlib.compress),
+    (b"deflate", lambda body: zlib.compress(body, wbits=-zlib.MAX_WBITS)),  # raw deflate, as some servers send
+    (b"br", brotli.compress),
+    (b"gzip, br", lambda body: brotli.compress(gzip.compress(body))),  # applied in order, undone in reverse
+])
+def test_decoded_message_undoes_content_and_transfer_codings(codings: bytes, encode) -> None:
+    encoded = encode(PAGE)
+    chunked = b"%x;ext=1\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n" % (
+        10, encoded[:10], len(encoded) - 10, encoded[10:]
+    )
+    head = (b"HTTP/1.1 200 Fine Thanks\r\nContent-Type: text/html\r\nContent-Encoding: " + codings +
+            b"\r\nTransfer-Encoding: chunked\r\nX-Case: Kept\r\n\r\n")  # fmt: skip
+    message = decoded_message(head, http_record(head, chunked))
+    assert message == (b"HTTP/1.1 200 Fine Thanks\r\nContent-Type: text/html\r\nX-Case: Kept\r\n"
+                       b"Content-Length: %d\r\n\r\n" % len(PAGE)) + PAGE  # fmt: skip
+
+
+def test_decoded_message_of_a_truncated_or_corrupt_body() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 999\r\n\r\n"
+    body = b"".join(b"<p>%d</p>" % n for n in range(5000))
+    cut = gzip.compress(body)[:-60]  # cut off: what was received decodes
+    decoded = decoded_message(head, http_record(head, cut)).partition(b"\r\n\r\n")[2]
+    assert len(decoded) > len(body) // 2 and body.startswith(decoded)
+    with pytest.raises(ValueError, match="the gzip body cannot be decoded"):
+        decoded_message(head, http_record(head, b"\x1f\x8b not gzip at all"))
+
+
+def test_a_revisit_reads_back_decoded_with_its_originals_encoding(archive: dict) -> None:
+    decoded = read_record(archive["dir"], archive["revisit"].pointer, decoded=True)
+    assert decoded.startswith(b"HTTP/1.1 200") and decoded.endswith(b"\r\n\r\n" + PAGE)
+    assert b"Content-Encoding" not in decoded
+
+
+def test_records_inside_a_wacz_are_read_and_found(archive: dict, tmp_path: Path) -> None:
+    pointers = [archive[name].pointer for name in ("gzipped", "revisit", "other")]
+    package = tmp_path / "packages" / "news.wacz"
+    export_wacz(pointers, archive["dir"], package, [])
+    responses = {r.url: r.pointer for r in iter_archived_responses(package)}
+    locations = WarcLocations.of(package.parent)
+    revisit = responses["http://news.example/a/2"]
+    assert revisit.file == "news.wacz#archive/news.warc.gz"
+    assert load_record(locations, revisit).record_type == "revisit"
+    assert read_record(locations, revisit) == read_record(archive["dir"], archive["revisit"].pointer)
+    copied = tmp_path / "again.warc.gz"
+    export_warc([revisit], locations, copied)
+    assert {(t, u) for t, u, _ in records(copied)} >= {
+        ("response", "http://news.example/a/1"), ("request", "http://news.example/a/1"),
+        ("revisit", "http://news.example/a/2"), ("request", "http://news.example/a/2"),
+        ("metadata", metadata_uri("http://news.example/a/2")),
+    }  # fmt: skip
+    with pytest.raises(RecordsMissing, match=r"news\.wacz holds no archive/other\.warc\.gz"):
+        load_record(locations, replace(revisit, file="news.wacz#archive/other.warc.gz"))

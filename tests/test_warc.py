@@ -14,6 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 import archive.warc
 from archive.digests import DigestIndex, payload_digest
 from archive.index import cdxj_path_for, index_warc, iter_payload_digests, merge_indexes, parse_cdxj_line
+from archive.locations import RecordsMissing
 from archive.records import WarcPointer
 from archive.revisits import read_record
 from archive.warc import (
@@ -117,7 +118,7 @@ def test_pointer_mismatch_and_missing_file(tmp_path: Path) -> None:
     wrong = WarcPointer(recorded.pointer.file, recorded.pointer.offset, recorded.pointer.length, "<urn:uuid:x>")
     with pytest.raises(ValueError, match="not <urn:uuid:x>"):
         load_record(tmp_path, wrong)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(RecordsMissing, match=f"nope.warc.gz is in none of the archive's WARC folders \\({tmp_path}\\)"):
         load_record(tmp_path, WarcPointer("nope.warc.gz", 0, 10, "<urn:uuid:x>"))
 
 
