@@ -192,7 +192,7 @@ def _has_no_body(method: str, status: int) -> bool:
 def consistent_response_headers(
     headers: Sequence[Header], body_length: int, *, method: str, status: int, body_decoded: bool
 ) -> list[Header]:
-    """Response headers made consistent with the body as archived.
+    """Response headers of a rebuilt response record, made consistent with the body as archived.
 
     The body is stored de-chunked, so `Transfer-Encoding` goes; a decoded body loses `Content-Encoding`;
     `Content-Length` states the stored length (except for answers that carry no body, where it describes the

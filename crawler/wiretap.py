@@ -23,23 +23,26 @@ from functools import partial
 from typing import Any
 
 from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import (
-    HTTP11DownloadHandler,
-    _LenientHTTP11ClientFactory,
-    _LenientHTTP11ClientProtocol,
-    _ScrapyAgent,
-)
+from scrapy.core.downloader.handlers import http11
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.http import Response
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
+from twisted.web._newclient import HTTP11ClientProtocol
 from twisted.web.client import Response as TxResponse
+from twisted.web.client import _HTTP11ClientFactory
 
 from crawler import meta
 
 logger = logging.getLogger(__name__)
+
+# What the tap extends: Scrapy 2.19 made its agent private and parses with a lenient protocol of its own; before
+# (the floor, 2.15), the agent was public and Twisted's protocol served.
+_ScrapyAgent = getattr(http11, "_ScrapyAgent", None) or http11.ScrapyAgent
+_ScrapyClientProtocol = getattr(http11, "_LenientHTTP11ClientProtocol", HTTP11ClientProtocol)
 
 WIRE_HEAD_ROOM = 1024 * 1024
 # Where the protocol leaves a response's wire for the agent (Scrapy stashes its own connection data likewise).
@@ -92,7 +95,7 @@ class _TapTransport:
         return getattr(self._transport, name)
 
 
-class TappedClientProtocol(_LenientHTTP11ClientProtocol):
+class TappedClientProtocol(_ScrapyClientProtocol):
     """Scrapy's HTTP/1.1 client protocol keeping each exchange's bytes in a `Wire` attached to its response."""
 
     def __init__(self, quiescent_callback: Any, wire_limit: int = 0) -> None:
@@ -132,7 +135,11 @@ class TappedClientProtocol(_LenientHTTP11ClientProtocol):
         super()._finishResponse(rest)
 
 
-class TappedClientFactory(_LenientHTTP11ClientFactory):
+class TappedClientFactory(_HTTP11ClientFactory):
+    """The connection pool's factory of `TappedClientProtocol`s."""
+
+    noisy = False
+
     def __init__(self, quiescent_callback: Any, metadata: Any, wire_limit: int = 0) -> None:
         super().__init__(quiescent_callback, metadata)
         self._wire_limit = wire_limit

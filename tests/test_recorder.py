@@ -144,7 +144,7 @@ class CaptureLog:
     def recorded(self, capture):
         record = {"url": capture.url, "status": capture.status, "record_type": capture.record_type,
                   "content_type": capture.content_type, "fetched_at": capture.fetched_at.isoformat(),
-                  "warc": vars(capture.warc)}
+                  "warc": vars(capture.warc), "truncated": capture.truncated}
         self.handle.write(json.dumps(record) + "\n")
         self.handle.flush()
 
