@@ -249,7 +249,6 @@ class WarcRecorderMiddleware:
         if self._recordable(request) and "cached" not in response.flags:
             exchange = exchange_from(request, response, self._fetched_at(request), wire)
             self._record(request, exchange, wire)
-            self.stats.inc_value("warc/payload_bytes", len(response.body))
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -307,6 +306,7 @@ class WarcRecorderMiddleware:
 
     def _account(self, recorded: RecordedExchange, exchange: HttpExchange) -> None:
         self.stats.inc_value(f"warc/{recorded.record_type}_records")
+        self.stats.inc_value("warc/payload_bytes", len(exchange.body))
         if exchange.truncated:
             self.stats.inc_value(f"warc/truncated_records/{exchange.truncated}")
 

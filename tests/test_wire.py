@@ -13,17 +13,24 @@ import asyncio
 import gzip
 import json
 import sqlite3
+import ssl
 import subprocess
 import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import run_newsarchive
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastwarc.warc import ArchiveIterator as FastArchiveIterator
 from test_recorder import run_crawl
 from warcio.archiveiterator import ArchiveIterator
@@ -179,16 +186,18 @@ TRUNCATED = {
 CRAWL_SETTINGS = {"DOWNLOAD_MAXSIZE": MAXSIZE, "DOWNLOAD_WARNSIZE": 0, "DOWNLOAD_TIMEOUT": TIMEOUT, "RETRY_TIMES": 1}
 
 
-@pytest.fixture(scope="module")
-def raw_server() -> Iterator[RawServer]:
+@contextmanager
+def serve_raw(tls: ssl.SSLContext | None = None) -> Iterator[RawServer]:
+    """A `RawServer` on 127.0.0.1 (over TLS with `tls`), in a thread of its own."""
     server = RawServer()
     loop = asyncio.new_event_loop()
     started = threading.Event()
     stop = asyncio.Event()
 
     async def main() -> None:
-        listening = await asyncio.start_server(server.handle, "127.0.0.1", 0)
-        server.base_url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+        listening = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=tls)
+        scheme = "https" if tls else "http"
+        server.base_url = f"{scheme}://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
         started.set()
         await stop.wait()
         listening.close()
@@ -200,10 +209,37 @@ def raw_server() -> Iterator[RawServer]:
     thread = threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True)
     thread.start()
     assert started.wait(10)
-    yield server
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
-    loop.close()
+    try:
+        yield server
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+@pytest.fixture(scope="module")
+def raw_server() -> Iterator[RawServer]:
+    with serve_raw() as server:
+        yield server
+
+
+def self_signed_context(folder: Path) -> ssl.SSLContext:
+    """A TLS server context with a certificate of its own for 127.0.0.1 (Scrapy's client does not verify)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256())
+    )
+    (folder / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
 
 
 def blocks(warc_dir: Path) -> list[tuple[dict[str, str], bytes]]:
@@ -339,6 +375,21 @@ def test_a_304_revisit_names_what_it_revisits(raw_crawl: RawCrawl, tmp_path: Pat
 
 
 @pytest.mark.integration
+def test_over_tls_the_records_hold_the_decrypted_bytes(tmp_path: Path) -> None:
+    with serve_raw(self_signed_context(tmp_path)) as server:
+        run_crawl(tmp_path, server.base_url, tmp_path / "warc", **CRAWL_SETTINGS)
+    crawl = RawCrawl(server, tmp_path / "warc", [], blocks(tmp_path / "warc"))
+    for path in ("/article/fine", "/article/chunked-gzip", "/article/http10"):
+        [exchange] = server.log[path]
+        [(headers, block)] = crawl.of("response", path)
+        assert block == exchange.written and headers["WARC-Target-URI"].startswith("https://"), path
+        [(_, request)] = crawl.of("request", path)
+        assert request == exchange.read, path
+    [(headers, _)] = crawl.of("response", "/article/cut")[:1]
+    assert headers["WARC-Truncated"] == "disconnect"
+
+
+@pytest.mark.integration
 def test_newsarchive_crawl_records_truncated_pages_as_failures(raw_server: RawServer, tmp_path: Path) -> None:
     database = tmp_path / "archive.db"
     before = {path: len(raw_server.log[path]) for path in TRUNCATED}
@@ -385,8 +436,6 @@ def test_proxy_credentials_are_left_out_of_the_request() -> None:
 
 
 def test_a_capture_row_says_it_is_truncated(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
     store = ArchiveStore(f"sqlite:///{tmp_path / 'archive.db'}")
     try:
         fetched = datetime(2026, 12, 6, tzinfo=UTC)
