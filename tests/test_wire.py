@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import re
 import sqlite3
 import ssl
 import subprocess
@@ -103,7 +104,8 @@ class RawServer:
                     head = await reader.readuntil(b"\r\n\r\n")
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return
-                path = head.split(b" ", 2)[1].decode()
+                target = head.split(b" ", 2)[1].decode()
+                path = urlsplit(target).path  # a request in absolute form when the server serves as a proxy
                 exchange = Exchange(head)
                 self.log[path].append(exchange)
                 self.hits[path] += 1
@@ -387,6 +389,25 @@ def test_over_tls_the_records_hold_the_decrypted_bytes(tmp_path: Path) -> None:
         assert request == exchange.read, path
     [(headers, _)] = crawl.of("response", "/article/cut")[:1]
     assert headers["WARC-Truncated"] == "disconnect"
+
+
+@pytest.mark.integration
+def test_through_a_proxy_the_records_hold_the_exchange_with_it_less_its_credentials(
+    raw_server: RawServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("http_proxy", raw_server.base_url.replace("http://", "http://user:secret@"))
+    before = len(raw_server.log["/article/fine"])
+    run_crawl(tmp_path, "http://origin.test", tmp_path / "warc", **CRAWL_SETTINGS)
+    [exchange] = raw_server.log["/article/fine"][before:]
+    assert exchange.read.startswith(b"GET http://origin.test/article/fine HTTP/1.1\r\n")
+    assert b"\r\nProxy-Authorization: Basic " in exchange.read
+    crawl = RawCrawl(raw_server, tmp_path / "warc", [], blocks(tmp_path / "warc"))
+    [(_, request)] = [r for r in crawl.records if r[0]["WARC-Type"] == "request"
+                      and r[0]["WARC-Target-URI"] == "http://origin.test/article/fine"]
+    assert request == re.sub(rb"Proxy-Authorization: [^\r]*\r\n", b"", exchange.read)
+    [(_, response)] = [r for r in crawl.records if r[0]["WARC-Type"] == "response"
+                       and r[0]["WARC-Target-URI"] == "http://origin.test/article/fine"]
+    assert response == exchange.written
 
 
 @pytest.mark.integration
