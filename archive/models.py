@@ -215,6 +215,8 @@ class CaptureRow(Base):
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     warc_record_id: Mapped[str | None] = mapped_column(String(200))
     payload_digest: Mapped[str | None] = mapped_column(String(200), index=True)
+    # the record's WARC-Truncated (length, time, disconnect, unspecified): the response was not received whole
+    truncated: Mapped[str | None] = mapped_column(String(16))
 
 
 class WarcFolder(Base):

@@ -88,6 +88,7 @@ class Capture:
 
     `outcome` says what the crawl made of it (article, listing, sitemap, feed, robots, duplicate, skipped,
     failed, ...) and `reason` why, for failures; both are filled in once the spider has looked at the page.
+    `truncated` says why the response was archived incomplete (too large, timed out, connection cut).
     """
 
     url: str
@@ -100,6 +101,7 @@ class Capture:
     reason: str = ""
     etag: str | None = None  # the response's ETag and Last-Modified: validators of the next conditional request
     last_modified: str | None = None
+    truncated: str | None = None  # the record's WARC-Truncated (length, time, disconnect, unspecified): not whole
 
 
 class NotAnArticle(ValueError):

@@ -212,6 +212,7 @@ def capture_row(capture: Capture, run_id: int | None) -> CaptureRow:
         warc_length=warc.length if warc else None,
         warc_record_id=bounded(warc.record_id, 200) if warc else None,
         payload_digest=bounded(warc.payload_digest, 200) if warc and warc.payload_digest else None,
+        truncated=bounded(capture.truncated, 16) if capture.truncated else None,
     )
 
 

@@ -3,10 +3,15 @@
 `RotatingWarcWriter` turns an `HttpExchange` (one request as sent and its response as received) into a
 `response` record followed by its `request` record, or into a `revisit` record when the payload was archived
 before (`archive.digests.DigestIndex`) or the server answered 304, and writes `metadata` records about them.
-Files (named and finished by the rules of `archive.warcfiles`) open with a `warcinfo` record, hold one gzip
-member per record, and rotate by size and by age. Every exchange is compressed in memory and written with a
-single write and flush, so a killed process leaves every completed record readable. Reading back is
-`archive.warcread` (one record) and `archive.revisits` (the message as captured).
+When the exchange carries the bytes that crossed the connection (`sent`, `received`), the blocks are those bytes:
+the status line with the server's reason phrase, the headers in their order, case and repetition, the body with
+its content and transfer codings (chunk framing and extensions kept); only interim 1xx responses before the final
+one and `Proxy-Authorization` request lines are left out. Without them (a response from another download handler)
+the blocks are rebuilt from the parsed message, consistent with the body as stored. Files (named and finished by
+the rules of `archive.warcfiles`) open with a `warcinfo` record, hold one gzip member per record, and rotate by
+size and by age. Every exchange is compressed in memory and written with a single write and flush, so a killed
+process leaves every completed record readable. Reading back is `archive.warcread` (one record) and
+`archive.revisits` (the message as captured).
 """
 
 from __future__ import annotations
@@ -49,11 +54,15 @@ Header = tuple[bytes, bytes]
 class HttpExchange:
     """One HTTP request as it was sent and the response as it was received.
 
-    `body` is the entity body after transfer decoding (de-chunked). It is still content-encoded (as the
-    server sent it) unless `body_decoded` says a decoder already ran, in which case `Content-Encoding` is
-    dropped from the archived headers so that replay serves the bytes correctly. `protocol` is the response's
-    (`HTTP/1.0`, `HTTP/1.1`, or `h2`: written in HTTP/1.1 syntax with a `WARC-Protocol` header);
-    `request_protocol` the request line's (Twisted's client always sends HTTP/1.1).
+    `sent` and `received`, when known, are the bytes written and read on the connection (HTTP/1.x, after TLS):
+    the records are made of them, and the parsed fields below serve only the record's bookkeeping. Otherwise the
+    records are rebuilt from the parsed fields: `body` is the entity body after transfer decoding (de-chunked),
+    still content-encoded (as the server sent it) unless `body_decoded` says a decoder already ran, in which case
+    `Content-Encoding` is dropped from the archived headers so that replay serves the bytes correctly. `protocol`
+    is the response's (`HTTP/1.0`, `HTTP/1.1`, or `h2`: written in HTTP/1.1 syntax with a `WARC-Protocol`
+    header); `request_protocol` the request line's (Twisted's client always sends HTTP/1.1). `truncated` is the
+    `WARC-Truncated` reason (`length`, `time`, `disconnect`, `unspecified`) when the response was not received
+    whole.
     """
 
     url: str
@@ -71,6 +80,8 @@ class HttpExchange:
     ip_address: str | None = None
     body_decoded: bool = False
     truncated: str | None = None
+    sent: bytes | None = None
+    received: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,62 @@ class _RawHeaders(StatusAndHeaders):
 
     def to_ascii_bytes(self, filter_func=None) -> bytes:
         return self.to_str(filter_func).encode("latin-1") + b"\r\n"
+
+
+class _ReceivedHead(StatusAndHeaders):
+    """An HTTP head written as the bytes that crossed the connection (warcio re-serialises parsed headers)."""
+
+    def __init__(self, raw: bytes, parsed: StatusAndHeaders) -> None:
+        super().__init__(parsed.statusline, parsed.headers, parsed.protocol, total_len=len(raw))
+        self.headers_buff = raw
+
+    def compute_headers_buffer(self, header_filter=None) -> None:
+        """Keep the bytes as received."""
+
+
+_HEAD_PARSER = StatusAndHeadersParser([], verify=False)
+_HEAD_ENDINGS = (b"\n\n", b"\n\r\n")
+UNARCHIVED_REQUEST_HEADERS = (b"proxy-authorization:",)  # credentials for a proxy, never seen by the origin
+
+
+def _parse_head(raw: bytes, start: int = 0) -> tuple[StatusAndHeaders, int] | None:
+    """The HTTP head starting at `start` of `raw`, parsed as replay tools read it, and where it ends; None when
+    the head is not complete."""
+    stream = io.BytesIO(raw)
+    stream.seek(start)
+    try:
+        parsed = _HEAD_PARSER.parse(stream)
+    except EOFError:
+        return None
+    end = stream.tell()
+    return (parsed, end) if raw[start:end].endswith(_HEAD_ENDINGS) else None
+
+
+def received_response(raw: bytes) -> tuple[StatusAndHeaders, bytes] | None:
+    """The head (as received) and the body (transfer coding kept) of the final response in `raw`; interim 1xx
+    responses before it (100 Continue, 103 Early Hints) are left out. None when no complete head was received."""
+    start = 0
+    while (head := _parse_head(raw, start)) is not None:
+        parsed, end = head
+        code = parsed.get_statuscode()
+        if not (len(code) == 3 and code.startswith("1")):
+            return _ReceivedHead(raw[start:end], parsed), raw[end:]
+        start = end
+    return None
+
+
+def sent_request(raw: bytes) -> tuple[StatusAndHeaders, bytes] | None:
+    """The head and body of the request written in `raw`, without `Proxy-Authorization` lines; None when the
+    head is not complete."""
+    head = _parse_head(raw)
+    if head is None:
+        return None
+    parsed, end = head
+    lines = raw[:end].split(b"\n")
+    kept = [line for line in lines if not line.lower().startswith(UNARCHIVED_REQUEST_HEADERS)]
+    if len(kept) < len(lines):
+        parsed = _HEAD_PARSER.parse(io.BytesIO(b"\n".join(kept)))
+    return _ReceivedHead(b"\n".join(kept), parsed), raw[end:]
 
 
 class _DigestingWriter(WARCWriter):
@@ -125,7 +192,7 @@ def _has_no_body(method: str, status: int) -> bool:
 def consistent_response_headers(
     headers: Sequence[Header], body_length: int, *, method: str, status: int, body_decoded: bool
 ) -> list[Header]:
-    """Response headers made consistent with the body as archived.
+    """Response headers of a rebuilt response record, made consistent with the body as archived.
 
     The body is stored de-chunked, so `Transfer-Encoding` goes; a decoded body loses `Content-Encoding`;
     `Content-Length` states the stored length (except for answers that carry no body, where it describes the
@@ -156,9 +223,22 @@ def _str_headers(headers: Sequence[Header]) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
 
 
-def _response_head(exchange: HttpExchange) -> tuple[StatusAndHeaders, dict[str, str | None]]:
-    """The HTTP head of the response as archived (in HTTP/1.x syntax, headers consistent with the body as stored)
-    and the WARC headers describing the exchange (IP address, the protocol when not HTTP/1.x, truncation)."""
+def _exchange_headers(exchange: HttpExchange, protocol: str) -> dict[str, str | None]:
+    """The WARC headers describing an exchange: IP address, the protocol when not HTTP/1.x, truncation."""
+    return {
+        "WARC-IP-Address": exchange.ip_address,
+        "WARC-Protocol": None if exchange.protocol == protocol else exchange.protocol.lower(),
+        "WARC-Truncated": exchange.truncated,
+    }
+
+
+def _response_message(exchange: HttpExchange) -> tuple[StatusAndHeaders, bytes, dict[str, str | None]]:
+    """The response as archived: its head, its payload (the message body after the head) and the WARC headers
+    describing the exchange. The bytes received when known, else rebuilt in HTTP/1.x syntax with headers made
+    consistent with the body as stored."""
+    if exchange.received is not None and (received := received_response(exchange.received)) is not None:
+        head, payload = received
+        return head, payload, _exchange_headers(exchange, exchange.protocol)
     response_headers = consistent_response_headers(
         exchange.response_headers,
         len(exchange.body),
@@ -170,21 +250,19 @@ def _response_head(exchange: HttpExchange) -> tuple[StatusAndHeaders, dict[str, 
     http_response = _RawHeaders(
         status_line(exchange.status, exchange.reason), _str_headers(response_headers), protocol=http_protocol
     )
-    extra = {
-        "WARC-IP-Address": exchange.ip_address,
-        "WARC-Protocol": None if exchange.protocol == http_protocol else exchange.protocol.lower(),
-        "WARC-Truncated": exchange.truncated,
-    }
-    return http_response, extra
+    return http_response, exchange.body, _exchange_headers(exchange, http_protocol)
 
 
-def _request_head(exchange: HttpExchange) -> StatusAndHeaders:
-    """The HTTP head of the request as sent."""
-    return _RawHeaders(
+def _request_message(exchange: HttpExchange) -> tuple[StatusAndHeaders, bytes]:
+    """The request as archived: the bytes written when known, else rebuilt from the parsed request."""
+    if exchange.sent is not None and (sent := sent_request(exchange.sent)) is not None:
+        return sent
+    head = _RawHeaders(
         f"{exchange.request_target or '/'} {exchange.request_protocol}",
         _str_headers(exchange.request_headers),
         protocol=exchange.method.upper(),
     )
+    return head, exchange.request_body
 
 
 class RotatingWarcWriter:
@@ -363,15 +441,18 @@ class RotatingWarcWriter:
         """Archive a response (or revisit) record and its request record; returns the response's pointer."""
         self._ensure_file()
         date = warc_date(exchange.date)
-        digest = payload_digest(exchange.body, self.digest)
-        response = self._response_record(exchange, date, digest)
+        head, payload, extra = _response_message(exchange)
+        # the digest of the message body as archived: warcio's and FastWARC's (ARCHITECTURE.md, "WARC rules")
+        digest = payload_digest(payload, self.digest)
+        response = self._response_record(exchange, date, (head, payload, extra), digest)
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request = self._request_record(exchange, date, response_id)
         span, _ = self._append([response, request])
         # a 304 carries no payload of its own: its digest is the revisited response's, if that is known
         own_digest = None if exchange.status == 304 else digest
         pointer = self._pointer(response, span, response.rec_headers.get_header("WARC-Payload-Digest") or own_digest)
-        if response.rec_type == "response" and self.digests is not None:
+        # a truncated payload is no original to revisit: the next full one is stored in full
+        if response.rec_type == "response" and self.digests is not None and not exchange.truncated:
             self.digests.add(digest, exchange.url, exchange.date, response_id)
         return RecordedExchange(
             url=exchange.url,
@@ -381,16 +462,23 @@ class RotatingWarcWriter:
             request_record_id=request.rec_headers.get_header("WARC-Record-ID"),
         )
 
-    def _response_record(self, exchange: HttpExchange, date: str, digest: str) -> ArcWarcRecord:
+    def _response_record(
+        self,
+        exchange: HttpExchange,
+        date: str,
+        message: tuple[StatusAndHeaders, bytes, dict[str, str | None]],
+        digest: str,
+    ) -> ArcWarcRecord:
         """The response record of an exchange, or a revisit: of the URI's latest capture for a 304, of the first
-        capture of the same payload when there is one (and the payload is large enough to be worth it)."""
-        http_response, extra = _response_head(exchange)
+        capture of the same payload when there is one (and the payload is large enough to be worth it; never for
+        a truncated response)."""
+        http_response, payload, extra = message
         if exchange.status == 304:
             return self._not_modified_revisit(
                 exchange, http_response, self._warc_headers("revisit", exchange.url, date, extra)
             )
         original = self.digests.get(digest) if self.digests is not None else None
-        if original is not None and len(exchange.body) >= self.revisit_min_size:
+        if original is not None and len(payload) >= self.revisit_min_size and not exchange.truncated:
             response = self._builder.create_revisit_record(
                 exchange.url,
                 digest,
@@ -403,7 +491,7 @@ class RotatingWarcWriter:
             return response
         # the digest is given, so that warcio does not hash the payload a second time
         warc_headers = self._warc_headers("response", exchange.url, date, {**extra, "WARC-Payload-Digest": digest})
-        return self._record("response", exchange.url, exchange.body, warc_headers, http_headers=http_response)
+        return self._record("response", exchange.url, payload, warc_headers, http_headers=http_response)
 
     def _not_modified_revisit(
         self, exchange: HttpExchange, http_response: StatusAndHeaders, warc_headers: dict[str, str]
@@ -431,9 +519,8 @@ class RotatingWarcWriter:
         warc_headers = self._warc_headers(
             "request", exchange.url, date, {"WARC-Concurrent-To": response_id, "WARC-IP-Address": exchange.ip_address}
         )
-        return self._record(
-            "request", exchange.url, exchange.request_body, warc_headers, http_headers=_request_head(exchange)
-        )
+        http_request, body = _request_message(exchange)
+        return self._record("request", exchange.url, body, warc_headers, http_headers=http_request)
 
     def write_metadata(
         self, about: str, refers_to: str, payload: bytes, content_type: str = "application/json"

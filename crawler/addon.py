@@ -5,7 +5,8 @@ uses the same project settings. The add-on
 - gives every newsarchive setting (and the politeness settings it wants) its default, at the `addon` priority,
   so the project's settings module, `NEWSARCHIVE_<NAME>` environment variables (project priority), a spider's
   `custom_settings` and `-s NAME=VALUE` all override it;
-- installs the downloader middlewares, item pipelines and extensions at the orders below. Each optional one
+- installs the downloader middlewares, item pipelines and extensions at the orders below, and, with the WARC
+  archive on, the tapped HTTP/1.1 download handler for http and https (`crawler.wiretap`). Each optional one
   raises `NotConfigured` when its `*_ENABLED` switch is off, as Scrapy's own components do;
 - switches on distributed mode (scrapy-redis scheduler and dupefilter, keys scoped by `CRAWL_JOB`) when
   `REDIS_URL` is set.
@@ -85,6 +86,9 @@ ITEM_PIPELINES = {
     "pipelines.warcmeta.WarcMetadataPipeline": 400,  # after sql: archives what dedup and the store decided
 }
 EXTENSIONS: dict[str, int] = {"crawler.archivequeries.ArchiveQueries": 500}
+# With the WARC archive on: Scrapy's HTTP/1.1 handler with a tap keeping each exchange's bytes as they crossed the
+# connection (crawler/wiretap.py), which the recorder archives.
+TAPPED_DOWNLOAD_HANDLERS = dict.fromkeys(("http", "https"), "crawler.wiretap.TappedHTTP11DownloadHandler")
 
 REDIS_SCHEDULER = "scrapy_redis.scheduler.Scheduler"
 REDIS_DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
@@ -110,10 +114,11 @@ def apply_defaults(settings: BaseSettings) -> None:
             settings.set(name, _from_environment(name, default), priority="project")
 
 
-def _install(settings: BaseSettings, name: str, components: dict[str, int]) -> None:
-    """Add `components` to the component dict `name`; a user's own entry for one (None disables it) wins."""
-    for path, order in components.items():
-        settings[name].set(path, order, priority="addon")
+def _install(settings: BaseSettings, name: str, components: dict[str, Any]) -> None:
+    """Add `components` (path → order, or scheme → handler) to the dict setting `name`; a user's own entry for one
+    (None disables it) wins."""
+    for key, value in components.items():
+        settings[name].set(key, value, priority="addon")
 
 
 def _distributed_mode(settings: BaseSettings) -> None:
@@ -138,5 +143,7 @@ class Newsarchive:
         _install(settings, "DOWNLOADER_MIDDLEWARES", DOWNLOADER_MIDDLEWARES)
         _install(settings, "ITEM_PIPELINES", ITEM_PIPELINES)
         _install(settings, "EXTENSIONS", EXTENSIONS)
+        if settings.getbool("WARC_ENABLED"):
+            _install(settings, "DOWNLOAD_HANDLERS", TAPPED_DOWNLOAD_HANDLERS)
         if settings.get("REDIS_URL"):
             _distributed_mode(settings)

@@ -4,6 +4,9 @@ Ours:
 - `WARC_POINTER`: the `archive.records.WarcPointer` of the response (or revisit) record, set by the WARC
   recorder, read by the spider into `Article.warc`.
 - `WARC_DATE`: the WARC-Date of that record (an aware UTC datetime), read by the spider as `fetched_at`.
+- `WIRE`: the `crawler.wiretap.Wire` of the exchange (the bytes sent and received on the connection), set by the
+  tapped download handler once the response head is in, taken (popped) by the WARC recorder, which writes its
+  records from it; absent when another download handler fetched the request.
 - `CONDITIONAL`: set by the spider on discovery requests; the conditional-request middleware adds the validators
   of the URL's last capture to those only.
 
@@ -14,6 +17,7 @@ Scrapy's own, read by our components: `REDIRECT_URLS` (RedirectMiddleware), `DOW
 WARC_POINTER = "warc"
 WARC_DATE = "warc_date"
 CONDITIONAL = "conditional"
+WIRE = "newsarchive_wire"
 
 REDIRECT_URLS = "redirect_urls"
 DOWNLOAD_LATENCY = "download_latency"

@@ -1,10 +1,16 @@
 """Scrapy glue of the WARC archive: a downloader middleware that records every response as it was received.
 
 Placed above every built-in downloader middleware (order 950), `WarcRecorderMiddleware.process_response` sees
-the request as sent (user agent, cookies and `Accept-Encoding` already set) and the response as the download
-handler produced it: still content-encoded, before redirects, retries and HTTP errors are handled. It writes
-the exchange with `archive.warc.RotatingWarcWriter`, puts the `WarcPointer` of the response (or revisit) record
-in `request.meta["warc"]` and sends `capture_recorded`. The item pipeline `pipelines.warcmeta` finds this
+each response before redirects, retries and HTTP errors are handled. The tapped download handler
+(`crawler.wiretap`) leaves the bytes of the exchange in `request.meta[WIRE]`: the records are made of those (the
+server's reason phrase, headers in their order and case, the body with its content and transfer codings). Without
+a wire (another download handler) they are rebuilt from the request as Scrapy sent it and the response as the
+handler produced it (still content-encoded). A download that fails after its head came in (over
+`DOWNLOAD_MAXSIZE`, cut before its end, past `DOWNLOAD_TIMEOUT`) reaches `process_exception` with its wire and is
+archived with `WARC-Truncated` (`length`, `disconnect`, `time`); the capture says so, and the failure goes on to
+the retry middleware and the spider's errback as before. The exchange is written with
+`archive.warc.RotatingWarcWriter`; the `WarcPointer` of the response (or revisit) record goes in
+`request.meta["warc"]` and `capture_recorded` is sent. The item pipeline `pipelines.warcmeta` finds this
 middleware with `crawler.get_downloader_middleware` to write its metadata records into the same files.
 
 Settings: `WARC_DIR`, `WARC_PREFIX`, `WARC_MAX_SIZE`, `WARC_MAX_AGE`, `WARC_DIGEST`, `WARC_OPERATOR`, and
@@ -26,7 +32,7 @@ from urllib.parse import urldefrag, urlunparse
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, NotConfigured, ResponseDataLossError
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -43,9 +49,10 @@ from archive.digests import DigestIndex
 from archive.index import index_warc, iter_payload_digests
 from archive.records import Capture, WarcPointer
 from archive.store import ArchiveStore
-from archive.warc import Header, HttpExchange, RecordedExchange, RotatingWarcWriter
+from archive.warc import Header, HttpExchange, RecordedExchange, RotatingWarcWriter, received_response
 from archive.warcfiles import finish_abandoned
 from crawler import meta
+from crawler.wiretap import Wire
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +65,13 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # Credentials meant for a proxy never reach the origin server: keep them out of the archive.
 UNARCHIVED_REQUEST_HEADERS = {b"proxy-authorization"}
 TRUNCATION_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}
+# Why a download that failed after its head came in is incomplete (WARC-Truncated); Scrapy's HTTP/1.1 handler
+# cancels a download only for its size. Any other failure: `unspecified`.
+TRUNCATION_EXCEPTIONS: dict[type[Exception], str] = {
+    DownloadCancelledError: "length",
+    DownloadTimeoutError: "time",
+    ResponseDataLossError: "disconnect",
+}
 
 
 def request_target(request: Request) -> str:
@@ -95,15 +109,26 @@ def sent_request_headers(request: Request) -> list[Header]:
     return headers
 
 
-def exchange_from(request: Request, response: Response, fetched_at: datetime) -> HttpExchange:
-    """The `HttpExchange` of a Scrapy request and the response its download handler returned."""
+def _request_fields(request: Request) -> dict[str, Any]:
+    """The `HttpExchange` fields of the request as Scrapy sent it."""
+    return {
+        "url": urldefrag(request.url)[0],
+        "method": request.method,
+        "request_target": request_target(request),
+        "request_headers": sent_request_headers(request),
+        "request_body": request.body,
+    }
+
+
+def exchange_from(
+    request: Request, response: Response, fetched_at: datetime, wire: Wire | None = None
+) -> HttpExchange:
+    """The `HttpExchange` of a Scrapy request and the response its download handler returned, with the bytes of
+    its wire when the tap kept them all."""
     truncated = next((TRUNCATION_FLAGS[flag] for flag in response.flags if flag in TRUNCATION_FLAGS), None)
+    whole_wire = wire is not None and not wire.overflowed
     return HttpExchange(
-        url=urldefrag(request.url)[0],
-        method=request.method,
-        request_target=request_target(request),
-        request_headers=sent_request_headers(request),
-        request_body=request.body,
+        **_request_fields(request),
         status=response.status,
         response_headers=_header_list(response.headers),
         body=response.body,
@@ -111,6 +136,30 @@ def exchange_from(request: Request, response: Response, fetched_at: datetime) ->
         protocol=response.protocol or "HTTP/1.1",
         ip_address=str(response.ip_address) if response.ip_address is not None else None,
         truncated=truncated,
+        sent=bytes(wire.sent) if whole_wire else None,
+        received=bytes(wire.received) if whole_wire else None,
+    )
+
+
+def truncated_exchange(request: Request, wire: Wire, fetched_at: datetime, truncated: str) -> HttpExchange | None:
+    """The `HttpExchange` of a download that failed after its response head came in: what the wire holds, marked
+    truncated; None when no complete response head was received."""
+    received = bytes(wire.received)
+    response = received_response(received)
+    if response is None:
+        return None
+    head, _ = response
+    return HttpExchange(
+        **_request_fields(request),
+        status=int(head.get_statuscode()),
+        response_headers=[(name.encode("latin-1"), value.encode("latin-1")) for name, value in head.headers],
+        body=b"",
+        date=fetched_at,
+        protocol=head.protocol,
+        ip_address=wire.peer,
+        truncated=truncated,
+        sent=bytes(wire.sent),
+        received=received,
     )
 
 
@@ -196,43 +245,70 @@ class WarcRecorderMiddleware:
         # A redirected request carries the meta of the one before it: never let it keep that pointer.
         request.meta.pop(meta.WARC_POINTER, None)
         request.meta.pop(meta.WARC_DATE, None)
-        parsed = urlparse_cached(request)
-        if parsed.scheme not in DEFAULT_PORTS or "cached" in response.flags or self._write_failed:
-            return response
+        wire = request.meta.pop(meta.WIRE, None)
+        if self._recordable(request) and "cached" not in response.flags:
+            exchange = exchange_from(request, response, self._fetched_at(request), wire)
+            self._record(request, exchange, wire)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        """Archive what came in of a download that failed after its head (the failure itself goes on)."""
+        request.meta.pop(meta.WARC_POINTER, None)
+        request.meta.pop(meta.WARC_DATE, None)
+        wire = request.meta.pop(meta.WIRE, None)
+        if wire is None or not self._recordable(request):
+            return
+        reason = next((r for kind, r in TRUNCATION_EXCEPTIONS.items() if isinstance(exception, kind)), "unspecified")
+        exchange = truncated_exchange(request, wire, self._fetched_at(request), reason)
+        if exchange is not None:
+            self._record(request, exchange, wire)
+
+    def _recordable(self, request: Request) -> bool:
+        return urlparse_cached(request).scheme in DEFAULT_PORTS and not self._write_failed
+
+    @staticmethod
+    def _fetched_at(request: Request) -> datetime:
         latency = request.meta.get(meta.DOWNLOAD_LATENCY) or 0.0
-        fetched_at = datetime.now(UTC) - timedelta(seconds=latency)
+        return datetime.now(UTC) - timedelta(seconds=latency)
+
+    def _record(self, request: Request, exchange: HttpExchange, wire: Wire | None) -> None:
+        """Write an exchange, point the request at its record and announce the capture."""
+        if wire is not None and wire.local and "ip" not in self.writer.info:
+            self.writer.info["ip"] = wire.local  # warcinfo: the crawler's address, as its connections show it
         try:
-            recorded = self.writer.write_exchange(exchange_from(request, response, fetched_at))
+            recorded = self.writer.write_exchange(exchange)
         except OSError:
             # A file the archive cannot write to may hold a partial record: write no more to it.
             logger.exception("cannot write the WARC archive in %s: stopping the crawl", self.warc_dir)
             self.stats.inc_value("warc/errors")
             self._write_failed = True
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
-            return response
+            return
         except Exception:
-            logger.exception("could not archive %s", response.url)
+            logger.exception("could not archive %s", exchange.url)
             self.stats.inc_value("warc/errors")
-            return response
-        self._account(recorded, response)
+            return
+        self._account(recorded, exchange)
         request.meta[meta.WARC_POINTER] = recorded.pointer
         request.meta[meta.WARC_DATE] = recorded.date
         capture = Capture(
             url=recorded.url,
-            status=response.status,
+            status=exchange.status,
             fetched_at=recorded.date,
             warc=recorded.pointer,
             record_type=recorded.record_type,
-            content_type=_header(response, b"Content-Type"),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            content_type=_header(exchange, b"content-type"),
+            etag=_header(exchange, b"etag"),
+            last_modified=_header(exchange, b"last-modified"),
+            truncated=exchange.truncated,
         )
         self.crawler.signals.send_catch_log(signal=newsarchive_signals.capture_recorded, capture=capture)
-        return response
 
-    def _account(self, recorded: RecordedExchange, response: Response) -> None:
+    def _account(self, recorded: RecordedExchange, exchange: HttpExchange) -> None:
         self.stats.inc_value(f"warc/{recorded.record_type}_records")
-        self.stats.inc_value("warc/payload_bytes", len(response.body))
+        self.stats.inc_value("warc/payload_bytes", len(exchange.body))
+        if exchange.truncated:
+            self.stats.inc_value(f"warc/truncated_records/{exchange.truncated}")
 
     def write_metadata(self, about: str, refers_to: str, payload: bytes, content_type: str) -> WarcPointer:
         """Archive derived data (e.g. an extracted article as JSON) about the record `refers_to` of `about`."""
@@ -243,8 +319,9 @@ class WarcRecorderMiddleware:
         return pointer
 
 
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
+def _header(exchange: HttpExchange, lowercase_name: bytes) -> str | None:
+    """The first value of a response header of the exchange."""
+    value = next((value for name, value in exchange.response_headers if name.lower() == lowercase_name), None)
     return value.decode("latin-1") if value else None
 
 

@@ -144,7 +144,7 @@ class CaptureLog:
     def recorded(self, capture):
         record = {"url": capture.url, "status": capture.status, "record_type": capture.record_type,
                   "content_type": capture.content_type, "fetched_at": capture.fetched_at.isoformat(),
-                  "warc": vars(capture.warc)}
+                  "warc": vars(capture.warc), "truncated": capture.truncated}
         self.handle.write(json.dumps(record) + "\n")
         self.handle.flush()
 
@@ -305,12 +305,13 @@ def test_gzip_response_is_stored_as_received(crawl: tuple, server: str) -> None:
 
 
 @pytest.mark.integration
-def test_chunked_response_has_consistent_length(crawl: tuple, server: str) -> None:
+def test_chunked_response_keeps_its_framing(crawl: tuple, server: str) -> None:
     _, _, records = crawl
     [response] = [r for r in by_type(records, "response") if target(r) == f"{server}/article/chunked"]
-    assert response[2] == b"".join(CHUNKS)
-    assert response[1].get_header("Transfer-Encoding") is None
-    assert response[1].get_header("Content-Length") == str(len(b"".join(CHUNKS)))
+    assert response[2] == b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in CHUNKS) + b"0\r\n\r\n"
+    assert response[1].get_header("Transfer-Encoding") == "chunked"
+    assert response[1].get_header("Content-Length") is None
+    assert response[0].get_header("WARC-Payload-Digest") == payload_digest(response[2])
 
 
 @pytest.mark.integration
