@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "SQL_SPOOL_DIR": "data/sql-spool",  # what could not be written then, replayed by the next crawl
     "DEDUP_ENABLED": True,  # duplicates within one crawl (the store resolves them across crawls regardless)
     "CONDITIONAL_REQUESTS_ENABLED": True,  # If-None-Match / If-Modified-Since on discovery documents
+    "REQUISITES_ENABLED": True,  # archive each article's photos and stylesheets (crawler.requisites)
+    "REQUISITES_ALL_IMAGES": False,  # ... and every other image of the page
     "EXTRACT_WORKERS": 0,  # 0: one per CPU
     "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
     "ALLOW_PRIVATE_ADDRESSES": False,

@@ -4,17 +4,22 @@ Ours:
 - `WARC_POINTER`: the `archive.records.WarcPointer` of the response (or revisit) record, set by the WARC
   recorder, read by the spider into `Article.warc`.
 - `WARC_DATE`: the WARC-Date of that record (an aware UTC datetime), read by the spider as `fetched_at`.
-- `CONDITIONAL`: set by the spider on discovery requests; the conditional-request middleware adds the validators
-  of the URL's last capture to those only.
+- `CONDITIONAL`: set by the spider on discovery and requisite requests; the conditional-request middleware adds
+  the validators of the URL's last capture to those only.
+- `REQUISITE_OF`: set by the spider on a page requisite's request (`crawler.requisites`): the URL of the article
+  page that needs it, recorded as the requisite's reason.
 
 Scrapy's own, read by our components: `REDIRECT_URLS` (RedirectMiddleware), `DOWNLOAD_LATENCY` (the downloader),
-`PROXY` (HttpProxyMiddleware).
+`PROXY` (HttpProxyMiddleware); set by the spider: `ALLOW_OFFSITE` (OffsiteMiddleware lets a requisite on another
+host through: a CDN is the normal case).
 """
 
 WARC_POINTER = "warc"
 WARC_DATE = "warc_date"
 CONDITIONAL = "conditional"
+REQUISITE_OF = "requisite_of"
 
 REDIRECT_URLS = "redirect_urls"
 DOWNLOAD_LATENCY = "download_latency"
 PROXY = "proxy"
+ALLOW_OFFSITE = "allow_offsite"
