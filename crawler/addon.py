@@ -76,8 +76,12 @@ CONDITIONAL_ORDER = 60
 # Above HttpCompressionMiddleware (590) and every other built-in: the recorder sees the request as sent and the
 # response as received (still compressed, before redirects and retries are handled).
 RECORDER_ORDER = 950
+ROBOTS_ORDER = 100  # Scrapy's own order for it
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.PublicAddressMiddleware": SAFETY_ORDER,
+    # Scrapy's, fixed: requests waiting for a host's robots.txt are checked too (crawler/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": ROBOTS_ORDER,
     "crawler.conditional.ConditionalRequestMiddleware": CONDITIONAL_ORDER,
     "crawler.recorder.WarcRecorderMiddleware": RECORDER_ORDER,
 }

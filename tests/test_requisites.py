@@ -4,16 +4,30 @@ crawl where photos sit on another host (an image CDN on 127.0.0.2) and some of t
 from __future__ import annotations
 
 import asyncio
+import gzip
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
+from conftest import CRAWL_SETTINGS, run_newsarchive
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
+from archive.models import CaptureRow
 from archive.outcomes import Outcome
-from archive.records import Article, Caption
+from archive.records import Article, Caption, WarcPointer
+from archive.store import ArchiveStore
+from archive.warcread import load_record
 from crawler import meta
+from crawler.newsroom import Newsroom, serve
+from crawler.newsroom import Response as NewsroomResponse
+from crawler.newsroom.templates import media_base, urlset
 from crawler.requisites import Requisite, RequisiteKind, page_requisites, srcset_urls
 from crawler.settings import ADDONS
 from crawler.signals import page_outcome
@@ -133,3 +147,96 @@ def test_a_requisite_gets_its_own_outcome_and_a_failure_its_reason():
         (f"{CDN}/gone.jpg", Outcome.FAILED, f"requisite of {PAGE_URL}: HTTP 404"),
         (f"{CDN}/private.jpg", Outcome.FAILED, f"requisite of {PAGE_URL}: IgnoreRequest: Forbidden by robots.txt"),
     ]
+
+
+# --- a crawl: photos on the image host, some of them failing ---------------------------------------------------------
+
+
+class SeedWithAwkwardPhotos:
+    """The newsroom serving one article, its seed article, three of whose photos are moved: one where the image
+    host's robots.txt forbids, one the image host does not have, and one the same photo under a second address."""
+
+    media_host = Newsroom.media_host
+
+    def __init__(self) -> None:
+        self.newsroom = Newsroom(articles=10, seed=5)
+        photos = [block.image for block in self.newsroom.seed_story.blocks if block.kind == "figure"]
+        self.moved = {photos[1]: "/private/held-back.png", photos[2]: "/missing.png", photos[3]: photos[0] + "?w=800"}
+
+    def handle(self, method: str, target: str, headers, base_url: str) -> NewsroomResponse:
+        path = urlsplit(target).path
+        if urlsplit(base_url).hostname == self.media_host or path not in ("/sitemap.xml", self.newsroom.seed_path):
+            return self.newsroom.handle(method, target, headers, base_url)
+        if path == "/sitemap.xml":
+            body, content_type = urlset([(base_url + self.newsroom.seed_path, None)]).encode(), "application/xml"
+        else:
+            body, content_type = self.newsroom.handle("GET", path, {}, base_url).body, "text/html; charset=utf-8"
+            media = media_base(base_url)
+            for photo, moved_to in self.moved.items():
+                body = body.replace(f'"{media}{photo}"'.encode(), f'"{media}{moved_to}"'.encode())
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        return NewsroomResponse(200, headers, body if method == "GET" else b"")
+
+
+def captures_by_url(db_url: str) -> dict[str, list[CaptureRow]]:
+    store = ArchiveStore(db_url)
+    try:
+        with Session(store.engine) as session:
+            rows = session.scalars(select(CaptureRow).order_by(CaptureRow.id)).all()
+    finally:
+        store.close()
+    found: dict[str, list[CaptureRow]] = {}
+    for row in rows:
+        found.setdefault(row.url, []).append(row)
+    return found
+
+
+@pytest.mark.integration
+def test_photos_on_the_image_host_are_archived_and_failures_recorded(tmp_path: Path) -> None:
+    site = SeedWithAwkwardPhotos()
+    db_url, warc_dir = f"sqlite:///{tmp_path / 'archive.db'}", tmp_path / "warc"
+    with serve(site) as base_url:
+        crawl = ["crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url, "--warc-dir", str(warc_dir),
+                 "--allow-private", *CRAWL_SETTINGS]
+        run_newsarchive(*crawl, cwd=tmp_path)
+        first_run = list(site.newsroom.request_log)
+        site.newsroom.reset_requests()
+        run_newsarchive(*crawl, "--refresh", cwd=tmp_path)  # the article again: its photos only if changed
+        second_run = list(site.newsroom.request_log)
+    article_url = base_url + site.newsroom.seed_path
+    media = media_base(base_url)
+    store = ArchiveStore(db_url)
+    [article] = list(store.iter_articles())
+    store.close()
+    photos = [caption.image_url for caption in article.captions]
+    assert len(photos) == 9 and article.main_image == photos[0]
+    held_back, missing, second_address = (media + moved for moved in site.moved.values())
+    assert [held_back, missing, second_address] == photos[1:4]
+
+    captures = captures_by_url(db_url)
+    # the same photo under two addresses: whichever came second is a revisit of the first
+    pair = sorted((captures[photos[0]][0], captures[second_address][0]), key=lambda row: row.id)
+    assert [row.record_type for row in pair] == ["response", "revisit"]
+    assert pair[0].payload_digest == pair[1].payload_digest and pair[1].outcome == Outcome.REQUISITE
+    for photo in [pair[0].url, *photos[4:], media + "/static/newsroom.css"]:
+        first = captures[photo][0]
+        assert (first.status, first.outcome, first.reason, first.record_type) == (
+            200, Outcome.REQUISITE, article_url, "response"
+        ), photo
+        expected = site.newsroom.handle("GET", urlsplit(photo).path, {}, media).body
+        stored = load_record(warc_dir, WarcPointer(first.warc_file, first.warc_offset, first.warc_length,
+                                                   first.warc_record_id, first.payload_digest))
+        assert stored.payload == expected or gzip.decompress(stored.payload) == expected, photo
+    refused, absent = captures[held_back][0], captures[missing][0]
+    assert refused.outcome == Outcome.FAILED and refused.reason.startswith(f"requisite of {article_url}: ")
+    assert "robots.txt" in refused.reason and refused.record_type == "none"
+    assert (absent.status, absent.outcome) == (404, Outcome.FAILED)
+    assert absent.reason == f"requisite of {article_url}: HTTP 404"
+
+    fetched = Counter((r.target, r.status) for r in first_run if r.kind in ("image", "stylesheet", "not_found"))
+    assert fetched[(urlsplit(held_back).path, 200)] == 0 and ("/private/held-back.png", 404) not in fetched
+    assert fetched[("/missing.png", 404)] == 1 and fetched[(urlsplit(photos[0]).path, 200)] == 1
+    # the second run asked the image host conditionally: nothing had changed, nothing was downloaded again
+    again = [r for r in second_run if r.kind in ("image", "stylesheet")]
+    assert again and all(r.status == 304 for r in again)
+    assert all(captures[photo][-1].outcome == Outcome.NOT_MODIFIED for photo in (photos[0], *photos[4:]))
