@@ -96,6 +96,7 @@ def render(context: Any, url: str, screenshot: Path | None = None) -> RenderedPa
         replayed.wait_for_load_state("load")
         replayed.evaluate(LOAD_EVERY_IMAGE)
         if screenshot is not None:
+            page.wait_for_load_state("networkidle")  # pywb's banner settles once the frame has told it what it shows
             page.screenshot(path=str(screenshot))
         return RenderedPage(replayed.inner_text("body"), replayed.evaluate(IMAGES), requests)
     finally:
