@@ -1,11 +1,11 @@
 """robots.txt obeyed by every request, also those that arrive while a host's robots.txt is being fetched.
 
-Scrapy's `RobotsTxtMiddleware` (2.13 and later, scrapy/scrapy#6802) makes each request that arrives while a
-host's robots.txt is downloading await the one Deferred of that download. The first waiter's callback returns
-None to the next ones, so every other waiter gets no parser and is let through unchecked: the first burst of
-requests to a new host (an image CDN's photos, a site's first articles) ignored its robots.txt. Once the download
-is over, the middleware's `_parsers[netloc]` holds the parser (or None after an error): this subclass reads it
-from there. Installed by the add-on in place of Scrapy's (same order, same settings, `ROBOTSTXT_OBEY`).
+Scrapy's `RobotsTxtMiddleware` (async since scrapy/scrapy#6802; 2.15, the floor, to 2.19 at least) makes each
+request that arrives while a host's robots.txt is downloading await the one Deferred of that download. The first
+waiter's callback returns None to the next ones, so every other waiter gets no parser and is let through unchecked:
+the first burst of requests to a new host (an image CDN's photos, a site's first articles) ignored its robots.txt.
+Once the download is over, the middleware's `_parsers[netloc]` holds the parser (or None after an error): this
+subclass reads it from there. Installed by the add-on in place of Scrapy's (same order, same `ROBOTSTXT_OBEY`).
 """
 
 from __future__ import annotations
