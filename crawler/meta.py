@@ -4,8 +4,8 @@ Ours:
 - `WARC_POINTER`: the `archive.records.WarcPointer` of the response (or revisit) record, set by the WARC
   recorder, read by the spider into `Article.warc`.
 - `WARC_DATE`: the WARC-Date of that record (an aware UTC datetime), read by the spider as `fetched_at`.
-- `CONDITIONAL`: set by the spider on discovery and requisite requests; the conditional-request middleware adds
-  the validators of the URL's last capture to those only.
+- `CONDITIONAL`: set by the spider on discovery requests; the conditional-request middleware adds the validators
+  of the URL's last capture to those only.
 - `REQUISITE_OF`: set by the spider on a page requisite's request (`crawler.requisites`): the URL of the article
   page that needs it, recorded as the requisite's reason.
 

@@ -262,8 +262,9 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newsarchive/requisites/{requisite.kind}")
             requests.append(Request(
                 requisite.url, self.parse_requisite, errback=self.on_requisite_error, priority=REQUISITE_PRIORITY,
-                # fetched again only if changed since an earlier run's capture (crawler.conditional)
-                meta={meta.ALLOW_OFFSITE: True, meta.CONDITIONAL: True, meta.REQUISITE_OF: response.url},
+                # Not conditional: pywb replays a server-not-modified revisit as a 304, an image no browser shows;
+                # an unchanged photo fetched again is stored as an identical-payload revisit, which replays.
+                meta={meta.ALLOW_OFFSITE: True, meta.REQUISITE_OF: response.url},
             ))
         return requests
 

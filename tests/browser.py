@@ -2,7 +2,7 @@
 (`/usr/bin/chromium`, installed by `.ci/run` where missing) driven by playwright, never a browser playwright
 downloads. It starts with a new, empty profile and cannot leave loopback: every host name but localhost resolves
 to nothing, and `RenderedPage.requests` lists every request the page made, so a test can check where they went.
-Used by tests/test_replay_browser.py and benchmarks/replay_screenshot.py.
+Used by tests/test_replay_browser.py and benchmarks/replay.py.
 """
 
 from __future__ import annotations
