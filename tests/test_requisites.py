@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import CRAWL_SETTINGS, run_newsarchive
+from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -243,3 +244,22 @@ def test_photos_on_the_image_host_are_archived_and_failures_recorded(tmp_path: P
         latest = captures[photo][-1]
         assert (latest.outcome, latest.record_type) == (Outcome.REQUISITE, "revisit"), photo
         assert latest.payload_digest == captures[photo][0].payload_digest
+
+
+@pytest.mark.integration
+def test_every_image_setting_and_the_switch_off(tmp_path: Path) -> None:
+    site = SeedWithAwkwardPhotos()
+    runs = {}
+    with serve(site) as base_url:
+        for name, setting in (("all", "REQUISITES_ALL_IMAGES=true"), ("off", "REQUISITES_ENABLED=false")):
+            run_newsarchive("crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", f"sqlite:///{tmp_path / name}.db",
+                            "--warc-dir", str(tmp_path / name), "--allow-private", *CRAWL_SETTINGS, "-s", setting,
+                            cwd=tmp_path)
+            runs[name] = Counter(r.kind for r in site.newsroom.request_log)
+            site.newsroom.reset_requests()
+    page = Selector(text=site.handle("GET", site.newsroom.seed_path, {}, base_url).body.decode())
+    thumbnails = {src for src in page.css(".c-related img::attr(src)").getall() if "/uploads/thumbs/" in src}
+    captures = captures_by_url(f"sqlite:///{tmp_path / 'all'}.db")
+    assert thumbnails and all(captures[src][0].outcome == Outcome.REQUISITE for src in thumbnails)
+    assert runs["all"]["image"] >= 7 + len(thumbnails)  # the seven caption photos the image host has, and more
+    assert runs["off"]["article"] == 1 and not runs["off"]["image"] and not runs["off"]["stylesheet"]
