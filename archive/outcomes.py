@@ -21,3 +21,4 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # the same article as another URL of this crawl (reason: which)
     SKIPPED = "skipped"  # fetched, then left out by a rule of the crawl (reason: which)
     FAILED = "failed"  # reason: what went wrong
+    REQUISITE = "requisite"  # a photo or stylesheet an article page needs (reason: which article)

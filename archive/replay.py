@@ -4,7 +4,10 @@ pywb pins `redis==2.10.6` (and an old fakeredis), which cannot share an environm
 `pywb_environment()` creates a virtualenv for it on first use (under the user's cache directory, reused by later
 runs; creation is serialised by a lock file). `PywbReplay(warc_dir)` serves a collection named `archive` whose
 index is the folder of per-file CDXJ indexes (finished WARC files only) and whose archive is the WARC folder.
-`PywbReplay.url_for(url)` gives the identity-mode address (`id_`) that returns a capture as archived.
+`PywbReplay.url_for(url)` gives the identity-mode address (`id_`) that returns a capture as archived,
+`url_for(url, mode="")` the page as a reader browses it.
+`standard_collection(warc_files, root)` makes a collection the way an archivist does (`wb-manager init` and
+`wb-manager add`, pywb's own index), and `PywbReplay(root=…, collection=…)` serves such a directory as it is.
 """
 
 from __future__ import annotations
@@ -82,19 +85,41 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def standard_collection(
+    warc_files: list[Path], root: str | os.PathLike[str], name: str = "c",
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """A pywb directory at `root` holding collection `name` of `warc_files`, made with `wb-manager init` and
+    `wb-manager add` (pywb indexes them itself), as an archivist loads WARC files."""
+    wb_manager = pywb_environment(cache_dir).with_name("wb-manager")
+    Path(root).mkdir(parents=True, exist_ok=True)
+    for step in ([str(wb_manager), "init", name], [str(wb_manager), "add", name, *map(str, warc_files)]):
+        done = subprocess.run(step, cwd=root, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise PywbUnavailable(f"{' '.join(step[1:3])} failed: {(done.stderr or done.stdout).strip()[-2000:]}")
+    return Path(root)
+
+
 class PywbReplay:
-    """A pywb server over a WARC folder, as a context manager (`with PywbReplay(dir) as replay:`)."""
+    """A pywb server over a WARC folder, as a context manager (`with PywbReplay(dir) as replay:`); or, with `root`,
+    over a pywb directory as it is (`standard_collection`), serving `collection`."""
 
     def __init__(
         self,
-        warc_dir: str | os.PathLike[str],
+        warc_dir: str | os.PathLike[str] | None = None,
         *,
+        root: str | os.PathLike[str] | None = None,
+        collection: str = COLLECTION,
         port: int | None = None,
         host: str = "127.0.0.1",
         cache_dir: str | os.PathLike[str] | None = None,
         startup_timeout: float = 60.0,
     ) -> None:
-        self.warc_dir = Path(warc_dir)
+        if (warc_dir is None) == (root is None):
+            raise ValueError("give either a WARC folder or a pywb directory")
+        self.warc_dir = Path(warc_dir) if warc_dir is not None else None
+        self.root = Path(root) if root is not None else None
+        self.collection = collection
         self.host = host
         self.port = port or _free_port()
         self.cache_dir = cache_dir
@@ -106,19 +131,21 @@ class PywbReplay:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def url_for(self, url: str, timestamp: str = "") -> str:
-        """The replay address of the capture of `url` closest to `timestamp` (the latest by default), unmodified."""
-        return f"{self.base_url}/{COLLECTION}/{timestamp or '2999'}id_/{url}"
+    def url_for(self, url: str, timestamp: str = "", mode: str = "id_") -> str:
+        """The replay address of the capture of `url` closest to `timestamp` (the latest by default): unmodified
+        (`id_`), or as a reader browses it (`""`: the page in pywb's frame, under its banner)."""
+        return f"{self.base_url}/{self.collection}/{timestamp or '2999'}{mode}/{url}"
 
     def start(self) -> Self:
         wayback = pywb_environment(self.cache_dir)
         self._root = tempfile.TemporaryDirectory(prefix="newsarchive-pywb-")
-        write_collection_config(self.warc_dir, self._root.name)
+        if self.warc_dir is not None:
+            write_collection_config(self.warc_dir, self._root.name)
         log_path = Path(self._root.name) / "pywb.log"
         with open(log_path, "wb") as log:
             self._process = subprocess.Popen(
                 [str(wayback), "--port", str(self.port), "--bind", self.host],
-                cwd=self._root.name,
+                cwd=self.root or self._root.name,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -2,7 +2,10 @@
 (WARC + SQLite + extraction in the process pool, as a user runs it), print pages/s, articles/s, peak memory and
 archive sizes.
 
-    python benchmarks/crawl.py [--articles 2000] [--concurrency 16] [--db URL]
+    python benchmarks/crawl.py [--articles 2000] [--concurrency 16] [--db URL] [--set NAME=VALUE ...]
+
+Pages are what the site serves (articles, listings, sitemaps, feeds, robots.txt); requisites the photos and the
+stylesheet its image host serves (`--set REQUISITES_ENABLED=false` to crawl without them).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a crawl setting")
     args = parser.parse_args()
 
     newsroom = Newsroom(articles=args.articles)
@@ -35,6 +39,7 @@ def main() -> None:
             "--db", db_url, "--warc-dir", str(workdir / "warc"), "--allow-private",
             "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
             "-s", f"CONCURRENT_REQUESTS={args.concurrency}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
+            *(option for setting in args.set for option in ("-s", setting)),
         ]
         started = time.perf_counter()
         result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
@@ -46,12 +51,14 @@ def main() -> None:
         store = ArchiveStore(db_url)
         articles = sum(1 for _ in store.iter_articles())
         store.close()
-        pages = len(newsroom.request_log)
+        requisites = sum(1 for r in newsroom.request_log if r.kind in ("image", "stylesheet"))
+        pages = len(newsroom.request_log) - requisites
         warc_bytes = sum(p.stat().st_size for p in (workdir / "warc").glob("*.warc.gz"))
         db_file = workdir / "archive.db"
 
     print(f"newsroom articles       {args.articles}")
     print(f"pages fetched           {pages}")
+    print(f"requisites fetched      {requisites}")
     print(f"articles stored         {articles}")
     print(f"wall time               {elapsed:.1f} s")
     print(f"pages/s                 {pages / elapsed:.1f}")

@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "SQL_SPOOL_DIR": "data/sql-spool",  # what could not be written then, replayed by the next crawl
     "DEDUP_ENABLED": True,  # duplicates within one crawl (the store resolves them across crawls regardless)
     "CONDITIONAL_REQUESTS_ENABLED": True,  # If-None-Match / If-Modified-Since on discovery documents
+    "REQUISITES_ENABLED": True,  # archive each article's photos and stylesheets (crawler.requisites)
+    "REQUISITES_ALL_IMAGES": False,  # ... and every other image of the page
     "EXTRACT_WORKERS": 0,  # 0: one per CPU
     "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
     "ALLOW_PRIVATE_ADDRESSES": False,
@@ -75,8 +77,12 @@ CONDITIONAL_ORDER = 60
 # Above HttpCompressionMiddleware (590) and every other built-in: the recorder sees the request as sent and the
 # response as received (still compressed, before redirects and retries are handled).
 RECORDER_ORDER = 950
+ROBOTS_ORDER = 100  # Scrapy's own order for it
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.PublicAddressMiddleware": SAFETY_ORDER,
+    # Scrapy's, fixed: requests waiting for a host's robots.txt are checked too (crawler/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": ROBOTS_ORDER,
     "crawler.conditional.ConditionalRequestMiddleware": CONDITIONAL_ORDER,
     "crawler.recorder.WarcRecorderMiddleware": RECORDER_ORDER,
 }

@@ -9,16 +9,21 @@ Ours:
   records from it; absent when another download handler fetched the request.
 - `CONDITIONAL`: set by the spider on discovery requests; the conditional-request middleware adds the validators
   of the URL's last capture to those only.
+- `REQUISITE_OF`: set by the spider on a page requisite's request (`crawler.requisites`): the URL of the article
+  page that needs it, recorded as the requisite's reason.
 
 Scrapy's own, read by our components: `REDIRECT_URLS` (RedirectMiddleware), `DOWNLOAD_LATENCY` (the downloader),
-`PROXY` (HttpProxyMiddleware).
+`PROXY` (HttpProxyMiddleware); set by the spider: `ALLOW_OFFSITE` (OffsiteMiddleware lets a requisite on another
+host through: a CDN is the normal case).
 """
 
 WARC_POINTER = "warc"
 WARC_DATE = "warc_date"
 CONDITIONAL = "conditional"
 WIRE = "newsarchive_wire"
+REQUISITE_OF = "requisite_of"
 
 REDIRECT_URLS = "redirect_urls"
 DOWNLOAD_LATENCY = "download_latency"
 PROXY = "proxy"
+ALLOW_OFFSITE = "allow_offsite"

@@ -7,7 +7,10 @@
 Discovery (robots.txt Sitemap lines, sitemaps, feeds, listing pages with pagination) yields article requests;
 articles are extracted in a process pool (`crawler.extract`, pure) so the reactor never waits on parsing.
 Every fetched page gets an outcome (article, listing, sitemap, feed, robots, failed, ...) sent as the
-`page_outcome` signal, so nothing fetched disappears without a recorded reason.
+`page_outcome` signal, so nothing fetched disappears without a recorded reason. Once an article is extracted, its
+page requisites (`crawler.requisites`: photos, stylesheets; settings `REQUISITES_ENABLED`, `REQUISITES_ALL_IMAGES`)
+are requested from whatever host serves them, under the same safety, robots.txt and politeness rules; each gets
+the outcome `requisite`, or `failed` with its reason, and none counts as an article.
 """
 
 from __future__ import annotations
@@ -34,15 +37,23 @@ from crawler.dates import get_zone
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
 from crawler.extract import extract_article
 from crawler.finish import finish_article
+from crawler.requisites import page_requisites
 from crawler.signals import archived_articles_requested, page_outcome
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
 
 ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
+# After the articles already queued, before more discovery: requisites never pile up in the queue.
+REQUISITE_PRIORITY = 5
 
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _declared_encoding(response: Response) -> str | None:
+    """The charset of the response's Content-Type header, if it names one."""
+    return http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
 
 
 def _truthy(value: Any) -> bool:
@@ -200,15 +211,16 @@ class NewsSpider(scrapy.Spider):
         if article is not None and self._finish(response, article, fetched_at):
             self._settle(response, Outcome.ARTICLE)
             yield article
+            for request in await self._requisite_requests(response, article):
+                yield request
 
     async def _extract(self, response: Response, fetched_at: datetime) -> Article | None:
         """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none."""
-        encoding = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
         timeout = self.settings.getfloat("EXTRACT_TIMEOUT")
         try:
             future = self._extraction_pool().submit(
                 extract_article, response.body, response.url,
-                profile=self.profile, encoding=encoding, fetched_at=fetched_at,
+                profile=self.profile, encoding=_declared_encoding(response), fetched_at=fetched_at,
             )
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
         except NotAnArticle as exc:
@@ -236,6 +248,33 @@ class NewsSpider(scrapy.Spider):
             return False
         return True
 
+    # --- page requisites -----------------------------------------------------------------------------------------
+    async def _requisite_requests(self, response: Response, article: Article) -> list[Request]:
+        """Requests for the photos and stylesheets the article page needs (`crawler.requisites`), on any host."""
+        if not self.settings.getbool("REQUISITES_ENABLED"):
+            return []
+        requisites = await asyncio.to_thread(
+            page_requisites, response.body, response.url, article,
+            every_image=self.settings.getbool("REQUISITES_ALL_IMAGES"), encoding=_declared_encoding(response),
+        )
+        requests = []
+        for requisite in requisites:
+            self.crawler.stats.inc_value(f"newsarchive/requisites/{requisite.kind}")
+            requests.append(Request(
+                requisite.url, self.parse_requisite, errback=self.on_requisite_error, priority=REQUISITE_PRIORITY,
+                # Not conditional: pywb replays a server-not-modified revisit as a 304, an image no browser shows;
+                # an unchanged photo fetched again is stored as an identical-payload revisit, which replays.
+                meta={meta.ALLOW_OFFSITE: True, meta.REQUISITE_OF: response.url},
+            ))
+        return requests
+
+    def parse_requisite(self, response: Response) -> None:
+        self._settle(response, Outcome.REQUISITE, response.meta.get(meta.REQUISITE_OF, ""))
+
+    def on_requisite_error(self, failure: Failure) -> None:
+        """A requisite that could not be fetched is a failure of its own, the article stays archived."""
+        self.on_error(failure, requisite_of=failure.request.meta.get(meta.REQUISITE_OF, ""))
+
     def _extraction_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             workers = self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1
@@ -250,19 +289,21 @@ class NewsSpider(scrapy.Spider):
             self._pool = None
 
     # --- outcomes ------------------------------------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure, requisite_of: str = "") -> None:
         request = failure.request
         if failure.check(HttpError) and failure.value.response.status == 304:
-            self._settle(failure.value.response, Outcome.NOT_MODIFIED)  # unchanged since the last capture
+            # unchanged since the last capture
+            self._settle(failure.value.response, Outcome.NOT_MODIFIED, requisite_of)
             return
+        context = f"requisite of {requisite_of}: " if requisite_of else ""
         if failure.check(HttpError):
             response = failure.value.response
             self.logger.warning("could not fetch %s: HTTP %s", response.url, response.status)
-            self._settle(response, Outcome.FAILED, f"HTTP {response.status}")
+            self._settle(response, Outcome.FAILED, f"{context}HTTP {response.status}")
             return
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.logger.warning("could not fetch %s: %s", request.url, reason)
-        self._outcome(request.url, Outcome.FAILED, reason)
+        self._outcome(request.url, Outcome.FAILED, context + reason)
 
     def on_dropped(self, request: Request, spider: Any = None) -> None:
         """A redirect the scheduler dropped as a duplicate gets no callback: record where the chain led."""

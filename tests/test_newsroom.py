@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
+import struct
 import unicodedata
 from collections import Counter
 from datetime import timedelta
@@ -19,10 +20,11 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.newsroom import CATEGORIES, SEED_PUBLISHED, SEED_TEXT, Newsroom, Response, serve
 from crawler.newsroom.seed import SeedFormatError, classify_block, parse_header
-from crawler.newsroom.site import encode_windows_1258, section_sitemap_path
+from crawler.newsroom.site import PHOTO_HEIGHT, PHOTO_WIDTH, encode_windows_1258, section_sitemap_path
 from crawler.newsroom.templates import onecms_meta_date, vnexpress_date
 
 BASE = "http://127.0.0.1:8000"
+MEDIA = "http://127.0.0.2:8000"  # the newsroom's image host, on the site's port
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +33,8 @@ def site() -> Newsroom:
     return Newsroom(articles=24, seed=3, page_size=4, flaky_failures=0)
 
 
-def get(newsroom: Newsroom, path: str, **headers: str) -> Response:
-    return newsroom.handle("GET", path, {k.replace("_", "-"): v for k, v in headers.items()}, BASE)
+def get(newsroom: Newsroom, path: str, base: str = BASE, **headers: str) -> Response:
+    return newsroom.handle("GET", path, {k.replace("_", "-"): v for k, v in headers.items()}, base)
 
 
 def header(response: Response, name: str) -> str | None:
@@ -393,7 +395,7 @@ def test_expected_record_of_an_article(site):
     record = site.expected_record(site.seed_story.path, BASE)
     assert record["text"] == SEED_TEXT.split("\n\n", 1)[1]
     assert record["published_at"] == "2025-09-18T10:02:00+07:00"
-    assert record["captions"][0]["credit"] == "Ảnh: Thành Duy" and record["captions"][0]["image_url"].startswith(BASE)
+    assert record["captions"][0]["credit"] == "Ảnh: Thành Duy" and record["captions"][0]["image_url"].startswith(MEDIA)
 
 
 # --- the server -----------------------------------------------------------------------------------------------------
@@ -418,9 +420,14 @@ def test_server_keeps_connections_alive_and_counts_requests():
         head = connection.getresponse()
         assert head.status == 200 and head.read() == b"" and int(head.getheader("Content-Length")) > 0
         connection.close()
+        media = http.client.HTTPConnection(newsroom.media_host, port, timeout=10)  # the image host, same port
+        media.request("GET", "/static/newsroom.css")
+        assert media.getresponse().read().startswith(b"/*")
+        media.close()
     assert newsroom.request_counts("article")[newsroom.seed_story.path] == 3
     assert newsroom.request_counts()["/robots.txt"] == 1
-    assert newsroom.request_log[-1].method == "HEAD"
+    assert newsroom.request_counts("stylesheet") == {"/static/newsroom.css": 1}
+    assert [r.method for r in newsroom.request_log[-2:]] == ["HEAD", "GET"]
     newsroom.reset_requests()
     assert not newsroom.request_counts()
 
@@ -437,11 +444,31 @@ def test_tags_images_and_other_methods(site):
     story = site.seed_story
     tag_page = html(site, "/tag/nghi-quyet-dai-hoi")
     assert BASE + story.path in tag_page.css(".c-list-news a::attr(href)").getall()
-    image = get(site, story.blocks[0].image)
-    assert header(image, "Content-Type") == "image/png" and image.body.startswith(b"\x89PNG")
     posted = site.handle("POST", "/", {}, BASE)
     assert posted.status == 405 and header(posted, "Allow") == "GET, HEAD"
     assert get(site, "/tag/khong-co-the-nay").status == 404
+
+
+def test_photos_and_the_stylesheet_come_from_the_image_host(site):
+    story = site.seed_story
+    page = html(site, story.path)
+    figures = [b for b in story.blocks if b.kind == "figure"]
+    assert page.css('link[rel="stylesheet"]::attr(href)').getall() == [MEDIA + "/static/newsroom.css"]
+    assert page.css('meta[property="og:image"]::attr(content)').get() == MEDIA + figures[0].image
+    assert MEDIA + figures[0].image in page.css("figure img::attr(src), figure img::attr(data-src)").getall()
+    photos = [get(site, block.image, MEDIA) for block in figures[:2]]
+    for photo in photos:
+        assert photo.status == 200 and header(photo, "Content-Type") == "image/png"
+        assert photo.body.startswith(b"\x89PNG") and photo.body[16:24] == struct.pack(">II", PHOTO_WIDTH, PHOTO_HEIGHT)
+    assert photos[0].body != photos[1].body and photos[0].body == get(site, figures[0].image, MEDIA).body
+    stylesheet = get(site, "/static/newsroom.css", MEDIA, Accept_Encoding="gzip")
+    assert header(stylesheet, "Content-Type") == "text/css; charset=utf-8"
+    assert gzip.decompress(stylesheet.body).startswith(b"/*")
+    assert b"Disallow: /private/" in get(site, "/robots.txt", MEDIA).body
+    assert get(site, story.path, MEDIA).status == 404  # the image host serves no pages
+    assert get(site, figures[0].image).status == 404  # and the site no photos
+    amp = html(site, site.cases["amp"].path)
+    assert not amp.css('link[rel="stylesheet"]') and not amp.css("script:not([type])")
 
 
 def test_site_profile_tells_articles_from_other_pages(site):

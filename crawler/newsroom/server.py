@@ -2,7 +2,9 @@
 
 `NewsroomServer(newsroom)` binds 127.0.0.1 on a free port by default. As a context manager it starts and gives
 the base URL (`with newsroom.serve() as base_url:`); `serve_forever()` runs it in the foreground (the CLI).
-All the site logic is in `Newsroom.handle`; this module only moves bytes.
+A site with a `media_host` attribute (the newsroom's image host, 127.0.0.2) is served on that address too, on the
+same port: another host for a crawler and a browser, as a CDN is. All the site logic is in `Newsroom.handle`
+(which tells the hosts apart by the base URL it is given); this module only moves bytes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Site(Protocol):
     def handle(self, method: str, target: str, headers: Mapping[str, str], base_url: str) -> Answer: ...
 
 IDLE_CONNECTION_SECONDS = 30
+BIND_ATTEMPTS = 5  # a free port of the site's address may be taken on the image host's: try another
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -93,8 +96,10 @@ class NewsroomServer:
         self.newsroom = newsroom
         self.host = host
         self.port = port
+        self.media_host: str | None = getattr(newsroom, "media_host", None)
         self._server: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._media_server: _HTTPServer | None = None
+        self._threads: list[threading.Thread] = []
 
     @property
     def base_url(self) -> str:
@@ -105,19 +110,38 @@ class NewsroomServer:
     def _bind(self) -> _HTTPServer:
         if self._server is not None:
             raise RuntimeError("the newsroom server is already started")
-        self._server = _HTTPServer((self.host, self.port), self.newsroom)
-        return self._server
+        for attempt in range(BIND_ATTEMPTS):
+            server = _HTTPServer((self.host, self.port), self.newsroom)
+            if self.media_host is None:
+                break
+            try:
+                self._media_server = _HTTPServer((self.media_host, server.server_address[1]), self.newsroom)
+                break
+            except OSError:
+                server.server_close()
+                if self.port or attempt == BIND_ATTEMPTS - 1:
+                    raise
+        self._server = server
+        return server
+
+    def _serve_in_background(self, server: _HTTPServer) -> None:
+        thread = threading.Thread(target=server.serve_forever, name="newsroom-server", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def start(self) -> str:
         """Start serving in a background thread; returns the base URL (`http://127.0.0.1:PORT`)."""
         server = self._bind()
-        self._thread = threading.Thread(target=server.serve_forever, name="newsroom-server", daemon=True)
-        self._thread.start()
+        for each in (server, self._media_server):
+            if each is not None:
+                self._serve_in_background(each)
         return server.base_url
 
     def serve_forever(self, ready: Callable[[str], object] | None = None) -> None:
         """Serve in the calling thread until interrupted; `ready(base_url)` is called once listening."""
         server = self._bind()
+        if self._media_server is not None:
+            self._serve_in_background(self._media_server)
         if ready is not None:
             ready(server.base_url)
         try:
@@ -125,18 +149,19 @@ class NewsroomServer:
         finally:
             server.server_close()
             self._server = None
+            self.stop()
 
     def stop(self) -> None:
-        """Stop serving, close the listening socket and hang up on open connections."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        """Stop serving, close the listening sockets and hang up on open connections."""
+        servers = [s for s in (self._server, self._media_server) if s is not None]
+        self._server = self._media_server = None
+        for server in servers:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
 
     def __enter__(self) -> str:
         return self.start()

@@ -13,6 +13,10 @@ paginated listings and an RSS feed, and there is an Atom feed of the latest news
 redirect_301, redirect_302, tracking, syndicated, near_duplicate, not_found, flaky (503 then 200), video and
 contact (not articles), disallowed (robots.txt), edited (`edit_article`), nfd, windows_1258. Every HTML, XML and
 text response is gzip-encoded when the request accepts it, and carries ETag and Last-Modified (304 on a match).
+
+Photos, thumbnails and the stylesheet are served by the site's image host (`Newsroom.media_host`, 127.0.0.2 on
+the site's port: another host, as a CDN is), which `handle` answers when called with that host's base URL; each
+photo is a small PNG of its own, drawn from its path.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import cached_property, partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -133,19 +138,33 @@ def section_sitemap_path(category: Category) -> str:
     )
 
 
-def _tiny_png() -> bytes:
-    """A valid 1×1 grey PNG: what every image URL of the site serves."""
+PHOTO_WIDTH, PHOTO_HEIGHT = 320, 200
+
+
+def photo_png(path: str) -> bytes:
+    """The photo the image host serves at `path`: a valid RGB PNG, a top-to-bottom gradient between two colours
+    drawn from the path, so that every photo has bytes of its own and the same path always the same bytes."""
+    digest = hashlib.sha1(path.encode("utf-8")).digest()
+    top, bottom = digest[:3], digest[3:6]
+    rows = []
+    for y in range(PHOTO_HEIGHT):
+        colour = bytes(a + (b - a) * y // (PHOTO_HEIGHT - 1) for a, b in zip(top, bottom, strict=True))
+        rows.append(b"\x00" + colour * PHOTO_WIDTH)  # filter type 0, then the row's pixels
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", PHOTO_WIDTH, PHOTO_HEIGHT, 8, 2, 0, 0, 0)  # 8 bits per channel, RGB
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
     )
 
 
-PNG = _tiny_png()
+STYLESHEET = (Path(__file__).with_name("data") / "newsroom.css").read_bytes()
+MEDIA_ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 _VIETNAMESE_MODIFIERS = {"\u0302", "\u0306", "\u031b"}  # circumflex, breve, horn: part of the base letter in cp1258
 
 
@@ -186,6 +205,9 @@ class Newsroom:
     The page of `cases["flaky"]` answers 503 to its first `flaky_failures` requests.
     """
 
+    media_host = tpl.MEDIA_HOST
+    """The image host's address: `handle` called with a base URL on it answers as the image host."""
+
     def __init__(
         self,
         articles: int = 50,
@@ -210,6 +232,7 @@ class Newsroom:
         self._lock = threading.Lock()
         self._pages: dict[tuple[str, str, int], _Page] = {}
         self._not_found_pages: dict[str, _Page] = {}
+        self._media_pages: dict[str, _Page] = {}
         self._full: dict[int, tuple[int, Story]] = {}  # story id → (revision, full story)
         self._revisions: dict[int, int] = {}
         self._edited_at: dict[int, datetime] = {}
@@ -432,7 +455,7 @@ class Newsroom:
             "title": story.title,
             "lead": story.lead,
             "text": "\n\n".join(block.text_form() for block in story.blocks),
-            "captions": story.captions(base_url),
+            "captions": story.captions(tpl.media_base(base_url)),
             "authors": [story.author],
             "section": story.category.name,
             "tags": list(story.tags),
@@ -471,6 +494,8 @@ class Newsroom:
                 "error",
                 extra_headers=(("Allow", "GET, HEAD"),),
             )
+        elif urlsplit(base_url).hostname == self.media_host:
+            page = self._media_page(path)
         elif path == self.cases["flaky"].path and self._fail_flaky(path):
             page = _Page(
                 503,
@@ -495,6 +520,21 @@ class Newsroom:
         with self._lock:
             self.request_log.append(LoggedRequest(method, target, response.status, page.kind))
         return response
+
+    def _media_page(self, path: str) -> _Page:
+        """What the image host serves at `path`: photos under /uploads/, the stylesheet, its robots.txt."""
+        page = self._media_pages.get(path)
+        if page is None:
+            if path.startswith("/uploads/"):
+                page = _Page(200, "image/png", photo_png(path), "image", self.reference)
+            elif path == tpl.STYLESHEET_PATH:
+                page = _Page(200, "text/css; charset=utf-8", STYLESHEET, "stylesheet", self.reference)
+            elif path == "/robots.txt":
+                page = _Page(200, "text/plain; charset=utf-8", MEDIA_ROBOTS, "robots", self.reference)
+            else:  # not kept: unknown paths must not fill the cache
+                return _Page(404, "text/plain; charset=utf-8", b"not found\n", "not_found")
+            self._media_pages[path] = page
+        return page
 
     def _fail_flaky(self, path: str) -> bool:
         """Count a request of the flaky page; true while it should still fail."""
@@ -556,8 +596,6 @@ class Newsroom:
     # --- rendering ------------------------------------------------------------------------------------------------
 
     def _render(self, path: str, page_number: int, base: str) -> _Page:
-        if path.startswith("/uploads/"):
-            return _Page(200, "image/png", PNG, "image", self.reference)
         story_id = self._paths.get(path)
         if story_id is not None:
             return self._article_page(self.story(story_id), base)

@@ -10,7 +10,9 @@ Pure string building (no I/O). Article pages follow two real Vietnamese platform
   `article.fck_detail` of `p.Normal`, `figure.tplCaption` with a `p.Image` caption, the author in a
   right-aligned `p.Normal` or in `p.author_mail`.
 
-Every function takes the site's base URL (scheme and host, no trailing slash) and returns text.
+Every function takes the site's base URL (scheme and host, no trailing slash) and returns text. Photos,
+thumbnails and the stylesheet live on the site's image host (`media_base`: another host, as a CDN is on a real
+site); pages load lazy images with a small script, as real sites do (AMP pages have neither script nor stylesheet).
 """
 
 from __future__ import annotations
@@ -21,9 +23,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from html import escape
+from urllib.parse import urlsplit
 
 from crawler.newsroom.story import CATEGORIES, Block, Category, Story, slugify
 
+MEDIA_HOST = "127.0.0.2"
+"""The address of the site's image host (its CDN), served on the site's port (`crawler.newsroom.server`)."""
+STYLESHEET_PATH = "/static/newsroom.css"
+# What a lazy-loading library does: the address in data-src / data-srcset becomes the one the browser loads.
+LAZY_SCRIPT = (
+    '<script>document.querySelectorAll("img[data-src]").forEach(function (i) { i.src = i.dataset.src; });'
+    'document.querySelectorAll("source[data-srcset]").forEach(function (s) { s.srcset = s.dataset.srcset; });'
+    "</script>\n"
+)
 SITE_NAME = "Báo Nghệ An"
 SYNDICATION_SITE_NAME = "Tin nhanh"
 LAZY_PIXEL = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
@@ -74,10 +86,15 @@ class Link:
     when: datetime | None = None
 
 
+def media_base(base: str) -> str:
+    """The base URL of the image host of the site at `base`: `MEDIA_HOST` with the site's scheme and port."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{MEDIA_HOST}" + (f":{parts.port}" if parts.port else "")
+
+
 def story_link(story: Story, base: str, query: str = "") -> Link:
-    return Link(
-        base + story.path + query, story.title, story.lead, f"{base}/uploads/thumbs/{story.id}.png", story.published
-    )
+    thumbnail = f"{media_base(base)}/uploads/thumbs/{story.id}.png"
+    return Link(base + story.path + query, story.title, story.lead, thumbnail, story.published)
 
 
 # --- page frame ---------------------------------------------------------------------------------------------------
@@ -109,12 +126,14 @@ def _footer(base: str) -> str:
 def page(title: str, head: str, body: str, base: str, *, charset: str = "utf-8", amp: bool = False) -> str:
     """A whole HTML document of the site with its header navigation and footer."""
     html_open = '<html amp lang="vi">' if amp else '<html xmlns="https://www.w3.org/1999/xhtml" lang="vi">'
+    stylesheet = "" if amp else f'<link rel="stylesheet" href="{media_base(base)}{STYLESHEET_PATH}">\n'
     return (
         f"<!DOCTYPE html>\n{html_open}\n<head>\n"
         f'<meta http-equiv="Content-Type" content="text/html;charset={charset}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{e(title)}</title>\n{head}</head>\n<body>\n{_nav(base)}\n"
-        f'<div class="l-content"><div class="container">\n{body}\n</div></div>\n{_footer(base)}\n</body>\n</html>\n'
+        f"<title>{e(title)}</title>\n{stylesheet}{head}</head>\n<body>\n{_nav(base)}\n"
+        f'<div class="l-content"><div class="container">\n{body}\n</div></div>\n{_footer(base)}\n'
+        f"{'' if amp else LAZY_SCRIPT}</body>\n</html>\n"
     )
 
 
@@ -123,7 +142,8 @@ def _meta(prop: str, content: str, attr: str = "property") -> str:
 
 
 def _json_ld(story: Story, url: str, base: str, site_name: str) -> str:
-    images = [base + b.image for b in story.blocks if b.kind == "figure" and b.image]
+    media = media_base(base)
+    images = [media + b.image for b in story.blocks if b.kind == "figure" and b.image]
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -137,7 +157,7 @@ def _json_ld(story: Story, url: str, base: str, site_name: str) -> str:
         "publisher": {
             "@type": "Organization",
             "name": site_name,
-            "logo": {"@type": "ImageObject", "url": f"{base}/uploads/logo.png"},
+            "logo": {"@type": "ImageObject", "url": f"{media}/uploads/logo.png"},
         },
         "articleSection": story.category.name,
         "keywords": ", ".join(story.tags),
@@ -150,7 +170,7 @@ def _json_ld(story: Story, url: str, base: str, site_name: str) -> str:
 def _article_head(story: Story, url: str, canonical: str, base: str, site_name: str, platform_meta: str) -> str:
     """Head lines every article page has (description, canonical, Open Graph, JSON-LD when the story has it);
     `platform_meta` holds the platform's own lines (dates, AMP link)."""
-    image = next((base + b.image for b in story.blocks if b.kind == "figure" and b.image), None)
+    image = next((media_base(base) + b.image for b in story.blocks if b.kind == "figure" and b.image), None)
     head = [
         _meta("description", story.lead, "name"),
         _meta("keywords", ",".join(story.tags), "name"),
@@ -173,7 +193,7 @@ def _article_head(story: Story, url: str, canonical: str, base: str, site_name: 
 
 
 def _onecms_figure(block: Block, base: str, variant: int) -> str:
-    src, text, credit = base + (block.image or ""), e(block.text), e(block.credit or "")
+    src, text, credit = media_base(base) + (block.image or ""), e(block.text), e(block.credit or "")
     caption = f"{text} Ảnh: {credit}" if block.credit else text
     if variant == 0:
         return (
@@ -289,7 +309,7 @@ def onecms_article(
 
 
 def _vnexpress_figure(block: Block, base: str) -> str:
-    src, text = base + (block.image or ""), e(block.text)
+    src, text = media_base(base) + (block.image or ""), e(block.text)
     caption = f"{text} Ảnh: <em>{e(block.credit)}</em>" if block.credit else text
     return (
         '<figure data-size="true" itemprop="associatedMedia image" itemscope="" '
@@ -447,7 +467,8 @@ def video_page(story: Story, base: str, url: str) -> str:
     head = f'<link rel="canonical" href="{url}">\n' + _meta("og:type", "video.other") + _meta("og:title", story.title)
     body = (
         '<div class="c-video-detail"><div class="c-video-player"><video controls preload="none" '
-        f'poster="{base}/uploads/thumbs/{story.id}.png"><source src="{base}/uploads/video/{story.id}.mp4" '
+        f'poster="{media_base(base)}/uploads/thumbs/{story.id}.png">'
+        f'<source src="{media_base(base)}/uploads/video/{story.id}.mp4" '
         f'type="video/mp4"></video></div><h1 class="c-video-detail__title">{e(story.title)}</h1>'
         f'<span class="c-video-detail__time">{onecms_visible_date(story.published)}</span></div>'
     )
