@@ -52,11 +52,15 @@ EXTRACTORS = ("newsarchive", "trafilatura")
 # The scorer's own list of credit marker words, kept apart from the extractor's so that changing the extractor
 # cannot change the labels it is scored against.
 _MARKER_WORDS = (
-    r"Ảnh|Nguồn|Photos?|Fotos?|Fotó|Bild(?:er)?|Credits?|Images?|Picture|Source|Quelle|Kuva|Zdjęcie|Фото|Crédito"
-    r"|Crédit|nuotr"
+    r"Ảnh|Nguồn|Photo|Foto|Fot|Bild|Credit|Crédit|Image|Picture|Source|Quelle|Kuva|Zdjęcie|Źródło|Фото|Fuente"
+    r"|Fonte|Sumber|Beeld|Bron|Kilde|Källa|Kaynak|Izvor|Zdroj|Courtesy|사진|写真"
 )
-_CREDIT_PREFIX = re.compile(rf"^\W*(?:(?:{_MARKER_WORDS})\w*\s*(?:by|von|de|par)?\s*[:：]?\s*|©\s*)", re.IGNORECASE)
-_LEFT_MARKER = re.compile(rf"[\s(\[|/–—-]*(?:(?:{_MARKER_WORDS})\s*[:：]?|©)?\s*[)\]]?\s*$", re.IGNORECASE)
+_CREDIT_MARKER = re.compile(
+    rf"^\W*(?:(?:{_MARKER_WORDS})\w*\.?\s*)+(?:(?:by|von|de|di|par|of)\b\s*|[:：=]\s*|(?<=Fot\.)\s*)"
+    r"|^\W*©\s*|\s*(?:撮影|nuotr\.?)\s*$",
+    re.IGNORECASE,
+)
+_LEFT_MARKER = re.compile(rf"[\s(\[|/–—-]*(?:(?:{_MARKER_WORDS})\w*\s*[:：]?|©)?\s*[)\]]?\s*$", re.IGNORECASE)
 
 
 def fold_of(publisher: str) -> int:
@@ -242,7 +246,7 @@ def label_caption(image: dict) -> str:
 
 
 def credit_right(image: dict, credit: str | None) -> bool:
-    credit = _CREDIT_PREFIX.sub("", credit or "")
+    credit = _CREDIT_MARKER.sub("", credit or "")
     expected = " ".join(image.get("authors") or [])
     return (not expected and not credit) or bool(expected and token_f1(expected, credit) >= CAPTION_MATCH_F1)
 

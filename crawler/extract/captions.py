@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 from lxml import etree, html
 
 from archive.records import Caption
-from crawler.extract.credits import DANGLING_MARKER, credit_node, split_credit, strip_caption_end
+from crawler.extract.credits import DANGLING_MARKER, bare_credit, credit_node, split_credit, strip_caption_end
 from crawler.extract.dom import class_names, loose_form, one_line, select, visible_text
 
 MAX_CAPTION_CHARS = 1500
@@ -117,7 +117,7 @@ def _caption_parts(element, holder) -> tuple[str, str | None, str]:
         text, credit = split_credit(display)
         return text, credit, display
     node_text = _display_text(node)
-    credit = node_text.strip("()[] ")
+    credit = bare_credit(node_text)
     display = _display_text(element)
     if element in node.iterancestors():
         clone = copy.deepcopy(element)
