@@ -64,3 +64,64 @@ def test_credit_element_in_brackets_is_kept_without_them():
         ' <span class="photo-credit">(Ảnh: Minh Châu).</span></figcaption></figure>'
     )
     assert captions_of(article_page(figure)) == [("Boats in the old harbour", "Ảnh: Minh Châu")]
+
+
+def test_caption_in_small_type_right_after_a_lazy_image():
+    block = (
+        '<div class="media"><img src="data:image/gif;base64,R0lGOD" data-src="/img/ferry.jpg"></div>'
+        "<p><em>The morning ferry leaves the pier. Photo: Ann Lee</em></p>"
+    )
+    article = extract_article(article_page(block), "https://news.example/story.html")
+    assert [(c.text, c.credit, c.image_url) for c in article.captions] == [
+        ("The morning ferry leaves the pier.", "Photo: Ann Lee", "https://news.example/img/ferry.jpg")
+    ]
+    assert "The morning ferry leaves the pier. Photo: Ann Lee" in article.text.split("\n\n")
+
+
+def test_element_after_a_figure_without_figcaption_repeating_the_alt_text():
+    block = (
+        '<figure><picture><source srcset="/img/market.webp 1x"><img alt="Stalls of the night market on the river'
+        ' bank" src="/img/market.jpg"></picture></figure>'
+        "<p>Stalls of the night market on the river bank (Ảnh: Minh Châu).</p>"
+    )
+    assert captions_of(article_page(block)) == [("Stalls of the night market on the river bank", "Ảnh: Minh Châu")]
+
+
+def test_element_after_an_image_repeating_the_json_ld_caption():
+    jsonld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A headline for the test",'
+        ' "image": {"@type": "ImageObject", "url": "https://news.example/img/dam.jpg",'
+        ' "caption": "Water pours over the old dam after the storm"}}</script>'
+    )
+    block = '<div><img src="/img/dam.jpg"></div><div>Water pours over the old dam after the storm</div>'
+    assert captions_of(article_page(block, head=jsonld)) == [("Water pours over the old dam after the storm", None)]
+
+
+def test_microdata_image_object_description_is_its_caption():
+    block = (
+        '<div itemscope itemtype="https://schema.org/ImageObject"><img src="/img/wall.jpg">'
+        '<span itemprop="description">Volunteers repaint the harbour wall</span></div>'
+    )
+    assert captions_of(article_page(block)) == [("Volunteers repaint the harbour wall", None)]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # an image followed by the next paragraph of the text
+        '<div class="media"><img src="/img/a.jpg" alt="A view"></div><p>The council met on Monday to decide.</p>',
+        # a teaser: the image and its title in a link to another page
+        '<a href="/other-story.html"><img src="/img/b.jpg"></a><em>Read the other story about ferries</em>',
+    ],
+)
+def test_what_is_not_a_caption(block: str):
+    assert captions_of(article_page(block)) == []
+
+
+def test_pull_quote_attribution_is_not_a_caption():
+    section = (
+        '<section><div><img src="/img/bridge.jpg"><p class="caption">The bridge before the flood</p></div>'
+        "<div><figure><blockquote><p>We will rebuild the bridge.</p></blockquote></figure>"
+        "<figcaption>Mayor Jane Roe</figcaption></div></section>"
+    )
+    assert captions_of(article_page(section)) == [("The bridge before the flood", None)]

@@ -7,7 +7,7 @@ import copy
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 
 import trafilatura
@@ -175,14 +175,15 @@ def body_tree(tree: etree._Element, profile: SiteProfile) -> etree._Element:
 
 
 def main_text(
-    tree: etree._Element, url: str, profile: SiteProfile
+    tree: etree._Element, url: str, profile: SiteProfile, known_captions: Iterable[str] = ()
 ) -> tuple[etree._Element, list[FoundCaption], etree._Element]:
     """(the marked copy of the page, its captions by marker number, trafilatura's XML body).
 
-    The captions are marked on a copy, so that the page itself stays as it was for the metadata.
+    The captions are marked on a copy, so that the page itself stays as it was for the metadata;
+    `known_captions` are the caption texts the page states outside its visible text (JSON-LD, og:image:alt).
     """
     work = copy.deepcopy(tree)
-    found = mark_captions(work, url, profile.selectors.get("captions"))
+    found = mark_captions(work, url, profile.selectors.get("captions"), known_captions)
     document = run_trafilatura(body_tree(work, profile), url)
     if document is None or document.body is None:
         raise NotAnArticle("no article text found")
