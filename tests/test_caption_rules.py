@@ -125,3 +125,25 @@ def test_pull_quote_attribution_is_not_a_caption():
         "<figcaption>Mayor Jane Roe</figcaption></div></section>"
     )
     assert captions_of(article_page(section)) == [("The bridge before the flood", None)]
+
+
+def test_boilerplate_boxes_inside_the_article_are_not_its_text():
+    boxes = (
+        '<div class="block inlineNewsletterForm"><p>Get the best stories of the week in your inbox every Friday'
+        " morning, free of charge.</p><p>Enter your e-mail address</p></div>"
+        '<div class="block toolsShareBar"><p>Share this story with your friends and family everywhere</p></div>'
+        '<div class="block writerBioCard"><p>Sam Ortiz has covered the harbour and its ferries for twenty years and'
+        " lives by the river.</p></div>"
+    )
+    text = extract_article(article_page(boxes), "https://news.example/story.html").text
+    assert "Paragraph 5 of the article" in text
+    assert "inbox" not in text and "Share this story" not in text and "twenty years" not in text
+
+
+def test_article_in_a_box_named_like_boilerplate_keeps_its_text():
+    page = (
+        "<html><head><title>A headline for the test</title></head><body>"
+        f'<div class="social-layout"><h1>A headline for the test</h1>{BODY}</div></body></html>'
+    ).encode()
+    text = extract_article(page, "https://news.example/story.html").text
+    assert all(f"Paragraph {n} of the article" in text for n in range(1, 6))
