@@ -330,6 +330,11 @@ def run_newsarchive(page: Page) -> Extracted | None:
         article = extract_article(page.html, page.url, fetched_at=page.fetched_at)
     except NotAnArticle:
         return None
+    return from_article(article, page)
+
+
+def from_article(article: Article, page: Page) -> Extracted:
+    """What the scorer compares of an article newsarchive made of `page` (extracted here, or crawled and exported)."""
     body = text_without_captions(article)
     if page.corpus == "fundus" and article.lead:
         body = f"{article.lead}\n\n{body}"
@@ -417,16 +422,24 @@ def _shingle_set(text: str, n: int = 4) -> list[tuple[str, ...]]:
 
 def benchmark_folds(pages: list[Page], show_failures: bool) -> None:
     by_fold: dict[int, dict[str, Tally]] = defaultdict(lambda: {name: Tally() for name in EXTRACTORS})
-    publishers: dict[int, set[str]] = defaultdict(set)
     timers = {name: Timer() for name in EXTRACTORS}
     runners = {"newsarchive": run_newsarchive, "trafilatura": run_trafilatura}
     for page in pages:
-        publishers[page.fold].add(page.publisher)
         for name in EXTRACTORS:
             extracted = timed(timers[name], runners[name], page)
             report = score_page(page, extracted, by_fold[page.fold][name])
             if show_failures and name == "newsarchive" and page.fold in DEVELOPMENT_FOLDS:
                 print_failures(page, extracted, report)
+    print_figures(pages, by_fold)
+    for name, timer in timers.items():
+        print(f"speed {name:<22}{timer.rate()} ({timer.pages} pages, CPU time of one core)")
+
+
+def print_figures(pages: list[Page], by_fold: dict[int, dict[str, Tally]]) -> None:
+    """The folds, then body and field figures per fold, seen, held-apart and all, for each extractor tallied."""
+    publishers: dict[int, set[str]] = defaultdict(set)
+    for page in pages:
+        publishers[page.fold].add(page.publisher)
     development = ", ".join(str(f) for f in sorted(DEVELOPMENT_FOLDS))
     print(f"\n== {len(pages)} pages, {sum(len(p) for p in publishers.values())} publishers in {FOLDS} folds by"
           f" publisher; seen = development folds {development}, held-apart = the others")  # fmt: skip
@@ -440,11 +453,12 @@ def benchmark_folds(pages: list[Page], show_failures: bool) -> None:
         ("held-apart", set(range(FOLDS)) - DEVELOPMENT_FOLDS),
         ("all", set(range(FOLDS))),
     ]
+    names = list(next(iter(by_fold.values()), {}))
     totals: dict[str, dict[str, Tally]] = {}
     for group, folds in groups:
-        totals[group] = {name: Tally() for name in EXTRACTORS}
+        totals[group] = {name: Tally() for name in names}
         for fold in folds & set(by_fold):
-            for name in EXTRACTORS:
+            for name in names:
                 totals[group][name].add(by_fold[fold][name])
     print("\nbody: shingle F1 (precision recall), captions removed from newsarchive's text")
     print(BODY_HEADER)
@@ -458,8 +472,6 @@ def benchmark_folds(pages: list[Page], show_failures: bool) -> None:
     for group, tallies in totals.items():
         for name, tally in tallies.items():
             print(tally.fields_row(f"{group} {name}"))
-    for name, timer in timers.items():
-        print(f"speed {name:<22}{timer.rate()} ({timer.pages} pages, CPU time of one core)")
 
 
 def benchmark_vi(folder: Path) -> None:

@@ -147,3 +147,12 @@ def test_article_in_a_box_named_like_boilerplate_keeps_its_text():
     ).encode()
     text = extract_article(page, "https://news.example/story.html").text
     assert all(f"Paragraph {n} of the article" in text for n in range(1, 6))
+
+
+def test_alt_text_repeating_the_description_is_no_evidence_of_a_caption():
+    description = "The council approved the new harbour plan on Monday evening"
+    head = f'<meta name="description" content="{description}.">'
+    image = f'<div class="hero"><img src="/img/harbour.jpg" alt="{description}"></div>'
+    block = f"{image}<p>{description}, after a long debate.</p>"
+    article = extract_article(article_page(block, head=head), "https://news.example/story.html")
+    assert article.captions == []

@@ -13,7 +13,7 @@ from lxml import etree, html
 
 from archive.records import Caption
 from crawler.extract.credits import DANGLING_MARKER, bare_credit, credit_node, split_credit, strip_caption_end
-from crawler.extract.dom import class_names, loose_form, one_line, same_text, select, visible_text
+from crawler.extract.dom import class_names, loose_form, meta_contents, one_line, same_text, select, visible_text
 
 MAX_CAPTION_CHARS = 1500
 CAPTION_MARK = "nacaptionmark"
@@ -238,6 +238,7 @@ def mark_captions(
 _NOT_CAPTION_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "iframe", "video")
 _SIBLING_CAPTION_TAGS = frozenset({"p", "div", "span", "small", "em", "i", "cite", "font"})
 _SMALL_TYPE_TAGS = frozenset({"small", "em", "i", "cite"})
+_HEADLINE_META = ("og:title", "twitter:title", "og:description", "twitter:description", "description")
 MAX_UNMARKED_CAPTION_WORDS = 60
 
 
@@ -249,7 +250,10 @@ def unmarked_captions(
     photo credit, or repeating the image's alt text or title or a caption the page states elsewhere."""
     marked_set = set(marked)
     found: dict[etree._Element, etree._Element] = {}
-    known = {loose_form(k) for k in known_captions if len(k) >= 15}
+    # The headline and the page's description are no evidence of a caption: an image's alt text often repeats them.
+    headlines = {loose_form(t) for t in meta_contents(tree, *_HEADLINE_META)}
+    headlines |= {loose_form(h.text_content()) for h in tree.iter("h1")}
+    known = {loose_form(k) for k in known_captions if len(k) >= 15} - headlines
     for image in tree.iter("img", "picture", "amp-img"):
         block = _image_block(image)
         if block is None:
@@ -263,7 +267,9 @@ def unmarked_captions(
             block is image and not same_text(block.getparent().text_content(), after.text_content())
         ):
             continue  # an image in running text: what follows it is the text, not a caption
-        if after.tag in _SIBLING_CAPTION_TAGS and not _in_teaser(block) and _reads_as_caption(after, image, known):
+        if after.tag not in _SIBLING_CAPTION_TAGS or _in_teaser(block) or loose_form(after.text_content()) in headlines:
+            continue
+        if _reads_as_caption(after, image, known, headlines):
             found[after] = block
     return found
 
@@ -301,7 +307,7 @@ def _short_caption_text(element) -> bool:
     return 2 <= len(words) <= MAX_UNMARKED_CAPTION_WORDS and not _has_image(element)
 
 
-def _reads_as_caption(element, image, known: set[str]) -> bool:
+def _reads_as_caption(element, image, known: set[str], headlines: set[str]) -> bool:
     text = one_line(element.text_content())
     if element.tag in _SMALL_TYPE_TAGS:
         return True
@@ -309,7 +315,7 @@ def _reads_as_caption(element, image, known: set[str]) -> bool:
     if len(children) == 1 and children[0].tag in _SMALL_TYPE_TAGS and same_text(children[0].text_content(), text):
         return True
     img = image if image.tag != "picture" else next(image.iter("img"), image)
-    said = known | {loose_form(img.get(a) or "") for a in ("alt", "title") if len(img.get(a) or "") >= 15}
+    said = known | {loose_form(img.get(a) or "") for a in ("alt", "title") if len(img.get(a) or "") >= 15} - headlines
     own = loose_form(text)
     if any(own.startswith(k) or (len(own) >= 15 and k.startswith(own)) for k in said if k):
         return True
