@@ -50,6 +50,8 @@ def captions_of(body: bytes) -> list[tuple[str, str | None]]:
         # dash-separated credits
         ("Harbour cranes at dawn – Photo by Sam Ortiz", "Harbour cranes at dawn", "Photo by Sam Ortiz"),
         ("Harbour cranes at dawn - Getty Images", "Harbour cranes at dawn", "Getty Images"),
+        # two marker words
+        ("Boats at the quay. Image Credits: Port Authority", "Boats at the quay.", "Image Credits: Port Authority"),
         # a sentence with a colon is not a credit
         ("The mayor said: we will rebuild the bridge", "The mayor said: we will rebuild the bridge", None),
     ],
@@ -156,3 +158,19 @@ def test_alt_text_repeating_the_description_is_no_evidence_of_a_caption():
     block = f"{image}<p>{description}, after a long debate.</p>"
     article = extract_article(article_page(block, head=head), "https://news.example/story.html")
     assert article.captions == []
+
+
+def test_credit_in_a_figcaption_of_its_own():
+    figure = (
+        '<figure><img src="/img/quay.jpg"><figcaption>Boats moored at the old quay</figcaption>'
+        "<figcaption><strong>Photo credit:</strong> Harbour Office</figcaption></figure>"
+    )
+    assert captions_of(article_page(figure)) == [("Boats moored at the old quay", "Photo credit: Harbour Office")]
+
+
+def test_credit_after_the_caption_in_the_image_title():
+    figure = (
+        '<figure><img src="/img/goal.jpg" title="The striker celebrates his goal | Agency/Jane Roe">'
+        "<figcaption>The striker celebrates his goal</figcaption></figure>"
+    )
+    assert captions_of(article_page(figure)) == [("The striker celebrates his goal", "Agency/Jane Roe")]

@@ -220,7 +220,9 @@ def mark_captions(
         credit_only = text.startswith("(") and text.endswith(")")
         if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
             continue
-        image_url = _image_url(holder if holder is not None else element.getparent(), base_url)
+        box = holder if holder is not None else element.getparent()
+        image_url = _image_url(box, base_url)
+        credit = credit or _credit_in_image_attributes(box, text)
         marker = html.Element("p")
         marker.text = f"{CAPTION_MARK}{len(found)}x {display}"
         holder_fits = holder is not None and len(one_line(holder.text_content())) <= len(display) + 40
@@ -320,6 +322,24 @@ def _reads_as_caption(element, image, known: set[str], headlines: set[str]) -> b
     if any(own.startswith(k) or (len(own) >= 15 and k.startswith(own)) for k in said if k):
         return True
     return split_credit(text)[1] is not None and len(text.split()) <= 40
+
+
+_ATTRIBUTE_CREDIT_SEPARATOR = re.compile(r"^\W*?[|/–—-]\s*|^\s*(?=©)")
+
+
+def _credit_in_image_attributes(box, caption: str) -> str | None:
+    """The credit an image's title or alt text adds after the caption ("<caption> | Getty Images/Jane Roe")."""
+    if box is None:
+        return None
+    image = next(box.iter("img"), None)
+    for value in (image.get("title"), image.get("alt")) if image is not None else ():
+        value = one_line(value or "")
+        if not value.casefold().startswith(caption.casefold()) or len(value) <= len(caption):
+            continue
+        rest = value[len(caption) :]
+        if (separator := _ATTRIBUTE_CREDIT_SEPARATOR.match(rest)) and 0 < len(rest) - separator.end() <= 80:
+            return bare_credit(rest[separator.end() :])
+    return None
 
 
 def _display_text(element) -> str:

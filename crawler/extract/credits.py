@@ -25,7 +25,7 @@ _CREDIT_MARKERS = (
 )
 _MARKED_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[（]\s*|\s*[-–—|/]\s*|\s+|^|(?<=[。．、」』）]))(?P<credit>
-        (?:{_CREDIT_MARKERS})\s*(?:by\b)?\s*[:：=＝／]\s*\S.*?
+        (?:{_CREDIT_MARKERS})(?:\s+(?:{_CREDIT_MARKERS}))?\s*(?:by\b)?\s*[:：=＝／]\s*\S.*?
         |Fot\.\s*\S.*?
         |©\s*\S.*?
         |(?:Photo(?:graph)?|Foto|Bild|Image|Picture)\s+(?:courtesy\s+(?:of\s+)?|by|von|de|di|par|door|af|av|por|od)\s*\S.*?
@@ -111,7 +111,11 @@ def _is_credit_node(node) -> bool:
     if _CREDIT_CLASS.search(class_names(node)):
         return True
     text = one_line(node.text_content())
-    return text.startswith("©") and len(text) <= 120
+    if len(text) > 120:
+        return False
+    # a credit standing alone: "© …", or a marker word and the credit ("Image Credits: …" in a figcaption of its own)
+    marked = _MARKED_CREDIT.match(text)
+    return text.startswith("©") or (marked is not None and marked.start("credit") == 0)
 
 
 def credit_node(element: etree._Element, holder: etree._Element | None) -> etree._Element | None:
