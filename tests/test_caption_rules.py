@@ -60,12 +60,44 @@ def test_split_credit_rules(caption: str, text: str, credit: str | None):
     assert split_credit(caption) == (text, credit)
 
 
-def test_credit_element_in_brackets_is_kept_without_them():
-    figure = (
-        '<figure><img src="/a.jpg"><figcaption>Boats in the old harbour'
-        ' <span class="photo-credit">(Ảnh: Minh Châu).</span></figcaption></figure>'
-    )
-    assert captions_of(article_page(figure)) == [("Boats in the old harbour", "Ảnh: Minh Châu")]
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        # a credit element in brackets is kept without them
+        (
+            '<figure><img src="/a.jpg"><figcaption>Boats in the old harbour'
+            ' <span class="photo-credit">(Ảnh: Minh Châu).</span></figcaption></figure>',
+            [("Boats in the old harbour", "Ảnh: Minh Châu")],
+        ),
+        # the element after a figure without figcaption, repeating the image's alt text
+        (
+            '<figure><picture><source srcset="/img/market.webp 1x"><img alt="Stalls of the night market on the'
+            ' river bank" src="/img/market.jpg"></picture></figure>'
+            "<p>Stalls of the night market on the river bank (Ảnh: Minh Châu).</p>",
+            [("Stalls of the night market on the river bank", "Ảnh: Minh Châu")],
+        ),
+        # the description of a microdata ImageObject
+        (
+            '<div itemscope itemtype="https://schema.org/ImageObject"><img src="/img/wall.jpg">'
+            '<span itemprop="description">Volunteers repaint the harbour wall</span></div>',
+            [("Volunteers repaint the harbour wall", None)],
+        ),
+        # a credit in a figcaption of its own
+        (
+            '<figure><img src="/img/quay.jpg"><figcaption>Boats moored at the old quay</figcaption>'
+            "<figcaption><strong>Photo credit:</strong> Harbour Office</figcaption></figure>",
+            [("Boats moored at the old quay", "Photo credit: Harbour Office")],
+        ),
+        # the credit the image's title adds after the caption
+        (
+            '<figure><img src="/img/goal.jpg" title="The striker celebrates his goal | Agency/Jane Roe">'
+            "<figcaption>The striker celebrates his goal</figcaption></figure>",
+            [("The striker celebrates his goal", "Agency/Jane Roe")],
+        ),
+    ],
+)
+def test_caption_layouts(block: str, expected: list[tuple[str, str | None]]):
+    assert captions_of(article_page(block)) == expected
 
 
 def test_caption_in_small_type_right_after_a_lazy_image():
@@ -80,15 +112,6 @@ def test_caption_in_small_type_right_after_a_lazy_image():
     assert "The morning ferry leaves the pier. Photo: Ann Lee" in article.text.split("\n\n")
 
 
-def test_element_after_a_figure_without_figcaption_repeating_the_alt_text():
-    block = (
-        '<figure><picture><source srcset="/img/market.webp 1x"><img alt="Stalls of the night market on the river'
-        ' bank" src="/img/market.jpg"></picture></figure>'
-        "<p>Stalls of the night market on the river bank (Ảnh: Minh Châu).</p>"
-    )
-    assert captions_of(article_page(block)) == [("Stalls of the night market on the river bank", "Ảnh: Minh Châu")]
-
-
 def test_element_after_an_image_repeating_the_json_ld_caption():
     jsonld = (
         '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A headline for the test",'
@@ -97,14 +120,6 @@ def test_element_after_an_image_repeating_the_json_ld_caption():
     )
     block = '<div><img src="/img/dam.jpg"></div><div>Water pours over the old dam after the storm</div>'
     assert captions_of(article_page(block, head=jsonld)) == [("Water pours over the old dam after the storm", None)]
-
-
-def test_microdata_image_object_description_is_its_caption():
-    block = (
-        '<div itemscope itemtype="https://schema.org/ImageObject"><img src="/img/wall.jpg">'
-        '<span itemprop="description">Volunteers repaint the harbour wall</span></div>'
-    )
-    assert captions_of(article_page(block)) == [("Volunteers repaint the harbour wall", None)]
 
 
 @pytest.mark.parametrize(
@@ -158,19 +173,3 @@ def test_alt_text_repeating_the_description_is_no_evidence_of_a_caption():
     block = f"{image}<p>{description}, after a long debate.</p>"
     article = extract_article(article_page(block, head=head), "https://news.example/story.html")
     assert article.captions == []
-
-
-def test_credit_in_a_figcaption_of_its_own():
-    figure = (
-        '<figure><img src="/img/quay.jpg"><figcaption>Boats moored at the old quay</figcaption>'
-        "<figcaption><strong>Photo credit:</strong> Harbour Office</figcaption></figure>"
-    )
-    assert captions_of(article_page(figure)) == [("Boats moored at the old quay", "Photo credit: Harbour Office")]
-
-
-def test_credit_after_the_caption_in_the_image_title():
-    figure = (
-        '<figure><img src="/img/goal.jpg" title="The striker celebrates his goal | Agency/Jane Roe">'
-        "<figcaption>The striker celebrates his goal</figcaption></figure>"
-    )
-    assert captions_of(article_page(figure)) == [("The striker celebrates his goal", "Agency/Jane Roe")]
