@@ -3,6 +3,11 @@
 rows, how many have non-empty text, and what became of the rest.
 
     python benchmarks/unseen_site.py DIR [DIR ...]      # e.g. ../shared/eval/aeb-dev/html
+    python benchmarks/unseen_site.py --aeb DIR --fundus DIR
+
+With `--aeb` / `--fundus` the labelled pages are served (at URLs that carry no date) and the export is scored with
+`benchmarks/extraction_quality.py`'s scorer, per publisher fold, seen and held-apart, beside plain trafilatura on
+the same pages: the end-to-end figure, through the public commands.
 """
 
 from __future__ import annotations
@@ -14,14 +19,28 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from extraction_quality import (
+    Page,
+    Tally,
+    aeb_pages,
+    from_article,
+    fundus_pages,
+    print_figures,
+    run_trafilatura,
+    score_page,
+)
+
 from archive.models import CaptureRow
+from archive.records import Article
 from archive.store import ArchiveStore
 
 
@@ -63,22 +82,19 @@ def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
     return server
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("folders", nargs="+", type=Path)
-    args = parser.parse_args()
-    pages = load_pages(args.folders)
+def crawl_and_export(pages: dict[str, bytes]) -> tuple[list[dict], Counter, str]:
+    """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
+    of the pages not stored, the base URL they were served at)."""
     server = serve(pages)
     base = f"http://127.0.0.1:{server.server_port}"
+    newsarchive = str(Path(sys.executable).parent / "newsarchive")
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/x.db"
-        command = [str(Path(sys.executable).parent / "newsarchive"), "crawl", "--sitemap", f"{base}/sitemap.xml",
-                   "--db", db_url, "--warc-dir", f"{tmp}/w", "--allow-private",
-                   "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]
+        command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", db_url, "--warc-dir", f"{tmp}/w",
+                   "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]  # fmt: skip
         subprocess.run(command, check=True, capture_output=True)
         export = subprocess.run(
-            [str(Path(sys.executable).parent / "newsarchive"), "export", "--db", db_url, "--format", "jsonl"],
-            check=True, capture_output=True, text=True,
+            [newsarchive, "export", "--db", db_url, "--format", "jsonl"], check=True, capture_output=True, text=True
         )
         records = [json.loads(line) for line in export.stdout.splitlines()]
         store = ArchiveStore(db_url)
@@ -86,9 +102,43 @@ def main() -> None:
             outcomes = Counter(
                 (row.outcome, row.reason) for row in session.scalars(select(CaptureRow))
                 if row.url.endswith(".html") and row.outcome != "article"
-            )
+            )  # fmt: skip
         store.close()
     server.shutdown()
+    return records, outcomes, base
+
+
+def score_export(labelled: list[Page]) -> None:
+    """Serve the labelled pages, crawl and export them, score the export and plain trafilatura per fold."""
+    served = {f"/{n:05d}.html": page for n, page in enumerate(labelled)}
+    records, outcomes, base = crawl_and_export({path: page.html for path, page in served.items()})
+    by_url = {record["url"]: record for record in records}
+    by_fold: dict[int, dict[str, Tally]] = defaultdict(lambda: {"crawled": Tally(), "trafilatura": Tally()})
+    for path, page in served.items():
+        record = by_url.get(base + path)
+        crawled = from_article(Article.from_record(record), page) if record else None
+        score_page(page, crawled, by_fold[page.fold]["crawled"])
+        score_page(page, run_trafilatura(page), by_fold[page.fold]["trafilatura"])
+    print(f"pages served {len(served)}, rows exported {len(records)}")
+    for (outcome, reason), count in outcomes.most_common():
+        print(f"not stored: {count:4d}  {outcome}: {reason}")
+    print_figures(labelled, by_fold)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folders", nargs="*", type=Path)
+    parser.add_argument("--aeb", type=Path, help="article-extraction-benchmark folder: score the export")
+    parser.add_argument("--fundus", type=Path, help="fundus test-resources folder: score the export")
+    args = parser.parse_args()
+    if args.aeb or args.fundus:
+        score_export([*(aeb_pages(args.aeb) if args.aeb else ()), *(fundus_pages(args.fundus) if args.fundus else ())])
+    if not args.folders:
+        if not (args.aeb or args.fundus):
+            parser.error("give folders of pages, or --aeb DIR / --fundus DIR")
+        return
+    pages = load_pages(args.folders)
+    records, outcomes, _ = crawl_and_export(pages)
     print(f"article pages served    {len(pages)}")
     print(f"rows stored             {len(records)}")
     print(f"rows with non-empty text {sum(1 for r in records if r['text'].strip())}")

@@ -1,11 +1,13 @@
 """Article extraction: HTML bytes + URL (+ site profile) → `Article`, or `NotAnArticle` with the reason.
 
-trafilatura finds the main text. Before it runs, every image caption of the page (figcaption and the CMS caption
-classes) is replaced by a paragraph holding a unique marker, so the captions come out of trafilatura in the place
-where their image stands. Captions it drops are taken back only when they stand inside the article (after the
-headline, before the end of the text, not in an aside or a related-news box): a lead photo, a gallery. Credits
-are split off the captions ("Ảnh: …", "(AAP)"). Metadata comes from the site profile's selectors first, then
-JSON-LD, meta tags and the visible header; dates from `crawler.dates`; text in the normal form of `archive.text`.
+trafilatura finds the main text. Before it runs, every image caption of the page (figcaption, the CMS caption
+classes, microdata ImageObject descriptions, and the element right after an image that reads as its caption) is
+replaced by a paragraph holding a unique marker, so the captions come out of trafilatura in the place where their
+image stands, and boxes inside the article named as newsletter, share bar, author bio or pop-up are left out.
+Captions it drops are taken back only when they stand inside the article (after the headline, before the end of the
+text, not in an aside or a related-news box): a lead photo, a gallery. Credits are split off the captions ("Ảnh: …",
+"(AAP)"). Metadata comes from the site profile's selectors first, then JSON-LD, meta tags and the visible header;
+dates from `crawler.dates`; text in the normal form of `archive.text`.
 
 Pure: no Scrapy; meant to run in a process pool. Bad input raises `NotAnArticle` with its reason, and a page
 gets a size cap, an element cap and a time budget.

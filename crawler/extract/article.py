@@ -23,7 +23,7 @@ from crawler.extract.body import article_paragraphs, main_text
 from crawler.extract.budget import MAX_ELEMENTS, MAX_INPUT_BYTES, TIME_BUDGET_SECONDS, ExtractionTimeout, time_budget
 from crawler.extract.decoding import decode_html
 from crawler.extract.dom import meta_contents, selected_texts
-from crawler.extract.jsonld import article_objects, jsonld_objects
+from crawler.extract.jsonld import article_objects, image_captions, jsonld_objects
 from crawler.extract.metadata import (
     canonical_url,
     choose_lead,
@@ -87,7 +87,8 @@ class _Page:
 def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, fetched_at: datetime | None) -> Article:
     page = _read_page(body, url, profile, encoding)
     tree, articles, metadata = page.tree, page.articles, page.metadata
-    work, found, document_body = main_text(tree, url, profile)
+    known_captions = [*image_captions(page.jsonld), *meta_contents(tree, "og:image:alt", "twitter:image:alt")]
+    work, found, document_body = main_text(tree, url, profile, known_captions)
     title = choose_title(tree, profile, articles, metadata.sitename or "", metadata.title)
     lead, printed_lead = choose_lead(tree, profile, articles, metadata.description)
     numbered = article_paragraphs(work, document_body, found, profile, title, printed_lead)

@@ -7,7 +7,7 @@ import copy
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 
 import trafilatura
@@ -15,7 +15,7 @@ from lxml import etree, html
 from trafilatura.settings import Document
 
 from archive.records import NotAnArticle
-from crawler.extract.captions import MARK_PATTERN, FoundCaption, mark_captions
+from crawler.extract.captions import CAPTION_MARK, MARK_PATTERN, FoundCaption, mark_captions
 from crawler.extract.dom import class_names, one_line, same_text, select
 from crawler.sites import SiteProfile
 
@@ -137,6 +137,41 @@ def recover_captions(
     return result
 
 
+# Words of class/id names of boxes inside the article that are not its text: newsletter and subscription forms,
+# share and social bars, author bios, pop-ups.
+_BOILERPLATE_WORDS = frozenset(
+    {"newsletter", "subscribe", "subscription", "signup", "share", "sharing", "social", "bio", "biography", "popup",
+     "modal", "paywall"}
+)  # fmt: skip
+_CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NAME_WORDS = re.compile(r"[^a-z]+")
+MAX_BOILERPLATE_CHARS = 1500
+MAX_BOILERPLATE_SHARE = 0.15
+
+
+def drop_boilerplate_boxes(work: etree._Element) -> None:
+    """Remove the boxes whose class or id names them as boilerplate (`_BOILERPLATE_WORDS`, whole words: "share-bar",
+    "authorBio", "newsletter-form"), unless they hold a caption marker, a headline, or more text than such a box
+    has (1,500 characters, or 15 % of the page's paragraphs: a short article in a box named "share")."""
+    doomed = []
+    for element in work.iter():
+        names = class_names(element) if isinstance(element.tag, str) else ""
+        if not names.strip() or element.tag in ("html", "body", "article", "main"):
+            continue
+        words = set(_NAME_WORDS.split(_CAMEL_CASE.sub(" ", names).lower()))
+        if words & _BOILERPLATE_WORDS and not any(a in doomed for a in element.iterancestors()):
+            doomed.append(element)
+    paragraph_chars = sum(len(p.text_content()) for p in work.iter("p"))
+    for element in doomed:
+        text = element.text_content()
+        if len(text) > MAX_BOILERPLATE_CHARS or CAPTION_MARK in text or next(element.iter("h1"), None) is not None:
+            continue
+        if sum(len(p.text_content()) for p in element.iter("p")) > MAX_BOILERPLATE_SHARE * paragraph_chars:
+            continue
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
 def drop_header_blocks(paragraphs: list[tuple[str, int | None]], title: str, lead: str) -> list[tuple[str, int | None]]:
     """trafilatura often starts with the headline and the lead: they have fields of their own."""
     head = [(t, i) for t, i in paragraphs[:4] if i is not None or not (same_text(t, title) or same_text(t, lead))]
@@ -175,14 +210,16 @@ def body_tree(tree: etree._Element, profile: SiteProfile) -> etree._Element:
 
 
 def main_text(
-    tree: etree._Element, url: str, profile: SiteProfile
+    tree: etree._Element, url: str, profile: SiteProfile, known_captions: Iterable[str] = ()
 ) -> tuple[etree._Element, list[FoundCaption], etree._Element]:
     """(the marked copy of the page, its captions by marker number, trafilatura's XML body).
 
-    The captions are marked on a copy, so that the page itself stays as it was for the metadata.
+    The captions are marked on a copy, so that the page itself stays as it was for the metadata;
+    `known_captions` are the caption texts the page states outside its visible text (JSON-LD, og:image:alt).
     """
     work = copy.deepcopy(tree)
-    found = mark_captions(work, url, profile.selectors.get("captions"))
+    found = mark_captions(work, url, profile.selectors.get("captions"), known_captions)
+    drop_boilerplate_boxes(work)
     document = run_trafilatura(body_tree(work, profile), url)
     if document is None or document.body is None:
         raise NotAnArticle("no article text found")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from lxml import etree, html
 
 from archive.records import Caption
-from crawler.extract.credits import DANGLING_MARKER, credit_node, split_credit, strip_caption_end
-from crawler.extract.dom import class_names, loose_form, one_line, select, visible_text
+from crawler.extract.credits import DANGLING_MARKER, bare_credit, credit_node, split_credit, strip_caption_end
+from crawler.extract.dom import class_names, loose_form, meta_contents, one_line, same_text, select, visible_text
 
 MAX_CAPTION_CHARS = 1500
 CAPTION_MARK = "nacaptionmark"
@@ -35,6 +36,7 @@ _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\
 _CAPTION_CANDIDATES = etree.XPath(
     "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'aption') or contains(@class, 'APTION')"
     " or contains(@class, 'Image') or contains(@class, 'esc') or contains(@class, 'legend')]"
+    " | //*[contains(@itemtype, 'ImageObject')]//*[@itemprop='description']"
 )
 
 
@@ -49,6 +51,13 @@ def is_caption_element(element: etree._Element) -> bool:
     )
 
 
+def _describes_an_image(element) -> bool:
+    """The description of a schema.org ImageObject in microdata: its caption."""
+    return element.get("itemprop") == "description" and any(
+        "ImageObject" in (a.get("itemtype") or "") for a in element.iterancestors()
+    )
+
+
 def _image_url(holder, base_url: str) -> str | None:
     for image in holder.iter("img", "source", "amp-img"):
         for attr in _IMAGE_URL_ATTRS:
@@ -60,10 +69,14 @@ def _image_url(holder, base_url: str) -> str | None:
     return None
 
 
+_LAZY_IMAGE_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "data-lazy")
+
+
 def _has_image(element) -> bool:
+    """An image, a picture, a video or an element standing for a lazy image (data-src, data-original, …)."""
     if any(isinstance(e.tag, str) and e.tag in _IMAGE_TAGS for e in element.iter()):
         return True
-    return any(e.get(a) for e in element.iter() if isinstance(e.tag, str) for a in ("data-src", "data-original"))
+    return any(e.get(a) for e in element.iter() if isinstance(e.tag, str) for a in _LAZY_IMAGE_ATTRS)
 
 
 def _shows_a_photo(element) -> bool:
@@ -71,7 +84,7 @@ def _shows_a_photo(element) -> bool:
     for node in element.iter():
         if not isinstance(node.tag, str) or node.tag in _NOT_PHOTO_TAGS:
             continue
-        if node.tag in _PHOTO_TAGS or node.get("data-src") or node.get("data-original") or node.get("src"):
+        if node.tag in _PHOTO_TAGS or node.get("src") or any(node.get(a) for a in _LAZY_IMAGE_ATTRS):
             return True
     return False
 
@@ -117,7 +130,7 @@ def _caption_parts(element, holder) -> tuple[str, str | None, str]:
         text, credit = split_credit(display)
         return text, credit, display
     node_text = _display_text(node)
-    credit = node_text.strip("()[] ")
+    credit = bare_credit(node_text)
     display = _display_text(element)
     if element in node.iterancestors():
         clone = copy.deepcopy(element)
@@ -160,14 +173,29 @@ def _caption_belongs_elsewhere(element, holder) -> bool:
     if caption_text and link_text >= 0.8 * len(caption_text):
         return True
     link = next((a for a in [*element.iterancestors()][:4] if a.tag == "a"), None)
-    return link is not None and len(one_line(link.text_content())) > len(caption_text) + 20
+    if link is not None and len(one_line(link.text_content())) > len(caption_text) + 20:
+        return True
+    # A pull quote's attribution: a caption beside a blockquote (or a figure holding one) and no photo.
+    parent = element.getparent()
+    if parent is None or _shows_a_photo(parent):
+        return False
+    return any(q.tag == "blockquote" or next(q.iter("blockquote"), None) is not None for q in parent.iterchildren())
 
 
-def mark_captions(tree: etree._Element, base_url: str, extra_selector: str | None = None) -> list[FoundCaption]:
-    """Replace each caption (with its image) by a marker paragraph; return the captions by marker number."""
-    elements = [e for e in _CAPTION_CANDIDATES(tree) if is_caption_element(e)]
+def mark_captions(
+    tree: etree._Element, base_url: str, extra_selector: str | None = None, known_captions: Iterable[str] = ()
+) -> list[FoundCaption]:
+    """Replace each caption (with its image) by a marker paragraph; return the captions by marker number.
+
+    `known_captions`: caption texts the page states elsewhere (JSON-LD, og:image:alt); an element right after an
+    image that repeats one is that image's caption.
+    """
+    elements = [e for e in _CAPTION_CANDIDATES(tree) if is_caption_element(e) or _describes_an_image(e)]
+    holders = unmarked_captions(tree, elements, known_captions)
     if extra_selector:
         elements += [e for e in select(tree, extra_selector) if not isinstance(e, str)]
+    if extra_selector or holders:
+        elements += [e for e in holders if e not in set(elements)]
         position = {element: n for n, element in enumerate(tree.iter())}
         elements.sort(key=lambda e: position.get(e, -1))
     # In document order an outer caption comes before the ones nested in it: keep the outermost only.
@@ -179,10 +207,12 @@ def mark_captions(tree: etree._Element, base_url: str, extra_selector: str | Non
             taken.add(element)
     found: list[FoundCaption] = []
     for element in chosen:
-        holder = _image_holder(element)
-        parent = element.getparent()
-        if holder is None and element.tag != "figcaption" and parent is not None and parent.tag != "figure":
-            continue
+        holder = holders.get(element)
+        if holder is None:
+            holder = _image_holder(element)
+            parent = element.getparent()
+            if holder is None and element.tag != "figcaption" and parent is not None and parent.tag != "figure":
+                continue
         if _caption_belongs_elsewhere(element, holder) or _is_video_caption(element, holder):
             continue
         text, credit, display = _caption_parts(element, holder)
@@ -190,7 +220,9 @@ def mark_captions(tree: etree._Element, base_url: str, extra_selector: str | Non
         credit_only = text.startswith("(") and text.endswith(")")
         if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
             continue
-        image_url = _image_url(holder if holder is not None else element.getparent(), base_url)
+        box = holder if holder is not None else element.getparent()
+        image_url = _image_url(box, base_url)
+        credit = credit or _credit_in_image_attributes(box, text)
         marker = html.Element("p")
         marker.text = f"{CAPTION_MARK}{len(found)}x {display}"
         holder_fits = holder is not None and len(one_line(holder.text_content())) <= len(display) + 40
@@ -199,8 +231,115 @@ def mark_captions(tree: etree._Element, base_url: str, extra_selector: str | Non
             continue
         marker.tail = target.tail
         target.getparent().replace(target, marker)
+        if element.getparent() is not None and target not in element.iterancestors() and target is not element:
+            element.drop_tree()  # a caption beside its image, the image's block replaced: the caption goes too
         found.append(FoundCaption(Caption(text=text, credit=credit, image_url=image_url), display, marker))
     return found
+
+
+_NOT_CAPTION_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "iframe", "video")
+_SIBLING_CAPTION_TAGS = frozenset({"p", "div", "span", "small", "em", "i", "cite", "font"})
+_SMALL_TYPE_TAGS = frozenset({"small", "em", "i", "cite"})
+_HEADLINE_META = ("og:title", "twitter:title", "og:description", "twitter:description", "description")
+MAX_UNMARKED_CAPTION_WORDS = 60
+
+
+def unmarked_captions(
+    tree: etree._Element, marked: list[etree._Element], known_captions: Iterable[str] = ()
+) -> dict[etree._Element, etree._Element]:
+    """Captions without caption markup, each with the element holding its image: the element right after an image
+    (or a figure without a caption of its own) that reads as its caption: set in small or italic type, ending in a
+    photo credit, or repeating the image's alt text or title or a caption the page states elsewhere."""
+    marked_set = set(marked)
+    found: dict[etree._Element, etree._Element] = {}
+    # The headline and the page's description are no evidence of a caption: an image's alt text often repeats them.
+    headlines = {loose_form(t) for t in meta_contents(tree, *_HEADLINE_META)}
+    headlines |= {loose_form(h.text_content()) for h in tree.iter("h1")}
+    known = {loose_form(k) for k in known_captions if len(k) >= 15} - headlines
+    for image in tree.iter("img", "picture", "amp-img"):
+        block = _image_block(image)
+        if block is None:
+            continue
+        after = block.getnext()
+        while after is not None and after.tag == "br" and not (after.tail or "").strip():
+            after = after.getnext()
+        if after is None or after in marked_set or after in found or not _short_caption_text(after):
+            continue
+        if (block.tail or "").strip() or (
+            block is image and not same_text(block.getparent().text_content(), after.text_content())
+        ):
+            continue  # an image in running text: what follows it is the text, not a caption
+        if after.tag not in _SIBLING_CAPTION_TAGS or _in_teaser(block) or loose_form(after.text_content()) in headlines:
+            continue
+        if _reads_as_caption(after, image, known, headlines):
+            found[after] = block
+    return found
+
+
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
+
+
+def _in_teaser(block) -> bool:
+    """An image in a list item or in a link to another page (not to the image file): a teaser, not a photo."""
+    for ancestor in [block, *block.iterancestors()][:6]:
+        if ancestor.tag == "li" or (ancestor.tag == "a" and not _IMAGE_FILE.search(ancestor.get("href") or "")):
+            return True
+    return False
+
+
+def _image_block(image):
+    """The image with the wrappers around it that hold nothing else (a link, a picture, a lazy-loading box, a
+    figure without text); None for an image inside a figure that has text of its own (the figure's caption rules
+    apply)."""
+    block = image
+    for _ in range(4):
+        parent = block.getparent()
+        if parent is None or parent.tag in ("body", "article", "main") or one_line(parent.text_content()):
+            break
+        block = parent
+        if block.tag == "figure":
+            return block
+    return None if any(a.tag == "figure" for a in block.iterancestors()) else block
+
+
+def _short_caption_text(element) -> bool:
+    if not isinstance(element.tag, str) or any(True for _ in element.iter(*_NOT_CAPTION_CONTENT)):
+        return False
+    words = [w for w in one_line(element.text_content()).split() if any(ch.isalpha() for ch in w)]
+    return 2 <= len(words) <= MAX_UNMARKED_CAPTION_WORDS and not _has_image(element)
+
+
+def _reads_as_caption(element, image, known: set[str], headlines: set[str]) -> bool:
+    text = one_line(element.text_content())
+    if element.tag in _SMALL_TYPE_TAGS:
+        return True
+    children = [c for c in element if isinstance(c.tag, str)]
+    if len(children) == 1 and children[0].tag in _SMALL_TYPE_TAGS and same_text(children[0].text_content(), text):
+        return True
+    img = image if image.tag != "picture" else next(image.iter("img"), image)
+    said = known | {loose_form(img.get(a) or "") for a in ("alt", "title") if len(img.get(a) or "") >= 15} - headlines
+    own = loose_form(text)
+    if any(own.startswith(k) or (len(own) >= 15 and k.startswith(own)) for k in said if k):
+        return True
+    return split_credit(text)[1] is not None and len(text.split()) <= 40
+
+
+_ATTRIBUTE_CREDIT_SEPARATOR = re.compile(r"^\W*?[|/–—-]\s*|^\s*(?=©)")
+
+
+def _credit_in_image_attributes(box, caption: str) -> str | None:
+    """The credit an image's title or alt text adds after the caption ("<caption> | Getty Images/Jane Roe")."""
+    if box is None:
+        return None
+    image = next(box.iter("img"), None)
+    for value in (image.get("title"), image.get("alt")) if image is not None else ():
+        value = one_line(value or "")
+        if not value.casefold().startswith(caption.casefold()) or len(value) <= len(caption):
+            continue
+        rest = value[len(caption) :]
+        if (separator := _ATTRIBUTE_CREDIT_SEPARATOR.match(rest)) and 0 < len(rest) - separator.end() <= 80:
+            return bare_credit(rest[separator.end() :])
+    return None
 
 
 def _display_text(element) -> str:

@@ -14,15 +14,23 @@ _CREDIT_CLASS = re.compile(
 )
 
 
-# Credits introduced by a marker word: "Ảnh: …", "Nguồn: …", "Photo: …", "Foto: …", "©…", "(Image: …)".
+# Credits introduced by a marker word, in the languages of the pages archived so far: "Ảnh: …", "Nguồn: …",
+# "Photo: …", "Foto: …", "Fot. …", "Beeld: …", "Fuente: …", "Фото: …", "사진=…", "写真：…", "©…", "(Image: …)".
 _CREDIT_MARKERS = (
-    r"Ảnh(?:\s+minh\s+(?:họa|hoạ))?(?:\s+tư\s+liệu)?|Nguồn(?:\s+ảnh)?|Photo(?:graph)?s?(?:\s+credit)?|Fotos?"
-    r"|Bild(?:er)?|Credits?|Image|Picture|Pic|Source|Kuva|Zdjęcie|Fotó|Фото|Quelle|Crédit"
-    r"|Crédito|Illustration|Grafik|Video|Isithombe|Umfanekiso|Nuotrauka|Fotografija"
+    r"Ảnh(?:\s+minh\s+(?:họa|hoạ))?(?:\s+tư\s+liệu)?|Nguồn(?:\s+ảnh)?|Photo(?:graph)?s?(?:\s+credit)?|Fotos?(?:grafía|grafia)?"
+    r"|Fotoğraf|Bild(?:er|quelle)?|Credits?(?:\s+photo)?|Crédits?(?:\s+photo)?|Crédito|Image|Picture|Pic|Source|Kuva"
+    r"|Zdjęcie|Źródło|Fotó|Forrás|Фото|Источник|Джерело|Quelle|Fuente|Fonte|Sumber|Gambar|Beeld|Bron|Kilde|Källa"
+    r"|Lähde|Kaynak|Izvor|Zdroj|Sursa|Ljósmynd|Mynd|Picha|צילום|Illustration|Grafik|Video|Isithombe|Umfanekiso"
+    r"|Nuotrauka|Fotografija|Copyright|写真|撮影|사진|图片来源|圖片來源|图|圖|来源|來源|摄影|攝影"
 )
 _MARKED_CREDIT = re.compile(
-    rf"""(?P<sep>\s*[(\[]\s*|\s*[-–—|/]\s*|\s+|^)(?P<credit>(?:{_CREDIT_MARKERS})\s*(?:by\b)?\s*[:：]\s*\S.*?
-        |©\s*\S.*?|(?:Photo|Foto|Bild|Image)\s+(?:by|von|de|par)\s+\S.*?)\s*[)\]]?\s*$""",
+    rf"""(?P<sep>\s*[(\[（]\s*|\s*[-–—|/]\s*|\s+|^|(?<=[。．、」』）]))(?P<credit>
+        (?:{_CREDIT_MARKERS})(?:\s+(?:{_CREDIT_MARKERS}))?\s*(?:by\b)?\s*[:：=＝／]\s*\S.*?
+        |Fot\.\s*\S.*?
+        |©\s*\S.*?
+        |(?:Photo(?:graph)?|Foto|Bild|Image|Picture)\s+(?:courtesy\s+(?:of\s+)?|by|von|de|di|par|door|af|av|por|od)\s*\S.*?
+        |Courtesy\s+(?:of\s+)?\S.*?)
+        \s*(?:[)\]）]\s*[.。]?)?\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # Credits without a marker word: agency names at the end ("(AAP)", "HANDOUT / AFP", "AP Photo/Evan Vucci").
@@ -35,7 +43,7 @@ _AGENCIES = (
 _AGENCY_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
         (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images))?
-        (?>\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*[)\]]?\s*$""",
+        (?>\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*(?:[)\]]\s*[.。]?)?\s*$""",
     re.VERBOSE,
 )
 
@@ -53,19 +61,41 @@ def split_credit(caption: str) -> tuple[str, str | None]:
     """Split a photo credit off the end of a caption: ("Kỹ sư … BIWASE", "Nguồn: Bộ Xây dựng").
 
     A credit starts at a marker word ("Ảnh:", "Ảnh minh họa:", "Nguồn:", "Photo:", "Foto:", "Bild:", "Credit:",
-    "©") or is an agency name at the end ("(AAP)", "HANDOUT / AFP"); the brackets or dash around the credit are
-    part of neither, the caption's own full stop stays with the caption.
+    "©", "Photo by", …) or is an agency name at the end ("(AAP)", "HANDOUT / AFP"), a word and a colon before the
+    agency being its marker in a language the list does not know ("Fotografie: AP"). The credit is kept as written,
+    marker included; the brackets or dash around it are part of neither, the caption's own full stop stays with
+    the caption ("… (Ảnh: Hoàng Lam)." gives "Ảnh: Hoàng Lam").
     """
     caption = one_line(caption)
     if (trailing := _TRAILING_MARKER_CREDIT.search(caption)) and trailing.start() > 0:
         credit = trailing.group("credit") or trailing.group("jcredit") or trailing.group("shot")
         return strip_caption_end(caption[: trailing.start()]), credit.strip()
     match = _MARKED_CREDIT.search(caption)
+    start = match.start() if match else 0
     if match is None:
         match = _AGENCY_CREDIT.search(caption)
         if match is None or match.start("credit") == 0:
             return strip_caption_end(caption), None
-    return strip_caption_end(caption[: match.start()]), match.group("credit").strip().rstrip(")]").strip()
+        start = match.start()
+        if unknown_marker := _WORD_AND_COLON.search(caption, 0, start):
+            start = unknown_marker.start()
+    marker = caption[start : match.start("credit")].lstrip(" ([-–—|/")
+    return strip_caption_end(caption[:start]), bare_credit(marker + match.group("credit"))
+
+
+def bare_credit(credit: str) -> str:
+    """The credit without the brackets and the full stop around it: "(Ảnh: Hoàng Lam)." gives "Ảnh: Hoàng Lam"."""
+    credit = _AROUND_CREDIT.sub("", credit)
+    if credit.count("(") > credit.count(")"):  # "Foto: Reuters (Archiv)": its own bracket was taken as the end
+        credit += ")"
+    return credit
+
+
+_AROUND_CREDIT = re.compile(r"^[\s(\[（]+|\s*(?:[)\]）]\s*[.。]?)?\s*$")
+
+
+# A word and a colon right before an agency credit: the credit's marker word.
+_WORD_AND_COLON = re.compile(r"(?<=[\s.(])\w{3,15}\s*[:：]\s*$")
 
 
 def strip_caption_end(text: str) -> str:
@@ -81,7 +111,11 @@ def _is_credit_node(node) -> bool:
     if _CREDIT_CLASS.search(class_names(node)):
         return True
     text = one_line(node.text_content())
-    return text.startswith("©") and len(text) <= 120
+    if len(text) > 120:
+        return False
+    # a credit standing alone: "© …", or a marker word and the credit ("Image Credits: …" in a figcaption of its own)
+    marked = _MARKED_CREDIT.match(text)
+    return text.startswith("©") or (marked is not None and marked.start("credit") == 0)
 
 
 def credit_node(element: etree._Element, holder: etree._Element | None) -> etree._Element | None:

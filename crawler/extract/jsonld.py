@@ -1,4 +1,5 @@
-"""JSON-LD on the page: its objects (`@graph` flattened), their types, the article objects, the names in a value."""
+"""JSON-LD on the page: its objects (`@graph` flattened), their types, the article objects, the names in a value, the
+captions of its images."""
 
 from __future__ import annotations
 
@@ -49,3 +50,28 @@ def names_in(value: object) -> list[str]:
     if isinstance(value, list):
         return [name for item in value for name in names_in(item)]
     return []
+
+
+def image_captions(objects: list[dict]) -> list[str]:
+    """The `caption` (else `description`) of every schema.org ImageObject, nested ones included (an article's
+    `image`, `associatedMedia`)."""
+    captions: list[str] = []
+
+    def walk(value, depth: int) -> None:
+        if depth > 4:
+            return
+        if isinstance(value, list):
+            for item in value:
+                walk(item, depth + 1)
+        elif isinstance(value, dict):
+            if "ImageObject" in types_of(value):
+                text = value.get("caption") or value.get("description")
+                if isinstance(text, str) and text.strip():
+                    captions.append(text)
+            for key, item in value.items():
+                if key != "@graph" and isinstance(item, dict | list):
+                    walk(item, depth + 1)
+
+    for obj in objects:
+        walk(obj, 0)
+    return captions

@@ -1,0 +1,175 @@
+"""The generic caption, credit and body rules of the extractor, each on a small page written for its test."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract import extract_article, split_credit
+
+BODY = "".join(
+    f"<p>Paragraph {n} of the article tells the story at some length, so that the page reads as a real article"
+    f" and the extractor keeps it as the text of the page.</p>"
+    for n in range(1, 6)
+)
+
+
+def article_page(inside: str, head: str = "", after: str = "") -> bytes:
+    """A page with a headline, `inside` between the first paragraphs of the article, `after` below them."""
+    first, rest = BODY.split("</p>", 1)
+    return (
+        f"<html><head><title>A headline for the test</title>{head}</head><body><article>"
+        f"<h1>A headline for the test</h1>{first}</p>{inside}{rest}{after}</article></body></html>"
+    ).encode()
+
+
+def captions_of(body: bytes) -> list[tuple[str, str | None]]:
+    return [(c.text, c.credit) for c in extract_article(body, "https://news.example/story.html").captions]
+
+
+@pytest.mark.parametrize(
+    ("caption", "text", "credit"),
+    [
+        # a parenthesised credit at the end keeps neither its brackets nor the full stop after them
+        ("Người dân xếp hàng chờ mua vé (Ảnh: Minh Châu).", "Người dân xếp hàng chờ mua vé", "Ảnh: Minh Châu"),
+        ("The bridge at night (Photo: Ann Lee).", "The bridge at night", "Photo: Ann Lee"),
+        ("A quay in the rain (Credit: Port (archive))", "A quay in the rain", "Credit: Port (archive)"),
+        # marker words of other languages, kept with the credit as written
+        ("La plaza mayor al amanecer. Fotografía: Luis Gómez", "La plaza mayor al amanecer.", "Fotografía: Luis Gómez"),
+        ("Het nieuwe stadhuis. Beeld: ANP", "Het nieuwe stadhuis.", "Beeld: ANP"),
+        ("Rynek w Krakowie. Fot. Anna Nowak", "Rynek w Krakowie.", "Fot. Anna Nowak"),
+        ("Pasar pagi di kota. Sumber: Dinas Pasar", "Pasar pagi di kota.", "Sumber: Dinas Pasar"),
+        ("Le port au matin. Crédit photo : Paul Martin", "Le port au matin.", "Crédit photo : Paul Martin"),
+        ("Il ponte vecchio. Foto di Marco Bianchi", "Il ponte vecchio.", "Foto di Marco Bianchi"),
+        ("항구의 아침 풍경. 사진=해양신문", "항구의 아침 풍경.", "사진=해양신문"),
+        ("港の朝。写真：港湾新聞", "港の朝。", "写真：港湾新聞"),
+        ("A quiet street (Photo courtesy of Jane Roe)", "A quiet street", "Photo courtesy of Jane Roe"),
+        # a marker word the list does not know, before an agency: the word goes with the credit, not the caption
+        ("Rathaus am Abend. Lichtbild: AP", "Rathaus am Abend.", "Lichtbild: AP"),
+        # a marker in another language than the caption's
+        ("Ông Trần Văn Bình phát biểu. Photo: Lan Anh", "Ông Trần Văn Bình phát biểu.", "Photo: Lan Anh"),
+        # dash-separated credits
+        ("Harbour cranes at dawn – Photo by Sam Ortiz", "Harbour cranes at dawn", "Photo by Sam Ortiz"),
+        ("Harbour cranes at dawn - Getty Images", "Harbour cranes at dawn", "Getty Images"),
+        # two marker words
+        ("Boats at the quay. Image Credits: Port Authority", "Boats at the quay.", "Image Credits: Port Authority"),
+        # a sentence with a colon is not a credit
+        ("The mayor said: we will rebuild the bridge", "The mayor said: we will rebuild the bridge", None),
+    ],
+)
+def test_split_credit_rules(caption: str, text: str, credit: str | None):
+    assert split_credit(caption) == (text, credit)
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        # a credit element in brackets is kept without them
+        (
+            '<figure><img src="/a.jpg"><figcaption>Boats in the old harbour'
+            ' <span class="photo-credit">(Ảnh: Minh Châu).</span></figcaption></figure>',
+            [("Boats in the old harbour", "Ảnh: Minh Châu")],
+        ),
+        # the element after a figure without figcaption, repeating the image's alt text
+        (
+            '<figure><picture><source srcset="/img/market.webp 1x"><img alt="Stalls of the night market on the'
+            ' river bank" src="/img/market.jpg"></picture></figure>'
+            "<p>Stalls of the night market on the river bank (Ảnh: Minh Châu).</p>",
+            [("Stalls of the night market on the river bank", "Ảnh: Minh Châu")],
+        ),
+        # the description of a microdata ImageObject
+        (
+            '<div itemscope itemtype="https://schema.org/ImageObject"><img src="/img/wall.jpg">'
+            '<span itemprop="description">Volunteers repaint the harbour wall</span></div>',
+            [("Volunteers repaint the harbour wall", None)],
+        ),
+        # a credit in a figcaption of its own
+        (
+            '<figure><img src="/img/quay.jpg"><figcaption>Boats moored at the old quay</figcaption>'
+            "<figcaption><strong>Photo credit:</strong> Harbour Office</figcaption></figure>",
+            [("Boats moored at the old quay", "Photo credit: Harbour Office")],
+        ),
+        # the credit the image's title adds after the caption
+        (
+            '<figure><img src="/img/goal.jpg" title="The striker celebrates his goal | Agency/Jane Roe">'
+            "<figcaption>The striker celebrates his goal</figcaption></figure>",
+            [("The striker celebrates his goal", "Agency/Jane Roe")],
+        ),
+    ],
+)
+def test_caption_layouts(block: str, expected: list[tuple[str, str | None]]):
+    assert captions_of(article_page(block)) == expected
+
+
+def test_caption_in_small_type_right_after_a_lazy_image():
+    block = (
+        '<div class="media"><img src="data:image/gif;base64,R0lGOD" data-src="/img/ferry.jpg"></div>'
+        "<p><em>The morning ferry leaves the pier. Photo: Ann Lee</em></p>"
+    )
+    article = extract_article(article_page(block), "https://news.example/story.html")
+    assert [(c.text, c.credit, c.image_url) for c in article.captions] == [
+        ("The morning ferry leaves the pier.", "Photo: Ann Lee", "https://news.example/img/ferry.jpg")
+    ]
+    assert "The morning ferry leaves the pier. Photo: Ann Lee" in article.text.split("\n\n")
+
+
+def test_element_after_an_image_repeating_the_json_ld_caption():
+    jsonld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A headline for the test",'
+        ' "image": {"@type": "ImageObject", "url": "https://news.example/img/dam.jpg",'
+        ' "caption": "Water pours over the old dam after the storm"}}</script>'
+    )
+    block = '<div><img src="/img/dam.jpg"></div><div>Water pours over the old dam after the storm</div>'
+    assert captions_of(article_page(block, head=jsonld)) == [("Water pours over the old dam after the storm", None)]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # an image followed by the next paragraph of the text
+        '<div class="media"><img src="/img/a.jpg" alt="A view"></div><p>The council met on Monday to decide.</p>',
+        # a teaser: the image and its title in a link to another page
+        '<a href="/other-story.html"><img src="/img/b.jpg"></a><em>Read the other story about ferries</em>',
+    ],
+)
+def test_what_is_not_a_caption(block: str):
+    assert captions_of(article_page(block)) == []
+
+
+def test_pull_quote_attribution_is_not_a_caption():
+    section = (
+        '<section><div><img src="/img/bridge.jpg"><p class="caption">The bridge before the flood</p></div>'
+        "<div><figure><blockquote><p>We will rebuild the bridge.</p></blockquote></figure>"
+        "<figcaption>Mayor Jane Roe</figcaption></div></section>"
+    )
+    assert captions_of(article_page(section)) == [("The bridge before the flood", None)]
+
+
+def test_boilerplate_boxes_inside_the_article_are_not_its_text():
+    boxes = (
+        '<div class="block inlineNewsletterForm"><p>Get the best stories of the week in your inbox every Friday'
+        " morning, free of charge.</p><p>Enter your e-mail address</p></div>"
+        '<div class="block toolsShareBar"><p>Share this story with your friends and family everywhere</p></div>'
+        '<div class="block writerBioCard"><p>Sam Ortiz has covered the harbour and its ferries for twenty years and'
+        " lives by the river.</p></div>"
+    )
+    text = extract_article(article_page(boxes), "https://news.example/story.html").text
+    assert "Paragraph 5 of the article" in text
+    assert "inbox" not in text and "Share this story" not in text and "twenty years" not in text
+
+
+def test_article_in_a_box_named_like_boilerplate_keeps_its_text():
+    page = (
+        "<html><head><title>A headline for the test</title></head><body>"
+        f'<div class="social-layout"><h1>A headline for the test</h1>{BODY}</div></body></html>'
+    ).encode()
+    text = extract_article(page, "https://news.example/story.html").text
+    assert all(f"Paragraph {n} of the article" in text for n in range(1, 6))
+
+
+def test_alt_text_repeating_the_description_is_no_evidence_of_a_caption():
+    description = "The council approved the new harbour plan on Monday evening"
+    head = f'<meta name="description" content="{description}.">'
+    image = f'<div class="hero"><img src="/img/harbour.jpg" alt="{description}"></div>'
+    block = f"{image}<p>{description}, after a long debate.</p>"
+    article = extract_article(article_page(block, head=head), "https://news.example/story.html")
+    assert article.captions == []
