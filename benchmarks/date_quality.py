@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from htmldate import find_date
 from trafilatura.metadata import extract_metadata
 
-from archive.records import NotAnArticle
+from archive.records import DatePrecision, NotAnArticle
 from crawler.extract import extract_article
 
 FOLDS = 5
@@ -115,14 +115,19 @@ class Outcome:
     page: LabelledPage
     stored: bool
     newsarchive: datetime | None
+    precision: str | None
     htmldate: date | None
     trafilatura: date | None
 
     def day(self, value: datetime | None) -> date | None:
         if value is None:
             return None
-        # Fundus labels are instants: compare in the label's offset. Elsewhere the page's own offset counts.
-        return value.astimezone(self.page.instant.tzinfo).date() if self.page.instant else value.date()
+        # Fundus labels are instants with an offset: a time is compared in the label's offset. A day-only date, a
+        # label without an offset and the date benchmark's days compare in the page's own offset.
+        instant = self.page.instant
+        if instant is None or instant.tzinfo is None or self.precision == DatePrecision.DAY:
+            return value.date()
+        return value.astimezone(instant.tzinfo).date()
 
     @property
     def right(self) -> bool:
@@ -131,9 +136,14 @@ class Outcome:
     @property
     def minute_right(self) -> bool:
         instant = self.page.instant
-        return self.newsarchive is not None and instant is not None and self.right and (
-            self.newsarchive.astimezone(instant.tzinfo).replace(second=0, microsecond=0)
-            == instant.replace(second=0, microsecond=0)
+        return (
+            self.newsarchive is not None
+            and instant is not None
+            and self.right
+            and (
+                self.newsarchive.astimezone(instant.tzinfo or self.newsarchive.tzinfo).replace(second=0, microsecond=0)
+                == instant.replace(second=0, microsecond=0)
+            )
         )
 
 
@@ -224,12 +234,12 @@ class Report:
         return tally
 
 
-def _newsarchive(page: LabelledPage) -> tuple[bool, datetime | None]:
+def _newsarchive(page: LabelledPage) -> tuple[bool, datetime | None, str | None]:
     try:
         article = extract_article(page.html, page.url, fetched_at=page.fetched_at)
     except NotAnArticle:
-        return False, None
-    return True, article.published_at
+        return False, None, None
+    return True, article.published_at, article.published_precision
 
 
 def _day(text: str | None) -> date | None:
@@ -240,10 +250,10 @@ def evaluate(pages: Iterator[LabelledPage]) -> Report:
     """Run newsarchive, htmldate alone and trafilatura's metadata on every page."""
     report = Report()
     for page in pages:
-        stored, published = report.timers["newsarchive"].run(_newsarchive, page)
+        stored, published, precision = report.timers["newsarchive"].run(_newsarchive, page)
         htmldate = report.timers["htmldate"].run(find_date, page.html, original_date=True, extensive_search=True)
         metadata = extract_metadata(page.html, default_url=page.url)
-        report.outcomes.append(Outcome(page, stored, published, _day(htmldate), _day(metadata.date)))
+        report.outcomes.append(Outcome(page, stored, published, precision, _day(htmldate), _day(metadata.date)))
     return report
 
 

@@ -11,6 +11,7 @@ A string with its own offset keeps it; otherwise the site's zone applies. Pure: 
 from __future__ import annotations
 
 import email.utils
+import itertools
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
+
+from archive.records import DATE_FIELDS, DatePrecision, ZoneSource
 
 if TYPE_CHECKING:
     from archive.records import Article
@@ -34,6 +37,7 @@ RANK_SELECTOR = 0
 RANK_JSONLD = 1
 RANK_META = 2
 RANK_TIME_ELEMENT = 3
+RANK_OPENING_DATELINE = 3  # what a reader sees first stands like a marked <time>
 RANK_VISIBLE = 4
 RANK_DATELINE = 5
 RANK_URL = 6
@@ -44,12 +48,24 @@ AMBIGUITY_PENALTY = 10  # above every rank: an ambiguous reading loses to any ot
 
 @dataclass(frozen=True)
 class ParsedDate:
-    """A parsed date: the instant, whether the string gave a time of day and an offset, and if it was ambiguous."""
+    """A parsed date: the instant, whether the string gave a time of day (and seconds) and an offset, and if it was
+    ambiguous. A day-only date holds midnight of its day."""
 
     value: datetime
     has_time: bool = True
     has_offset: bool = False
     ambiguous: bool = False
+    has_seconds: bool = False
+
+    @property
+    def precision(self) -> DatePrecision:
+        if not self.has_time:
+            return DatePrecision.DAY
+        return DatePrecision.SECOND if self.has_seconds else DatePrecision.MINUTE
+
+    @property
+    def zone(self) -> ZoneSource:
+        return ZoneSource.DECLARED if self.has_offset else ZoneSource.ASSUMED
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,7 @@ _CLOCK = re.compile(r"(?<![\d/.-])(\d{1,2})[:hg](\d{2})(?::(\d{2}))?(?:\s*([AaPp
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
 _NUMERIC_OFFSET = re.compile(r"(?<=[\d\s])([+-])(\d{2}):?(\d{2})\b")
 _UTC_WORD = re.compile(r"\b(?:GMT|UTC)\b|(?<=\d)Z\b")
+_CLOCK_SECONDS = re.compile(r"\d:\d{2}:\d{2}")
 _RFC822 = re.compile(r"^[A-Za-z]{3},?\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 
 
@@ -109,7 +126,12 @@ def _parse_iso(text: str, zone: tzinfo) -> ParsedDate | None:
     offset: tzinfo | None = None
     if tz:
         offset = UTC if tz.upper() == "Z" else _offset(tz[0], tz[1:3], tz[-2:] if len(tz) > 3 else None)
-    return ParsedDate(_localize(naive, offset, zone), has_time=hour is not None, has_offset=offset is not None)
+    return ParsedDate(
+        _localize(naive, offset, zone),
+        has_time=hour is not None,
+        has_offset=offset is not None,
+        has_seconds=bool(second),
+    )
 
 
 def _parse_dotnet_us(text: str, zone: tzinfo) -> ParsedDate | None:
@@ -119,7 +141,7 @@ def _parse_dotnet_us(text: str, zone: tzinfo) -> ParsedDate | None:
     month, day, year, hour, minute, second, half = match.groups()
     hour_24 = int(hour) % 12 + (12 if half.upper() == "PM" else 0)
     naive = datetime(int(year), int(month), int(day), hour_24, int(minute), int(second))
-    return ParsedDate(_localize(naive, None, zone), ambiguous=True)
+    return ParsedDate(_localize(naive, None, zone), ambiguous=True, has_seconds=True)
 
 
 def _explicit_offset(text: str) -> tzinfo | None:
@@ -167,7 +189,12 @@ def _parse_numeric(text: str, zone: tzinfo, date_order: str) -> ParsedDate | Non
     except ValueError:
         return None
     offset = _explicit_offset(rest)
-    return ParsedDate(_localize(naive, offset, zone), has_time=clock is not None, has_offset=offset is not None)
+    return ParsedDate(
+        _localize(naive, offset, zone),
+        has_time=clock is not None,
+        has_offset=offset is not None,
+        has_seconds=bool(clock and clock.group(3)),
+    )
 
 
 def _parse_rfc822(text: str) -> ParsedDate | None:
@@ -180,7 +207,7 @@ def _parse_rfc822(text: str) -> ParsedDate | None:
         return None
     if value.tzinfo is None:
         return None
-    return ParsedDate(value, has_offset=True)
+    return ParsedDate(value, has_offset=True, has_seconds=bool(_CLOCK_SECONDS.search(text)))
 
 
 def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages: tuple[str, ...]) -> ParsedDate | None:
@@ -191,6 +218,8 @@ def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages
         "PREFER_DATES_FROM": "past",
         "REQUIRE_PARTS": ["day", "month", "year"],
         "STRICT_PARSING": False,
+        # Only dates written out: "today" or "2 hours ago" would date the page by the moment it is read.
+        "PARSERS": ["custom-formats", "absolute-time"],
     }
     try:
         value = dateparser.parse(text, languages=list(languages) or None, settings=settings)
@@ -198,7 +227,8 @@ def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages
         return None
     if value is None:
         return None
-    has_time = bool(_CLOCK.search(text))
+    clock = _CLOCK.search(text)
+    has_time, has_seconds = clock is not None, bool(clock and clock.group(3))
     offset = _explicit_offset(text)
     if offset is not None:
         # dateparser converts to TIMEZONE; re-read the wall clock in the page's own offset instead.
@@ -206,8 +236,8 @@ def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages
             text, languages=list(languages) or None, settings={**settings, "RETURN_AS_TIMEZONE_AWARE": True}
         )
         if aware is not None and aware.tzinfo is not None:
-            return ParsedDate(aware.astimezone(offset), has_time=has_time, has_offset=True)
-    return ParsedDate(value.replace(tzinfo=get_zone(zone_name)), has_time=has_time, has_offset=False)
+            return ParsedDate(aware.astimezone(offset), has_time, True, has_seconds=has_seconds)
+    return ParsedDate(value.replace(tzinfo=get_zone(zone_name)), has_time, False, has_seconds=has_seconds)
 
 
 def parse_date(
@@ -228,7 +258,7 @@ def parse_date(
     if _EPOCH.match(text):
         seconds = int(text[:10])
         # An epoch is an absolute instant: it carries its offset as surely as "+07:00" does.
-        return ParsedDate(datetime.fromtimestamp(seconds, UTC).astimezone(zone), has_offset=True)
+        return ParsedDate(datetime.fromtimestamp(seconds, UTC).astimezone(zone), has_offset=True, has_seconds=True)
     for parse in (
         lambda: _parse_iso(text, zone),
         lambda: _parse_rfc822(text),
@@ -253,19 +283,25 @@ def _same_day(a: datetime, b: datetime) -> bool:
     return a.date() == b.astimezone(a.tzinfo).date()
 
 
-def reconcile(candidates: list[DateCandidate], fetched_at: datetime | None = None) -> datetime | None:
-    """The best-supported instant among `candidates`.
+def believable(candidates: list[DateCandidate], fetched_at: datetime | None) -> list[DateCandidate]:
+    """The candidates not before 1990 and not after the fetch time (beyond a small tolerance)."""
+    latest = fetched_at + FUTURE_TOLERANCE if fetched_at is not None else None
+    return [c for c in candidates if c.parsed.value >= EARLIEST and (latest is None or c.parsed.value <= latest)]
+
+
+def reconcile(candidates: list[DateCandidate], fetched_at: datetime | None = None) -> DateCandidate | None:
+    """The best-supported candidate among `candidates`, its date refined by those that agree with it.
 
     Dates after the fetch time (beyond a small tolerance) and before 1990 are rejected. The most trusted source
     wins; an ambiguous format (M/D vs D/M) loses to any other source. The winner is then refined by a candidate
     that agrees with it but says more: a time of day for a bare date, an explicit offset, seconds.
     """
-    latest = fetched_at + FUTURE_TOLERANCE if fetched_at is not None else None
-    valid = [c for c in candidates if c.parsed.value >= EARLIEST and (latest is None or c.parsed.value <= latest)]
+    valid = believable(candidates, fetched_at)
     if not valid:
         return None
     ordered = sorted(valid, key=lambda c: (c.effective_rank, not c.parsed.has_time, not c.parsed.has_offset))
-    best = ordered[0].parsed
+    winner = ordered[0]
+    best = winner.parsed
     for other in ordered[1:]:
         candidate = other.parsed
         if not best.has_time and candidate.has_time and _same_day(best.value, candidate.value):
@@ -274,8 +310,8 @@ def reconcile(candidates: list[DateCandidate], fetched_at: datetime | None = Non
             if candidate.has_offset and not best.has_offset:
                 best = replace(candidate, ambiguous=False)
             elif best.value.second == 0 and candidate.value.second != 0 and best.has_offset == candidate.has_offset:
-                best = replace(best, value=best.value.replace(second=candidate.value.second))
-    return best.value
+                best = replace(best, value=best.value.replace(second=candidate.value.second), has_seconds=True)
+    return replace(winner, parsed=best)
 
 
 @dataclass(frozen=True)
@@ -316,6 +352,10 @@ MAX_BYLINE_LENGTH = 90
 MAX_VISIBLE_CANDIDATES = 2
 NEAR_HEADLINE_ELEMENTS = 80
 MAX_DATELINE_LENGTH = 60
+MAX_MARKED_TIMES = 2
+OPENING_TEXTS = 4  # texts after the headline looked at for a dateline
+DATELINE_START = 40  # characters of a text within which its date must stand
+DATELINE_CLOCK = 12  # characters after the date where its time of day may stand ("10:16 Uhr")
 
 
 def _meta_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate], list[DateCandidate]]:
@@ -351,21 +391,39 @@ def _jsonld_candidates(objects: list[dict], settings: DateSettings, key: str) ->
 
 
 def _time_element_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate], list[DateCandidate]]:
+    """`<time>` elements marked as published (a `pubdate` attribute, a class) or modified, the page's only `<time>`
+    with a machine-readable `datetime`, and the first `<time>` of the page as a weak published date.
+
+    More than `MAX_MARKED_TIMES` elements marked the same way date a list (comments, related articles), not the page.
+    """
     published: list[DateCandidate] = []
     modified: list[DateCandidate] = []
-    for index, element in enumerate(tree.iterfind(".//time")):
+    elements = list(tree.iterfind(".//time"))
+    roles = [_time_role(element) for element in elements]
+    listed = {role for role in ("published", "modified") if roles.count(role) > MAX_MARKED_TIMES}
+    for index, (element, role) in enumerate(zip(elements, roles, strict=True)):
         value = element.get("datetime") or element.text_content()
         parsed = settings.parse(value) if value else None
         if parsed is None:
             continue
-        marks = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("data-role"))))
-        if _MODIFIED_CLASS.search(marks):
+        if role == "modified" and role not in listed:
             modified.append(DateCandidate(parsed, "time", RANK_TIME_ELEMENT))
-        elif element.get("pubdate") is not None or re.search("publish|created", marks, re.IGNORECASE):
+        elif role == "published" and role not in listed:
             published.append(DateCandidate(parsed, "time", RANK_TIME_ELEMENT))
+        elif len(elements) == 1 and element.get("datetime"):
+            published.append(DateCandidate(parsed, "time:only", RANK_TIME_ELEMENT))
         elif index == 0:
             published.append(DateCandidate(parsed, "time:first", RANK_VISIBLE))
     return published, modified
+
+
+def _time_role(element) -> str:
+    marks = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("data-role"))))
+    if _MODIFIED_CLASS.search(marks):
+        return "modified"
+    if element.get("pubdate") is not None or re.search("publish|created", marks, re.IGNORECASE):
+        return "published"
+    return ""
 
 
 def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
@@ -393,7 +451,21 @@ def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             break
     if not found:
         found = _dateline_near_headline(elements[:NEAR_HEADLINE_ELEMENTS], settings)
+    if headline is not None and (opening := _opening_dateline(elements, settings)):
+        found.append(opening)
     return found
+
+
+def _opening_dateline(elements: list, settings: DateSettings) -> DateCandidate | None:
+    """A numeric date that opens one of the first texts after the headline: the dateline a reader sees first
+    ("Springfield, (03.04.2022). The council …", "03.04.2022 10:16 - The council …", "Date: 03.04.2022")."""
+    texts = (e for e in elements if isinstance(e.tag, str) and e.tag not in ("script", "style") and _holds_text(e))
+    for element in itertools.islice(texts, OPENING_TEXTS):
+        text = " ".join(element.text_content().split())
+        match = _NUMERIC_DATE.search(text[:DATELINE_START])
+        if match and (parsed := settings.parse(text[: match.end() + DATELINE_CLOCK])):
+            return DateCandidate(parsed, "opening", RANK_OPENING_DATELINE)
+    return None
 
 
 def _dateline_near_headline(elements: list, settings: DateSettings) -> list[DateCandidate]:
@@ -407,6 +479,11 @@ def _dateline_near_headline(elements: list, settings: DateSettings) -> list[Date
             if parsed is not None and parsed.has_time:
                 return [DateCandidate(parsed, "dateline", RANK_DATELINE)]
     return []
+
+
+def _holds_text(element) -> bool:
+    """True when text stands in the element itself, not only in its children."""
+    return bool((element.text or "").strip() or any((child.tail or "").strip() for child in element))
 
 
 def date_from_url(url: str, settings: DateSettings) -> DateCandidate | None:
@@ -423,18 +500,85 @@ def date_from_url(url: str, settings: DateSettings) -> DateCandidate | None:
     )
 
 
-def _htmldate_candidate(tree, url: str, settings: DateSettings, fetched_at: datetime | None) -> DateCandidate | None:
-    from htmldate import find_date  # imported lazily: only pages without any other date need it
+def htmldate_day(tree, url: str, fetched_at: datetime | None) -> str | None:
+    """htmldate's publication day of the page (YYYY-MM-DD), its extensive search included, or None."""
+    from htmldate import find_date  # imported lazily: most pages never need it
 
     max_date = (fetched_at or datetime.now(UTC)).strftime("%Y-%m-%d")
     try:
-        found = find_date(tree, url=url, extensive_search=False, original_date=True, max_date=max_date)
+        return find_date(tree, url=url, extensive_search=True, original_date=True, max_date=max_date)
     except (ValueError, TypeError):
         return None
-    if not found:
+
+
+def _htmldate_candidate(day: str | None, settings: DateSettings) -> DateCandidate | None:
+    try:
+        value = datetime.strptime(day or "", "%Y-%m-%d").replace(tzinfo=get_zone(settings.timezone_name))
+    except ValueError:
         return None
-    day = datetime.strptime(found, "%Y-%m-%d").replace(tzinfo=get_zone(settings.timezone_name))
-    return DateCandidate(ParsedDate(day, has_time=False), "htmldate", RANK_HTMLDATE)
+    return DateCandidate(ParsedDate(value, has_time=False), "htmldate", RANK_HTMLDATE)
+
+
+def _checked_by_htmldate(
+    best: DateCandidate | None, published: list[DateCandidate], htmldate: DateCandidate | None
+) -> DateCandidate | None:
+    """htmldate's day where the page's own evidence is weak: no date, or a lone reading of the visible text.
+
+    A structured statement (profile selector, JSON-LD, meta tag, itemprop, a marked `<time>`) stands, and so does
+    a weak reading that another source on the page confirms (same day); otherwise htmldate's day wins, refined by
+    any candidate of that day that says more (a time, an offset).
+    """
+    if htmldate is None or (best is not None and best.effective_rank <= RANK_TIME_ELEMENT):
+        return best
+    day = htmldate.parsed.value.date()
+    if any(c.parsed.ambiguous and c.parsed.value.date() == day for c in published):
+        return best  # htmldate read the same ambiguous string (M/D or D/M) one way: no evidence of its own
+    if best is not None:
+        best_day = best.parsed.value.date()
+        confirmed = any(c.source != best.source and c.parsed.value.date() == best_day for c in published)
+        if best_day == day or confirmed:
+            return best
+    return reconcile([htmldate, *(c for c in published if c.parsed.value.date() == day)])
+
+
+MAX_OFFSET_EAST = timedelta(hours=14)
+MAX_OFFSET_WEST = timedelta(hours=12)
+OFFSET_STEP = timedelta(minutes=15)
+
+
+def _in_utc_and_local(candidates: list[DateCandidate]) -> list[DateCandidate]:
+    """Read the page's UTC instants as its readers see them when it also prints them in local time.
+
+    Servers write machine-readable times in UTC ("…Z", "+00:00") and print the same instant as a wall clock for
+    readers. A wall clock that differs from a UTC instant by a whole number of quarter hours within the range of
+    real offsets gives the page's offset: the instants are expressed in it, the wall clocks read in it. A day-only
+    local date on the neighbouring day that the instant falls on in some real offset is the reader's day; the
+    instant then says no more than that day.
+    """
+    instants = [c for c in candidates if c.parsed.has_offset and c.parsed.has_time and not c.parsed.value.utcoffset()]
+    if not instants:
+        return candidates
+    for instant in instants:
+        utc = instant.parsed.value.replace(tzinfo=None)
+        for wall in (c for c in candidates if not c.parsed.has_offset and c.parsed.has_time):
+            difference = wall.parsed.value.replace(tzinfo=None) - utc
+            if difference and -MAX_OFFSET_WEST <= difference <= MAX_OFFSET_EAST and not difference % OFFSET_STEP:
+                offset = timezone(difference)
+                return [_read_in(c, offset) if c in instants or not c.parsed.has_offset else c for c in candidates]
+    for day in (c.parsed.value.date() for c in candidates if not c.parsed.has_time and not c.parsed.has_offset):
+        utc = instants[0].parsed.value
+        if day != utc.date() and (utc - MAX_OFFSET_WEST).date() <= day <= (utc + MAX_OFFSET_EAST).date():
+            local = datetime.combine(day, datetime.min.time(), instants[0].parsed.value.tzinfo)
+            reader_day = ParsedDate(local, has_time=False)
+            return [replace(c, parsed=reader_day) if c in instants else c for c in candidates]
+    return candidates
+
+
+def _read_in(candidate: DateCandidate, offset: timezone) -> DateCandidate:
+    """An instant expressed in `offset`; a date without an offset read in it."""
+    value = candidate.parsed.value
+    value = value.astimezone(offset) if candidate.parsed.has_offset else value.replace(tzinfo=offset)
+    return replace(candidate, parsed=replace(candidate.parsed, value=value))
 
 
 def _in_page_offset(candidates: list[DateCandidate], stated: list[DateCandidate]) -> list[DateCandidate]:
@@ -447,11 +591,7 @@ def _in_page_offset(candidates: list[DateCandidate], stated: list[DateCandidate]
     offset = next((o for o in offsets if o), None)
     if offset is None:
         return candidates
-    zone = timezone(offset)
-    return [
-        c if c.parsed.has_offset else replace(c, parsed=replace(c.parsed, value=c.parsed.value.replace(tzinfo=zone)))
-        for c in candidates
-    ]
+    return [c if c.parsed.has_offset else _read_in(c, timezone(offset)) for c in candidates]
 
 
 _TLD_ZONES = {
@@ -495,11 +635,13 @@ def find_dates(
     published_texts: tuple[str, ...] = (),
     modified_texts: tuple[str, ...] = (),
     fetched_at: datetime | None = None,
-) -> tuple[datetime | None, datetime | None]:
+    htmldate: str | None = None,
+) -> tuple[ParsedDate | None, ParsedDate | None]:
     """(published, modified) of the page in `tree` (an lxml HTML tree), each aware or None.
 
     `jsonld` are the page's article objects; `published_texts`/`modified_texts` are what the site profile's
-    selectors matched (the most trusted source).
+    selectors matched (the most trusted source). `htmldate` is htmldate's day of the page when the caller already
+    has it (trafilatura's metadata); without it, htmldate runs when the page's own evidence is weak.
     """
     published = [DateCandidate(p, "selector", RANK_SELECTOR) for t in published_texts if (p := settings.parse(t))]
     modified = [DateCandidate(p, "selector", RANK_SELECTOR) for t in modified_texts if (p := settings.parse(t))]
@@ -515,30 +657,44 @@ def find_dates(
     published += _visible_candidates(tree, settings)
     if url_date := date_from_url(url, settings):
         published.append(url_date)
-    # htmldate only when the page offers no candidate at all: it reads "9/5/2026 10:17:01 PM" as 9 May, and
-    # candidates all rejected as later than the fetch mean the date is unknown, not that htmldate should guess.
-    if not published and (fallback := _htmldate_candidate(tree, url, settings, fetched_at)):
-        published.append(fallback)
     everything = published + modified
-    published, modified = _in_page_offset(published, everything), _in_page_offset(modified, everything)
-    published_at = reconcile(published, fetched_at)
-    return published_at, reconcile(modified, fetched_at)
+    stated = _in_page_offset(_in_utc_and_local(published), everything)
+    published = believable(stated, fetched_at)
+    best = reconcile(published)
+    # Dates the page states, all later than the fetch, mean the date is unknown, not that htmldate should guess.
+    if (best is None and not stated) or (best is not None and best.effective_rank > RANK_TIME_ELEMENT):
+        day = _htmldate_candidate(htmldate or htmldate_day(tree, url, fetched_at), settings)
+        best = _checked_by_htmldate(best, published, day if day and believable([day], fetched_at) else None)
+    modified_at = reconcile(_in_page_offset(modified, everything), fetched_at)
+    return (best.parsed if best else None), (modified_at.parsed if modified_at else None)
 
 
-def normalize_timestamps(article: Article, zone: tzinfo, now: datetime | None = None) -> Article:
-    """Set `fetched_at` (UTC) if missing, make every datetime of `article` aware with a fixed offset."""
-    fetched = article.fetched_at or now or datetime.now(UTC)
-    article.fetched_at = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(UTC)
-    article.published_at = _with_fixed_offset(article.published_at, zone)
-    article.modified_at = _with_fixed_offset(article.modified_at, zone)
+def set_dates(article: Article, published: ParsedDate | None, modified: ParsedDate | None) -> Article:
+    """Put found dates on `article` with their precision and whether their offset was the page's own."""
+    for name, found in zip(DATE_FIELDS, (published, modified), strict=True):
+        setattr(article, f"{name}_at", found.value if found else None)
+        setattr(article, f"{name}_precision", found.precision if found else None)
+        setattr(article, f"{name}_zone", found.zone if found else None)
     return article
 
 
-def _with_fixed_offset(value: datetime | None, zone: tzinfo) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        value = value.replace(tzinfo=zone)
-    offset = value.utcoffset()
-    assert offset is not None
-    return value.replace(tzinfo=timezone(offset))
+def normalize_timestamps(article: Article, zone: tzinfo, now: datetime | None = None) -> Article:
+    """Set `fetched_at` (UTC) if missing, make every datetime of `article` aware with a fixed offset.
+
+    A date without an offset is read in `zone` and marked as assumed; a missing date has no precision or zone.
+    """
+    fetched = article.fetched_at or now or datetime.now(UTC)
+    article.fetched_at = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(UTC)
+    for name in DATE_FIELDS:
+        value = getattr(article, f"{name}_at")
+        if value is None:
+            setattr(article, f"{name}_precision", None)
+            setattr(article, f"{name}_zone", None)
+            continue
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=zone)
+            setattr(article, f"{name}_zone", ZoneSource.ASSUMED)
+        offset = value.utcoffset()
+        assert offset is not None
+        setattr(article, f"{name}_at", value.replace(tzinfo=timezone(offset)))
+    return article
