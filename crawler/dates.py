@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import email.utils
 import itertools
+import logging
 import re
+from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +29,8 @@ from archive.records import DATE_FIELDS, DatePrecision, ZoneSource
 
 if TYPE_CHECKING:
     from archive.records import Article
+
+logger = logging.getLogger(__name__)
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # A page may be fetched a little before the clock of its server says it was published (skewed clocks, caches).
@@ -363,20 +368,80 @@ def _meta_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate],
     modified: list[DateCandidate] = []
     for meta in tree.iterfind(".//meta"):
         content = meta.get("content")
-        if not content:
-            continue
-        keys = {meta.get(k, "").strip().lower() for k in _META_KEYS} - {""}
-        target = published if keys & PUBLISHED_META else modified if keys & MODIFIED_META else None
-        if target is None and "cms-date" in meta.get("class", ""):
-            target = published
-        if target is not None and (parsed := settings.parse(content)):
-            target.append(DateCandidate(parsed, "meta:" + "/".join(sorted(keys)), RANK_META))
-    for element in tree.xpath("//*[not(self::meta)][@itemprop='datePublished' or @itemprop='dateModified']"):
-        value = element.get("datetime") or element.get("content") or element.text_content()
-        if parsed := settings.parse(value):
-            target = published if element.get("itemprop") == "datePublished" else modified
-            target.append(DateCandidate(parsed, "itemprop", RANK_TIME_ELEMENT))
+        role = _meta_role(meta) if content else None
+        if role is not None and (parsed := settings.parse(content)):
+            target = published if role == "published" else modified
+            target.append(DateCandidate(parsed, f"meta:{role}", RANK_META))
+    for prop, target in (("datePublished", published), ("dateModified", modified)):
+        found = []
+        for element in tree.xpath(f"//*[not(self::meta)][@itemprop='{prop}']"):
+            value = element.get("datetime") or element.get("content") or element.text_content()
+            if parsed := settings.parse(value):
+                found.append(DateCandidate(parsed, "itemprop", RANK_TIME_ELEMENT))
+        target += _unless_listed(found)
     return published, modified
+
+
+def _unless_listed(found: list[DateCandidate]) -> list[DateCandidate]:
+    """Dates marked the same way on more than `MAX_MARKED_TIMES` different days date a list, not the page."""
+    return found if len({c.parsed.value.date() for c in found}) <= MAX_MARKED_TIMES else []
+
+
+def _meta_role(meta) -> str | None:
+    keys = {meta.get(k, "").strip().lower() for k in _META_KEYS} - {""}
+    if keys & PUBLISHED_META or "cms-date" in meta.get("class", ""):
+        return "published"
+    return "modified" if keys & MODIFIED_META else None
+
+
+def _stated_publication(tree, jsonld: list[dict]) -> Iterator[str]:
+    """The publication dates the page states for machines (meta tags, itemprop, JSON-LD), as written."""
+    for meta in tree.iterfind(".//meta"):
+        if meta.get("content") and _meta_role(meta) == "published":
+            yield meta.get("content")
+    for element in tree.xpath("//*[not(self::meta)][@itemprop='datePublished']"):
+        yield element.get("datetime") or element.get("content") or ""
+    for obj in jsonld:
+        if isinstance(value := obj.get("datePublished"), str):
+            yield value
+
+
+def impossible_date(text: str) -> str | None:
+    """Why `text`, written like a date, cannot be one (a day its month lacks, an offset beyond a day), else None."""
+    text = " ".join(text.split())[:MAX_DATE_STRING]
+    offsets = [m.group(2) for pattern in (_GMT_OFFSET, _NUMERIC_OFFSET) for m in pattern.finditer(text)]
+    readings = []
+    if iso := _ISO.match(text):
+        year, month, day, *_, zone = iso.groups()
+        offsets += [zone[1:3]] if zone and zone.upper() != "Z" else []
+        readings = [(year, month, day)]
+    elif numeric := _NUMERIC_DATE.search(text):
+        first, second, third = numeric.groups()
+        readings = [(first, second, third)] if len(first) == 4 else [(third, second, first), (third, first, second)]
+    if any(int(hours) >= 24 for hours in offsets):
+        return f"{text!r} has an impossible UTC offset"
+    if readings and not any(_is_calendar_day(*reading) for reading in readings):
+        return f"{text!r} is not a calendar day"
+    return None
+
+
+def _is_calendar_day(year: str, month: str, day: str) -> bool:
+    try:
+        datetime(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
+def without_impossible_dates(tree):
+    """A copy of `tree` without the date attributes (`content`, `datetime`) that cannot be dates: htmldate, inside
+    trafilatura's metadata, fails on a page with an impossible offset ("+99:00")."""
+    copy = deepcopy(tree)
+    for element in copy.xpath("//*[@content or @datetime]"):
+        for attribute in ("content", "datetime"):
+            if (value := element.get(attribute)) and any(ch.isdigit() for ch in value) and impossible_date(value):
+                del element.attrib[attribute]
+    return copy
 
 
 def _jsonld_candidates(objects: list[dict], settings: DateSettings, key: str) -> list[DateCandidate]:
@@ -426,9 +491,48 @@ def _time_role(element) -> str:
     return ""
 
 
+# Words that say "published" before a date, in the languages of the sites crawled: generic vocabulary, never a
+# site's own label. A date after one of them is what the page tells its reader.
+_PUBLISHED_LABEL = re.compile(
+    r"(?<!\w)(?:published|posted|first published|publication date|date published|veröffentlicht|erschienen|"
+    r"publiziert|publié|publiée|mis en ligne|date de publication|publicado|publicada|fecha de publicación|"
+    r"publicação|pubblicato|pubblicata|data di pubblicazione|gepubliceerd|geplaatst|opublikowano|publikováno|"
+    r"zveřejněno|publicerad|publiceret|publisert|julkaistu|yayınlanma|yayın tarihi|közzétéve|publicat|ngày đăng|"
+    r"đăng lúc|xuất bản)(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
+    re.IGNORECASE,
+)
+LABEL_WINDOW = 40  # characters after a "published" label where its date must stand
+
+
+def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
+    """Dates the page's text introduces as published ("Published: 3 May 2024", "Veröffentlicht am 03.05.2024"),
+    the label and the date in one text or in two that follow each other; more than `MAX_MARKED_TIMES` different
+    ones are a list, not the page's date."""
+    texts = [t for t in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]") if t.strip()]
+    found: list[DateCandidate] = []
+    for index, text in enumerate(texts):
+        match = _PUBLISHED_LABEL.search(text)
+        if match is None:
+            continue
+        window = text[match.end() :].strip() or (texts[index + 1].strip() if index + 1 < len(texts) else "")
+        if parsed := settings.parse(window[:LABEL_WINDOW]):
+            found.append(DateCandidate(parsed, "label", RANK_OPENING_DATELINE))
+    return _unless_listed(found)
+
+
+def _headline(tree):
+    """The page's headline: of several `<h1>` (a logo, a section name, the story), the longest the title holds."""
+    headlines = list(tree.iterfind(".//h1"))
+    if len(headlines) < 2:
+        return headlines[0] if headlines else None
+    title = " ".join((tree.findtext(".//title") or "").split()).casefold()
+    named = [h for h in headlines if (text := " ".join(h.text_content().split()).casefold()) and text in title]
+    return max(named, key=lambda h: len(h.text_content()), default=headlines[0])
+
+
 def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
     """Short elements whose class says date/time, after the headline (site headers often show today's date)."""
-    headline = next(tree.iterfind(".//h1"), None)
+    headline = _headline(tree)
     if headline is None:
         elements = list(tree.iter())
     else:
@@ -551,9 +655,7 @@ def _in_utc_and_local(candidates: list[DateCandidate]) -> list[DateCandidate]:
 
     Servers write machine-readable times in UTC ("…Z", "+00:00") and print the same instant as a wall clock for
     readers. A wall clock that differs from a UTC instant by a whole number of quarter hours within the range of
-    real offsets gives the page's offset: the instants are expressed in it, the wall clocks read in it. A day-only
-    local date on the neighbouring day that the instant falls on in some real offset is the reader's day; the
-    instant then says no more than that day.
+    real offsets gives the page's offset: the instants are expressed in it, the wall clocks read in it.
     """
     instants = [c for c in candidates if c.parsed.has_offset and c.parsed.has_time and not c.parsed.value.utcoffset()]
     if not instants:
@@ -565,13 +667,22 @@ def _in_utc_and_local(candidates: list[DateCandidate]) -> list[DateCandidate]:
             if difference and -MAX_OFFSET_WEST <= difference <= MAX_OFFSET_EAST and not difference % OFFSET_STEP:
                 offset = timezone(difference)
                 return [_read_in(c, offset) if c in instants or not c.parsed.has_offset else c for c in candidates]
-    for day in (c.parsed.value.date() for c in candidates if not c.parsed.has_time and not c.parsed.has_offset):
-        utc = instants[0].parsed.value
-        if day != utc.date() and (utc - MAX_OFFSET_WEST).date() <= day <= (utc + MAX_OFFSET_EAST).date():
-            local = datetime.combine(day, datetime.min.time(), instants[0].parsed.value.tzinfo)
-            reader_day = ParsedDate(local, has_time=False)
-            return [replace(c, parsed=reader_day) if c in instants else c for c in candidates]
     return candidates
+
+
+def _on_readers_day(best: DateCandidate, local_days: Iterator[date]) -> DateCandidate:
+    """A UTC instant ("…Z") does not say on which day the page's reader saw it: a local day of the page (a day-only
+    date, else htmldate's) on a neighbouring day the instant falls on in some real offset is that day, and the
+    date then says no more than the day."""
+    value = best.parsed.value
+    if not best.parsed.has_offset or not best.parsed.has_time or value.utcoffset():
+        return best
+    for day in local_days:
+        if day != value.date() and (value - MAX_OFFSET_WEST).date() <= day <= (value + MAX_OFFSET_EAST).date():
+            return replace(best, parsed=ParsedDate(datetime.combine(day, datetime.min.time(), UTC), has_time=False))
+        if day == value.date():
+            break
+    return best
 
 
 def _read_in(candidate: DateCandidate, offset: timezone) -> DateCandidate:
@@ -655,16 +766,35 @@ def find_dates(
         published += found_published
         modified += found_modified
     published += _visible_candidates(tree, settings)
+    published += _labelled_candidates(tree, settings)
     if url_date := date_from_url(url, settings):
         published.append(url_date)
     everything = published + modified
     stated = _in_page_offset(_in_utc_and_local(published), everything)
     published = believable(stated, fetched_at)
     best = reconcile(published)
-    # Dates the page states, all later than the fetch, mean the date is unknown, not that htmldate should guess.
-    if (best is None and not stated) or (best is not None and best.effective_rank > RANK_TIME_ELEMENT):
+    impossible = [reason for text in _stated_publication(tree, jsonld) if (reason := impossible_date(text))]
+    for reason in impossible:
+        logger.warning("%s: publication date dropped: %s", url, reason)
+
+    # Dates the page states, all later than the fetch or impossible, mean the date is unknown, not that htmldate
+    # should guess (it reads "31/02/2025" as 1 February).
+    @cache
+    def htmldate_found() -> DateCandidate | None:
         day = _htmldate_candidate(htmldate or htmldate_day(tree, url, fetched_at), settings)
-        best = _checked_by_htmldate(best, published, day if day and believable([day], fetched_at) else None)
+        return day if day and believable([day], fetched_at) else None
+
+    may_guess = not impossible and (best is not None or not stated)
+    if may_guess and (best is None or best.effective_rank > RANK_TIME_ELEMENT):
+        best = _checked_by_htmldate(best, published, htmldate_found())
+
+    def local_days() -> Iterator[date]:  # htmldate only asked when the page's own day-only dates do not settle it
+        yield from (c.parsed.value.date() for c in published if not c.parsed.has_time and not c.parsed.has_offset)
+        if found := htmldate_found():
+            yield found.parsed.value.date()
+
+    if best is not None:
+        best = _on_readers_day(best, local_days())
     modified_at = reconcile(_in_page_offset(modified, everything), fetched_at)
     return (best.parsed if best else None), (modified_at.parsed if modified_at else None)
 

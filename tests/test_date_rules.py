@@ -14,7 +14,7 @@ from archive.export import export
 from archive.records import Article, DatePrecision, ZoneSource, format_date
 from archive.store import ArchiveStore
 from archive.text import to_text_form
-from crawler.dates import DateSettings, find_dates, parse_date
+from crawler.dates import DateSettings, find_dates, impossible_date, parse_date
 from crawler.extract import extract_article
 
 CET = timezone(timedelta(hours=1))
@@ -33,7 +33,7 @@ def page(head: str = "", byline: str = "", tail: str = "") -> str:
 
 
 def published(document: str, url: str = "https://example.org/story", zone: str = "UTC", **kwargs):
-    found, _ = find_dates(html.fromstring(document), url, settings=DateSettings(zone, "DMY", ("en",)), **kwargs)
+    found, _ = find_dates(html.fromstring(document), url, settings=DateSettings(zone, "DMY", ("en", "de")), **kwargs)
     return found
 
 
@@ -65,8 +65,16 @@ def test_a_utc_instant_with_a_local_day_on_the_day_before_gives_the_readers_day(
 
 
 def test_utc_times_without_a_local_counterpart_stay_in_utc():
-    found = published(page('<meta property="article:published_time" content="2023-03-09T03:30:00Z">'))
-    assert found.value == datetime(2023, 3, 9, 3, 30, tzinfo=UTC)
+    document = page('<meta property="article:published_time" content="2023-03-09T03:30:00Z">')
+    assert published(document, htmldate="2023-03-09").value == datetime(2023, 3, 9, 3, 30, tzinfo=UTC)
+
+
+def test_a_utc_instant_on_the_day_after_htmldates_is_the_readers_day_of_htmldate():
+    document = page('<meta property="article:published_time" content="2023-03-09T03:30:00Z">')
+    found = published(document, htmldate="2023-03-08")
+    assert found.value.date() == date(2023, 3, 8) and found.precision == DatePrecision.DAY
+    # a day no real offset reaches is another matter: the instant stands
+    assert published(document, htmldate="2023-03-07").value == datetime(2023, 3, 9, 3, 30, tzinfo=UTC)
 
 
 # --- which evidence wins --------------------------------------------------------------------------------------------
@@ -120,6 +128,30 @@ def test_htmldate_refined_by_a_candidate_of_its_day():
     assert found.value.date() == date(2022, 4, 5) and found.precision == DatePrecision.DAY
     document = page(byline='<div class="date-box">Sunday 3 April 2022, 18:40</div><p class="time">5.4.2022 07:05</p>')
     assert published(document, htmldate="2022-04-05").value == datetime(2022, 4, 5, 7, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["<footer><p>Last change: 02.11.2023<br><b>Published on:</b> 30.10.2023</p></footer>",
+     "<footer><p>Veröffentlicht am 30. Oktober 2023</p></footer>"],
+)  # fmt: skip
+def test_a_date_the_text_calls_published_stands_against_htmldate(statement: str):
+    found = published(page(tail=statement), zone="Europe/Berlin", htmldate="2023-11-02")
+    assert found.value.date() == date(2023, 10, 30)
+
+
+def test_many_published_labels_are_a_list():
+    items = "".join(f"<li>Published: {day}.10.2023</li>" for day in (10, 17, 24))
+    assert published(page(tail=f"<ul>{items}</ul>"), htmldate="2023-10-30").value.date() == date(2023, 10, 30)
+
+
+def test_the_headline_is_the_h1_the_title_holds():
+    document = (
+        "<html><head><title>Portal - News - Bridge reopens</title></head><body><h1>Portal</h1><nav><a>Home</a></nav>"
+        "<h1>News</h1><ul><li>Link one</li><li>Link two</li><li>Link three</li><li>Link four</li></ul>"
+        f"<main><h1>Bridge reopens</h1><p>21.03.2024 - The bridge reopened today.</p>{PARAGRAPHS}</main></body></html>"
+    )
+    assert published(document, htmldate="2024-03-25").value.date() == date(2024, 3, 21)
 
 
 def test_a_page_without_a_marked_date_gets_htmldates_extensive_search():
@@ -191,3 +223,33 @@ def test_store_and_export_keep_precision_and_zone(store: ArchiveStore, make_arti
         "2025-01-01", "day", "assumed")  # fmt: skip
     assert second["published_at"] == "2025-01-01T00:11+01:00" and second["published_zone"] == "declared"
     assert second["modified_precision"] == "second" and second["modified_zone"] is None  # not a known value
+
+
+# --- impossible dates -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("2025-01-01T00:11:00+99:00", "impossible UTC offset"), ("31/02/2025", "not a calendar day"),
+     ("2025-02-30", "not a calendar day"), ("Sat, 01 Feb 2025 10:00 GMT+31", "impossible UTC offset"),
+     ("2025-01-01T00:11:00+01:00", None), ("02/13/2025", None), ("no date here", None)],
+)  # fmt: skip
+def test_impossible_dates_are_named_with_their_reason(text: str, reason: str | None):
+    found = impossible_date(text)
+    assert (found is None) if reason is None else (reason in found)
+
+
+@pytest.mark.parametrize(
+    "head",
+    ['<meta property="article:published_time" content="2025-01-01T00:11:00+99:00">',
+     '<meta property="article:published_time" content="31/02/2025">',
+     '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-02-31T10:00:00Z"}</script>'],
+)  # fmt: skip
+def test_an_impossible_date_is_dropped_with_its_reason_and_the_article_kept(head: str, caplog):
+    article = extract_article(page(head).encode(), "https://example.de/story")
+    assert article.title == "Story" and article.published_at is None and article.published_precision is None
+    assert "publication date dropped" in caplog.text
+
+
+def test_itemprop_dates_of_a_list_are_not_the_pages():
+    items = "".join(f'<li><span itemprop="datePublished">2023-10-{day}</span></li>' for day in (10, 17, 24))
+    document = page(byline='<time datetime="2023-10-30T08:00:00+01:00">30 Oct</time>', tail=f"<ul>{items}</ul>")
+    assert published(document, htmldate="2023-10-30").value == datetime(2023, 10, 30, 8, 0, tzinfo=CET)

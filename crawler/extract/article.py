@@ -18,7 +18,14 @@ from trafilatura.settings import Document
 
 from archive.records import Article, NotAnArticle
 from archive.text import normalize_text
-from crawler.dates import DateSettings, ParsedDate, find_dates, guess_timezone, set_dates
+from crawler.dates import (
+    DateSettings,
+    ParsedDate,
+    find_dates,
+    guess_timezone,
+    set_dates,
+    without_impossible_dates,
+)
 from crawler.extract.body import article_paragraphs, main_text
 from crawler.extract.budget import MAX_ELEMENTS, MAX_INPUT_BYTES, TIME_BUDGET_SECONDS, ExtractionTimeout, time_budget
 from crawler.extract.decoding import decode_html
@@ -119,8 +126,15 @@ def _read_page(body: bytes, url: str, profile: SiteProfile, encoding: str | None
     tree = _parse(body, encoding)
     objects = jsonld_objects(tree)
     articles = article_objects(objects)
-    metadata = extract_metadata(tree, default_url=url, extensive=False)  # reads the tree, does not change it
-    return _Page(tree, url, profile, objects, articles, metadata)
+    return _Page(tree, url, profile, objects, articles, _metadata(tree, url))
+
+
+def _metadata(tree, url: str) -> Document:
+    """trafilatura's reading of the metadata (it reads the tree, does not change it)."""
+    try:
+        return extract_metadata(tree, default_url=url, extensive=False)
+    except ValueError:  # htmldate fails on an impossible UTC offset ("+99:00"): read a copy without such dates
+        return extract_metadata(without_impossible_dates(tree), default_url=url, extensive=False)
 
 
 def _parse(body: bytes, encoding: str | None):
