@@ -623,14 +623,23 @@ def _htmldate_candidate(day: str | None, settings: DateSettings) -> DateCandidat
     return DateCandidate(ParsedDate(value, has_time=False), "htmldate", RANK_HTMLDATE)
 
 
+# Readings of the page's visible text: a date in a classed element and the <time> inside it are one statement.
+_VISIBLE_TEXT_SOURCES = frozenset({"visible", "time:first", "dateline", "opening", "label"})
+
+
+def _family(candidate: DateCandidate) -> str:
+    return "visible text" if candidate.source in _VISIBLE_TEXT_SOURCES else candidate.source
+
+
 def _checked_by_htmldate(
     best: DateCandidate | None, published: list[DateCandidate], htmldate: DateCandidate | None
 ) -> DateCandidate | None:
     """htmldate's day where the page's own evidence is weak: no date, or a lone reading of the visible text.
 
     A structured statement (profile selector, JSON-LD, meta tag, itemprop, a marked `<time>`) stands, and so does
-    a weak reading that another source on the page confirms (same day); otherwise htmldate's day wins, refined by
-    any candidate of that day that says more (a time, an offset).
+    a weak reading that an independent source on the page confirms (same day: a meta tag, the URL, not another
+    reading of the visible text); otherwise htmldate's day wins, refined by any candidate of that day that says
+    more (a time, an offset).
     """
     if htmldate is None or (best is not None and best.effective_rank <= RANK_TIME_ELEMENT):
         return best
@@ -639,7 +648,7 @@ def _checked_by_htmldate(
         return best  # htmldate read the same ambiguous string (M/D or D/M) one way: no evidence of its own
     if best is not None:
         best_day = best.parsed.value.date()
-        confirmed = any(c.source != best.source and c.parsed.value.date() == best_day for c in published)
+        confirmed = any(_family(c) != _family(best) and c.parsed.value.date() == best_day for c in published)
         if best_day == day or confirmed:
             return best
     return reconcile([htmldate, *(c for c in published if c.parsed.value.date() == day)])
@@ -670,15 +679,19 @@ def _in_utc_and_local(candidates: list[DateCandidate]) -> list[DateCandidate]:
     return candidates
 
 
-def _on_readers_day(best: DateCandidate, local_days: Iterator[date]) -> DateCandidate:
-    """A UTC instant ("…Z") does not say on which day the page's reader saw it: a local day of the page (a day-only
-    date, else htmldate's) on a neighbouring day the instant falls on in some real offset is that day, and the
-    date then says no more than the day."""
+def _on_readers_day(best: DateCandidate, local_days: Iterator[date], zone: tzinfo) -> DateCandidate:
+    """A UTC instant ("…Z") does not say on which day the page's reader saw it. When a local day of the page (a
+    day-only date, else htmldate's) is a neighbouring day the instant falls on in some real offset, the instant is
+    expressed in the site's zone if that puts it on the reader's day (its offset then assumed), else the date says
+    no more than the reader's day."""
     value = best.parsed.value
     if not best.parsed.has_offset or not best.parsed.has_time or value.utcoffset():
         return best
     for day in local_days:
         if day != value.date() and (value - MAX_OFFSET_WEST).date() <= day <= (value + MAX_OFFSET_EAST).date():
+            local = value.astimezone(zone)
+            if local.date() == day:
+                return replace(best, parsed=replace(best.parsed, value=local, has_offset=False))
             return replace(best, parsed=ParsedDate(datetime.combine(day, datetime.min.time(), UTC), has_time=False))
         if day == value.date():
             break
@@ -794,7 +807,7 @@ def find_dates(
             yield found.parsed.value.date()
 
     if best is not None:
-        best = _on_readers_day(best, local_days())
+        best = _on_readers_day(best, local_days(), get_zone(settings.timezone_name))
     modified_at = reconcile(_in_page_offset(modified, everything), fetched_at)
     return (best.parsed if best else None), (modified_at.parsed if modified_at else None)
 

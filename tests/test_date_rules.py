@@ -77,6 +77,13 @@ def test_a_utc_instant_on_the_day_after_htmldates_is_the_readers_day_of_htmldate
     assert published(document, htmldate="2023-03-07").value == datetime(2023, 3, 9, 3, 30, tzinfo=UTC)
 
 
+def test_a_utc_instant_is_expressed_in_the_sites_zone_when_that_gives_the_readers_day():
+    document = page('<meta property="article:published_time" content="2023-03-08T23:30:00Z">')
+    found = published(document, zone="Europe/Berlin", htmldate="2023-03-09")
+    assert found.value == datetime(2023, 3, 9, 0, 30, tzinfo=CET)
+    assert (found.precision, found.zone) == (DatePrecision.SECOND, ZoneSource.ASSUMED)
+
+
 # --- which evidence wins --------------------------------------------------------------------------------------------
 def test_dates_of_a_listed_time_class_are_not_the_pages():
     comments = "".join(
@@ -109,9 +116,13 @@ def test_a_dateline_opening_the_text_stands_against_htmldate(opening: str):
     assert found.value.date() == date(2022, 4, 3)
 
 
-def test_a_visible_reading_confirmed_by_another_source_stands_against_htmldate():
-    document = page(byline='<div class="date-box">14.07.2021</div><time>14 July 2021</time>')
-    assert published(document, htmldate="2021-07-20").value.date() == date(2021, 7, 14)
+def test_a_visible_reading_confirmed_by_an_independent_source_stands_against_htmldate():
+    byline = '<div class="related"><span class="date-box">14.07.2021</span></div>'
+    confirmed = published(page(tail=byline), url="https://example.org/2021/07/14/story", htmldate="2021-07-20")
+    assert confirmed.value.date() == date(2021, 7, 14)
+    # the <time> inside the classed element is the same reading, not a confirmation
+    byline = '<div class="related"><span class="date-box"><time>14.07.2021</time></span></div>'
+    assert published(page(tail=byline), htmldate="2021-07-20").value.date() == date(2021, 7, 20)
 
 
 def test_htmldate_echoing_an_ambiguous_string_is_no_evidence():
