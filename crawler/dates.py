@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
+from lxml import etree
 
 from archive.records import DATE_FIELDS, DatePrecision, ZoneSource
 
@@ -493,31 +494,49 @@ def _time_role(element) -> str:
 
 # Words that say "published" before a date, in the languages of the sites crawled: generic vocabulary, never a
 # site's own label. A date after one of them is what the page tells its reader.
+_PUBLISHED_WORDS = (
+    "published", "posted", "publication date", "veröffentlicht", "erschienen", "publiziert", "publié", "publiée",
+    "mis en ligne", "date de publication", "publicado", "publicada", "fecha de publicación", "publicação",
+    "pubblicato", "pubblicata", "data di pubblicazione", "gepubliceerd", "geplaatst", "opublikowano", "publikováno",
+    "zveřejněno", "publicerad", "publiceret", "publisert", "julkaistu", "yayınlanma", "yayın tarihi", "közzétéve",
+    "publicat", "ngày đăng", "đăng lúc", "xuất bản",
+)  # fmt: skip
 _PUBLISHED_LABEL = re.compile(
-    r"(?<!\w)(?:published|posted|first published|publication date|date published|veröffentlicht|erschienen|"
-    r"publiziert|publié|publiée|mis en ligne|date de publication|publicado|publicada|fecha de publicación|"
-    r"publicação|pubblicato|pubblicata|data di pubblicazione|gepubliceerd|geplaatst|opublikowano|publikováno|"
-    r"zveřejněno|publicerad|publiceret|publisert|julkaistu|yayınlanma|yayın tarihi|közzétéve|publicat|ngày đăng|"
-    r"đăng lúc|xuất bản)(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
+    rf"(?<!\w)(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
     re.IGNORECASE,
 )
 LABEL_WINDOW = 40  # characters after a "published" label where its date must stand
+_BODY_TEXTS = etree.XPath("//body//text()[not(parent::script or parent::style)]", smart_strings=False)
 
 
 def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
     """Dates the page's text introduces as published ("Published: 3 May 2024", "Veröffentlicht am 03.05.2024"),
     the label and the date in one text or in two that follow each other; more than `MAX_MARKED_TIMES` different
     ones are a list, not the page's date."""
-    texts = [t for t in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]") if t.strip()]
+    texts = "\n".join(_BODY_TEXTS(tree))
     found: list[DateCandidate] = []
-    for index, text in enumerate(texts):
-        match = _PUBLISHED_LABEL.search(text)
-        if match is None:
+    for start in _label_starts(texts):
+        if (match := _PUBLISHED_LABEL.match(texts, start)) is None:
             continue
-        window = text[match.end() :].strip() or (texts[index + 1].strip() if index + 1 < len(texts) else "")
+        following = texts[match.end() : match.end() + 4 * LABEL_WINDOW].strip().split("\n")
+        window = following[0] if any(ch.isdigit() for ch in following[0]) or len(following) == 1 else following[1]
         if parsed := settings.parse(window[:LABEL_WINDOW]):
             found.append(DateCandidate(parsed, "label", RANK_OPENING_DATELINE))
     return _unless_listed(found)
+
+
+def _label_starts(text: str) -> list[int]:
+    """Where a "published" word may start: plain substring search first, the regular expression only there."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: positions would shift
+        return [match.start() for match in _PUBLISHED_LABEL.finditer(text)]
+    starts = set()
+    for word in _PUBLISHED_WORDS:
+        start = lowered.find(word)
+        while start >= 0:
+            starts.add(start)
+            start = lowered.find(word, start + 1)
+    return sorted(starts)
 
 
 def _headline(tree):
