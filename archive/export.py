@@ -41,7 +41,8 @@ from archive.text import to_text_form
 FORMATS = ("jsonl", "csv", "txt", "warc", "wacz")
 CSV_COLUMNS = (
     "url", "canonical_url", "site", "title", "lead", "text", "captions", "authors", "section", "tags", "language",
-    "main_image", "published_at", "modified_at", "fetched_at", "content_hash", "duplicate_of", "similarity",
+    "main_image", "published_at", "published_precision", "published_zone", "modified_at", "modified_precision",
+    "modified_zone", "fetched_at", "content_hash", "duplicate_of", "similarity",
     "warc_file", "warc_offset", "warc_length", "warc_record_id", "warc_payload_digest",
 )  # fmt: skip
 TEXT_SEPARATOR = "=" * 80

@@ -110,6 +110,12 @@ class ArticleRow(Base):
     published_offset: Mapped[int | None] = mapped_column(Integer)
     modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     modified_offset: Mapped[int | None] = mapped_column(Integer)
+    # How much of each date the page gave (day | minute | second) and whether its offset was the page's own
+    # (declared | assumed); NULL for articles archived before it was recorded.
+    published_precision: Mapped[str | None] = mapped_column(String(8))
+    published_zone: Mapped[str | None] = mapped_column(String(8))
+    modified_precision: Mapped[str | None] = mapped_column(String(8))
+    modified_zone: Mapped[str | None] = mapped_column(String(8))
     fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -7,8 +7,46 @@ Scrapy accepts dataclass instances as items (via itemadapter), so the same `Arti
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
+
+
+class DatePrecision(StrEnum):
+    """How much of a date the page gave: the day only, a time to the minute, or to the second."""
+
+    DAY = "day"
+    MINUTE = "minute"
+    SECOND = "second"
+
+
+class ZoneSource(StrEnum):
+    """Whether a date's offset was written by the page (or is an absolute instant) or assumed by the archive."""
+
+    DECLARED = "declared"
+    ASSUMED = "assumed"
+
+
+DATE_FIELDS = ("published", "modified")
+
+
+def format_date(value: datetime | None, precision: str | None) -> str | None:
+    """A date as the export writes it: ISO 8601 with its own offset, only as precise as the page was.
+
+    A day-only date is the bare day (YYYY-MM-DD), never midnight of a zone; a time to the minute has no seconds.
+    Without a recorded precision (articles archived before it was recorded) the full form is written.
+    """
+    if value is None:
+        return None
+    if precision == DatePrecision.DAY:
+        return value.date().isoformat()
+    return value.isoformat(timespec="minutes" if precision == DatePrecision.MINUTE else "auto")
+
+
+def parse_exported_date(text: str) -> datetime:
+    """Inverse of `format_date`: a bare day becomes midnight UTC of that day (its precision says it is a day)."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -37,7 +75,9 @@ class Article:
 
     `text` holds the body paragraphs and sub-headings in reading order with each caption inline where its
     image stands, separated by blank lines; `captions` holds the same captions structured.
-    Datetimes are time-zone aware; `fetched_at` is UTC.
+    Datetimes are time-zone aware; `fetched_at` is UTC. `published_precision` / `modified_precision` say how much
+    of the date the page gave (`DatePrecision`), `published_zone` / `modified_zone` whether its offset was the
+    page's own or assumed (`ZoneSource`); a day-only date holds midnight of its day in the offset it was read in.
     """
 
     url: str
@@ -54,6 +94,10 @@ class Article:
     main_image: str | None = None
     published_at: datetime | None = None
     modified_at: datetime | None = None
+    published_precision: str | None = None
+    published_zone: str | None = None
+    modified_precision: str | None = None
+    modified_zone: str | None = None
     fetched_at: datetime | None = None
     content_hash: str = ""
     duplicate_of: str | None = None
@@ -61,11 +105,11 @@ class Article:
     warc: WarcPointer | None = None
 
     def to_record(self) -> dict[str, Any]:
-        """The export record: plain JSON-ready values, datetimes in ISO 8601 with their offset."""
+        """The export record: plain JSON-ready values, datetimes in ISO 8601 with their offset (`format_date`)."""
         record = asdict(self)
-        for key in ("published_at", "modified_at", "fetched_at"):
-            value = record[key]
-            record[key] = value.isoformat() if value is not None else None
+        for name in DATE_FIELDS:
+            record[f"{name}_at"] = format_date(record[f"{name}_at"], record[f"{name}_precision"])
+        record["fetched_at"] = format_date(self.fetched_at, None)
         return record
 
     @classmethod
@@ -74,7 +118,7 @@ class Article:
         values = dict(record)
         for key in ("published_at", "modified_at", "fetched_at"):
             if values.get(key):
-                values[key] = datetime.fromisoformat(values[key])
+                values[key] = parse_exported_date(values[key])
         values["captions"] = [Caption(**c) for c in values.get("captions") or []]
         if values.get("warc"):
             values["warc"] = WarcPointer(**values["warc"])

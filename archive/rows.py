@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.models import ArticleRow, ArticleVersion, CaptureRow
-from archive.records import Article, Caption, Capture, WarcPointer
+from archive.records import DATE_FIELDS, Article, Caption, Capture, DatePrecision, WarcPointer, ZoneSource
 
 MAX_URL_LENGTH = 2083  # Scrapy's URLLENGTH_LIMIT; longer URLs are refused with a recorded reason
 EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
@@ -93,6 +93,17 @@ def _checked_date(value: Any, name: str, latest: datetime, issues: list[str]) ->
     return instant, int(offset.total_seconds()) if offset is not None else 0
 
 
+def _date_qualities(article: Article, kept: dict[str, datetime | None]) -> dict[str, str | None]:
+    """Precision and zone source of each date kept, from their enums (anything else is not stored)."""
+    values: dict[str, str | None] = {}
+    for name in DATE_FIELDS:
+        precision, zone = getattr(article, f"{name}_precision"), getattr(article, f"{name}_zone")
+        present = kept[name] is not None
+        values[f"{name}_precision"] = precision if present and precision in set(DatePrecision) else None
+        values[f"{name}_zone"] = zone if present and zone in set(ZoneSource) else None
+    return values
+
+
 def article_values(article: Article) -> tuple[dict[str, Any] | str, list[str]]:
     """Column values of `article` cleaned for storage and the issues met, or the reason it cannot be stored."""
     issues: list[str] = []
@@ -133,6 +144,7 @@ def article_values(article: Article) -> tuple[dict[str, Any] | str, list[str]]:
         "published_offset": published_offset,
         "modified_at": modified,
         "modified_offset": modified_offset,
+        **_date_qualities(article, {"published": published, "modified": modified}),
         "fetched_at": fetched,
         "content_hash": bounded(article.content_hash, 128),
         "warc_file": optional(warc.file) if warc else None,
@@ -272,6 +284,10 @@ def article_of(row: ArticleRow) -> Article:
         main_image=row.main_image,
         published_at=local(row.published_at, row.published_offset),
         modified_at=local(row.modified_at, row.modified_offset),
+        published_precision=row.published_precision,
+        published_zone=row.published_zone,
+        modified_precision=row.modified_precision,
+        modified_zone=row.modified_zone,
         fetched_at=row.fetched_at,
         content_hash=row.content_hash,
         duplicate_of=row.duplicate_of,

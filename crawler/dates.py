@@ -11,18 +11,27 @@ A string with its own offset keeps it; otherwise the site's zone applies. Pure: 
 from __future__ import annotations
 
 import email.utils
+import itertools
+import logging
 import re
+from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
+from lxml import etree
+
+from archive.records import DATE_FIELDS, DatePrecision, ZoneSource
 
 if TYPE_CHECKING:
     from archive.records import Article
+
+logger = logging.getLogger(__name__)
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # A page may be fetched a little before the clock of its server says it was published (skewed clocks, caches).
@@ -34,6 +43,7 @@ RANK_SELECTOR = 0
 RANK_JSONLD = 1
 RANK_META = 2
 RANK_TIME_ELEMENT = 3
+RANK_OPENING_DATELINE = 3  # what a reader sees first stands like a marked <time>
 RANK_VISIBLE = 4
 RANK_DATELINE = 5
 RANK_URL = 6
@@ -44,12 +54,24 @@ AMBIGUITY_PENALTY = 10  # above every rank: an ambiguous reading loses to any ot
 
 @dataclass(frozen=True)
 class ParsedDate:
-    """A parsed date: the instant, whether the string gave a time of day and an offset, and if it was ambiguous."""
+    """A parsed date: the instant, whether the string gave a time of day (and seconds) and an offset, and if it was
+    ambiguous. A day-only date holds midnight of its day."""
 
     value: datetime
     has_time: bool = True
     has_offset: bool = False
     ambiguous: bool = False
+    has_seconds: bool = False
+
+    @property
+    def precision(self) -> DatePrecision:
+        if not self.has_time:
+            return DatePrecision.DAY
+        return DatePrecision.SECOND if self.has_seconds else DatePrecision.MINUTE
+
+    @property
+    def zone(self) -> ZoneSource:
+        return ZoneSource.DECLARED if self.has_offset else ZoneSource.ASSUMED
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,7 @@ _CLOCK = re.compile(r"(?<![\d/.-])(\d{1,2})[:hg](\d{2})(?::(\d{2}))?(?:\s*([AaPp
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
 _NUMERIC_OFFSET = re.compile(r"(?<=[\d\s])([+-])(\d{2}):?(\d{2})\b")
 _UTC_WORD = re.compile(r"\b(?:GMT|UTC)\b|(?<=\d)Z\b")
+_CLOCK_SECONDS = re.compile(r"\d:\d{2}:\d{2}")
 _RFC822 = re.compile(r"^[A-Za-z]{3},?\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 
 
@@ -109,7 +132,12 @@ def _parse_iso(text: str, zone: tzinfo) -> ParsedDate | None:
     offset: tzinfo | None = None
     if tz:
         offset = UTC if tz.upper() == "Z" else _offset(tz[0], tz[1:3], tz[-2:] if len(tz) > 3 else None)
-    return ParsedDate(_localize(naive, offset, zone), has_time=hour is not None, has_offset=offset is not None)
+    return ParsedDate(
+        _localize(naive, offset, zone),
+        has_time=hour is not None,
+        has_offset=offset is not None,
+        has_seconds=bool(second),
+    )
 
 
 def _parse_dotnet_us(text: str, zone: tzinfo) -> ParsedDate | None:
@@ -119,7 +147,7 @@ def _parse_dotnet_us(text: str, zone: tzinfo) -> ParsedDate | None:
     month, day, year, hour, minute, second, half = match.groups()
     hour_24 = int(hour) % 12 + (12 if half.upper() == "PM" else 0)
     naive = datetime(int(year), int(month), int(day), hour_24, int(minute), int(second))
-    return ParsedDate(_localize(naive, None, zone), ambiguous=True)
+    return ParsedDate(_localize(naive, None, zone), ambiguous=True, has_seconds=True)
 
 
 def _explicit_offset(text: str) -> tzinfo | None:
@@ -167,7 +195,12 @@ def _parse_numeric(text: str, zone: tzinfo, date_order: str) -> ParsedDate | Non
     except ValueError:
         return None
     offset = _explicit_offset(rest)
-    return ParsedDate(_localize(naive, offset, zone), has_time=clock is not None, has_offset=offset is not None)
+    return ParsedDate(
+        _localize(naive, offset, zone),
+        has_time=clock is not None,
+        has_offset=offset is not None,
+        has_seconds=bool(clock and clock.group(3)),
+    )
 
 
 def _parse_rfc822(text: str) -> ParsedDate | None:
@@ -180,7 +213,7 @@ def _parse_rfc822(text: str) -> ParsedDate | None:
         return None
     if value.tzinfo is None:
         return None
-    return ParsedDate(value, has_offset=True)
+    return ParsedDate(value, has_offset=True, has_seconds=bool(_CLOCK_SECONDS.search(text)))
 
 
 def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages: tuple[str, ...]) -> ParsedDate | None:
@@ -191,6 +224,8 @@ def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages
         "PREFER_DATES_FROM": "past",
         "REQUIRE_PARTS": ["day", "month", "year"],
         "STRICT_PARSING": False,
+        # Only dates written out: "today" or "2 hours ago" would date the page by the moment it is read.
+        "PARSERS": ["custom-formats", "absolute-time"],
     }
     try:
         value = dateparser.parse(text, languages=list(languages) or None, settings=settings)
@@ -198,7 +233,8 @@ def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages
         return None
     if value is None:
         return None
-    has_time = bool(_CLOCK.search(text))
+    clock = _CLOCK.search(text)
+    has_time, has_seconds = clock is not None, bool(clock and clock.group(3))
     offset = _explicit_offset(text)
     if offset is not None:
         # dateparser converts to TIMEZONE; re-read the wall clock in the page's own offset instead.
@@ -206,8 +242,8 @@ def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages
             text, languages=list(languages) or None, settings={**settings, "RETURN_AS_TIMEZONE_AWARE": True}
         )
         if aware is not None and aware.tzinfo is not None:
-            return ParsedDate(aware.astimezone(offset), has_time=has_time, has_offset=True)
-    return ParsedDate(value.replace(tzinfo=get_zone(zone_name)), has_time=has_time, has_offset=False)
+            return ParsedDate(aware.astimezone(offset), has_time, True, has_seconds=has_seconds)
+    return ParsedDate(value.replace(tzinfo=get_zone(zone_name)), has_time, False, has_seconds=has_seconds)
 
 
 def parse_date(
@@ -228,7 +264,7 @@ def parse_date(
     if _EPOCH.match(text):
         seconds = int(text[:10])
         # An epoch is an absolute instant: it carries its offset as surely as "+07:00" does.
-        return ParsedDate(datetime.fromtimestamp(seconds, UTC).astimezone(zone), has_offset=True)
+        return ParsedDate(datetime.fromtimestamp(seconds, UTC).astimezone(zone), has_offset=True, has_seconds=True)
     for parse in (
         lambda: _parse_iso(text, zone),
         lambda: _parse_rfc822(text),
@@ -253,19 +289,25 @@ def _same_day(a: datetime, b: datetime) -> bool:
     return a.date() == b.astimezone(a.tzinfo).date()
 
 
-def reconcile(candidates: list[DateCandidate], fetched_at: datetime | None = None) -> datetime | None:
-    """The best-supported instant among `candidates`.
+def believable(candidates: list[DateCandidate], fetched_at: datetime | None) -> list[DateCandidate]:
+    """The candidates not before 1990 and not after the fetch time (beyond a small tolerance)."""
+    latest = fetched_at + FUTURE_TOLERANCE if fetched_at is not None else None
+    return [c for c in candidates if c.parsed.value >= EARLIEST and (latest is None or c.parsed.value <= latest)]
+
+
+def reconcile(candidates: list[DateCandidate], fetched_at: datetime | None = None) -> DateCandidate | None:
+    """The best-supported candidate among `candidates`, its date refined by those that agree with it.
 
     Dates after the fetch time (beyond a small tolerance) and before 1990 are rejected. The most trusted source
     wins; an ambiguous format (M/D vs D/M) loses to any other source. The winner is then refined by a candidate
     that agrees with it but says more: a time of day for a bare date, an explicit offset, seconds.
     """
-    latest = fetched_at + FUTURE_TOLERANCE if fetched_at is not None else None
-    valid = [c for c in candidates if c.parsed.value >= EARLIEST and (latest is None or c.parsed.value <= latest)]
+    valid = believable(candidates, fetched_at)
     if not valid:
         return None
     ordered = sorted(valid, key=lambda c: (c.effective_rank, not c.parsed.has_time, not c.parsed.has_offset))
-    best = ordered[0].parsed
+    winner = ordered[0]
+    best = winner.parsed
     for other in ordered[1:]:
         candidate = other.parsed
         if not best.has_time and candidate.has_time and _same_day(best.value, candidate.value):
@@ -274,8 +316,8 @@ def reconcile(candidates: list[DateCandidate], fetched_at: datetime | None = Non
             if candidate.has_offset and not best.has_offset:
                 best = replace(candidate, ambiguous=False)
             elif best.value.second == 0 and candidate.value.second != 0 and best.has_offset == candidate.has_offset:
-                best = replace(best, value=best.value.replace(second=candidate.value.second))
-    return best.value
+                best = replace(best, value=best.value.replace(second=candidate.value.second), has_seconds=True)
+    return replace(winner, parsed=best)
 
 
 @dataclass(frozen=True)
@@ -316,6 +358,10 @@ MAX_BYLINE_LENGTH = 90
 MAX_VISIBLE_CANDIDATES = 2
 NEAR_HEADLINE_ELEMENTS = 80
 MAX_DATELINE_LENGTH = 60
+MAX_MARKED_TIMES = 2
+OPENING_TEXTS = 4  # texts after the headline looked at for a dateline
+DATELINE_START = 40  # characters of a text within which its date must stand
+DATELINE_CLOCK = 12  # characters after the date where its time of day may stand ("10:16 Uhr")
 
 
 def _meta_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate], list[DateCandidate]]:
@@ -323,20 +369,80 @@ def _meta_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate],
     modified: list[DateCandidate] = []
     for meta in tree.iterfind(".//meta"):
         content = meta.get("content")
-        if not content:
-            continue
-        keys = {meta.get(k, "").strip().lower() for k in _META_KEYS} - {""}
-        target = published if keys & PUBLISHED_META else modified if keys & MODIFIED_META else None
-        if target is None and "cms-date" in meta.get("class", ""):
-            target = published
-        if target is not None and (parsed := settings.parse(content)):
-            target.append(DateCandidate(parsed, "meta:" + "/".join(sorted(keys)), RANK_META))
-    for element in tree.xpath("//*[not(self::meta)][@itemprop='datePublished' or @itemprop='dateModified']"):
-        value = element.get("datetime") or element.get("content") or element.text_content()
-        if parsed := settings.parse(value):
-            target = published if element.get("itemprop") == "datePublished" else modified
-            target.append(DateCandidate(parsed, "itemprop", RANK_TIME_ELEMENT))
+        role = _meta_role(meta) if content else None
+        if role is not None and (parsed := settings.parse(content)):
+            target = published if role == "published" else modified
+            target.append(DateCandidate(parsed, f"meta:{role}", RANK_META))
+    for prop, target in (("datePublished", published), ("dateModified", modified)):
+        found = []
+        for element in tree.xpath(f"//*[not(self::meta)][@itemprop='{prop}']"):
+            value = element.get("datetime") or element.get("content") or element.text_content()
+            if parsed := settings.parse(value):
+                found.append(DateCandidate(parsed, "itemprop", RANK_TIME_ELEMENT))
+        target += _unless_listed(found)
     return published, modified
+
+
+def _unless_listed(found: list[DateCandidate]) -> list[DateCandidate]:
+    """Dates marked the same way on more than `MAX_MARKED_TIMES` different days date a list, not the page."""
+    return found if len({c.parsed.value.date() for c in found}) <= MAX_MARKED_TIMES else []
+
+
+def _meta_role(meta) -> str | None:
+    keys = {meta.get(k, "").strip().lower() for k in _META_KEYS} - {""}
+    if keys & PUBLISHED_META or "cms-date" in meta.get("class", ""):
+        return "published"
+    return "modified" if keys & MODIFIED_META else None
+
+
+def _stated_publication(tree, jsonld: list[dict]) -> Iterator[str]:
+    """The publication dates the page states for machines (meta tags, itemprop, JSON-LD), as written."""
+    for meta in tree.iterfind(".//meta"):
+        if meta.get("content") and _meta_role(meta) == "published":
+            yield meta.get("content")
+    for element in tree.xpath("//*[not(self::meta)][@itemprop='datePublished']"):
+        yield element.get("datetime") or element.get("content") or ""
+    for obj in jsonld:
+        if isinstance(value := obj.get("datePublished"), str):
+            yield value
+
+
+def impossible_date(text: str) -> str | None:
+    """Why `text`, written like a date, cannot be one (a day its month lacks, an offset beyond a day), else None."""
+    text = " ".join(text.split())[:MAX_DATE_STRING]
+    offsets = [m.group(2) for pattern in (_GMT_OFFSET, _NUMERIC_OFFSET) for m in pattern.finditer(text)]
+    readings = []
+    if iso := _ISO.match(text):
+        year, month, day, *_, zone = iso.groups()
+        offsets += [zone[1:3]] if zone and zone.upper() != "Z" else []
+        readings = [(year, month, day)]
+    elif numeric := _NUMERIC_DATE.search(text):
+        first, second, third = numeric.groups()
+        readings = [(first, second, third)] if len(first) == 4 else [(third, second, first), (third, first, second)]
+    if any(int(hours) >= 24 for hours in offsets):
+        return f"{text!r} has an impossible UTC offset"
+    if readings and not any(_is_calendar_day(*reading) for reading in readings):
+        return f"{text!r} is not a calendar day"
+    return None
+
+
+def _is_calendar_day(year: str, month: str, day: str) -> bool:
+    try:
+        datetime(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
+def without_impossible_dates(tree):
+    """A copy of `tree` without the date attributes (`content`, `datetime`) that cannot be dates: htmldate, inside
+    trafilatura's metadata, fails on a page with an impossible offset ("+99:00")."""
+    copy = deepcopy(tree)
+    for element in copy.xpath("//*[@content or @datetime]"):
+        for attribute in ("content", "datetime"):
+            if (value := element.get(attribute)) and any(ch.isdigit() for ch in value) and impossible_date(value):
+                del element.attrib[attribute]
+    return copy
 
 
 def _jsonld_candidates(objects: list[dict], settings: DateSettings, key: str) -> list[DateCandidate]:
@@ -351,26 +457,101 @@ def _jsonld_candidates(objects: list[dict], settings: DateSettings, key: str) ->
 
 
 def _time_element_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate], list[DateCandidate]]:
+    """`<time>` elements marked as published (a `pubdate` attribute, a class) or modified, the page's only `<time>`
+    with a machine-readable `datetime`, and the first `<time>` of the page as a weak published date.
+
+    More than `MAX_MARKED_TIMES` elements marked the same way date a list (comments, related articles), not the page.
+    """
     published: list[DateCandidate] = []
     modified: list[DateCandidate] = []
-    for index, element in enumerate(tree.iterfind(".//time")):
+    elements = list(tree.iterfind(".//time"))
+    roles = [_time_role(element) for element in elements]
+    listed = {role for role in ("published", "modified") if roles.count(role) > MAX_MARKED_TIMES}
+    for index, (element, role) in enumerate(zip(elements, roles, strict=True)):
         value = element.get("datetime") or element.text_content()
         parsed = settings.parse(value) if value else None
         if parsed is None:
             continue
-        marks = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("data-role"))))
-        if _MODIFIED_CLASS.search(marks):
+        if role == "modified" and role not in listed:
             modified.append(DateCandidate(parsed, "time", RANK_TIME_ELEMENT))
-        elif element.get("pubdate") is not None or re.search("publish|created", marks, re.IGNORECASE):
+        elif role == "published" and role not in listed:
             published.append(DateCandidate(parsed, "time", RANK_TIME_ELEMENT))
+        elif len(elements) == 1 and element.get("datetime"):
+            published.append(DateCandidate(parsed, "time:only", RANK_TIME_ELEMENT))
         elif index == 0:
             published.append(DateCandidate(parsed, "time:first", RANK_VISIBLE))
     return published, modified
 
 
+def _time_role(element) -> str:
+    marks = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("data-role"))))
+    if _MODIFIED_CLASS.search(marks):
+        return "modified"
+    if element.get("pubdate") is not None or re.search("publish|created", marks, re.IGNORECASE):
+        return "published"
+    return ""
+
+
+# Words that say "published" before a date, in the languages of the sites crawled: generic vocabulary, never a
+# site's own label. A date after one of them is what the page tells its reader.
+_PUBLISHED_WORDS = (
+    "published", "posted", "publication date", "veröffentlicht", "erschienen", "publiziert", "publié", "publiée",
+    "mis en ligne", "date de publication", "publicado", "publicada", "fecha de publicación", "publicação",
+    "pubblicato", "pubblicata", "data di pubblicazione", "gepubliceerd", "geplaatst", "opublikowano", "publikováno",
+    "zveřejněno", "publicerad", "publiceret", "publisert", "julkaistu", "yayınlanma", "yayın tarihi", "közzétéve",
+    "publicat", "ngày đăng", "đăng lúc", "xuất bản",
+)  # fmt: skip
+_PUBLISHED_LABEL = re.compile(
+    rf"(?<!\w)(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
+    re.IGNORECASE,
+)
+LABEL_WINDOW = 40  # characters after a "published" label where its date must stand
+_BODY_TEXTS = etree.XPath("//body//text()[not(parent::script or parent::style)]", smart_strings=False)
+
+
+def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
+    """Dates the page's text introduces as published ("Published: 3 May 2024", "Veröffentlicht am 03.05.2024"),
+    the label and the date in one text or in two that follow each other; more than `MAX_MARKED_TIMES` different
+    ones are a list, not the page's date."""
+    texts = "\n".join(_BODY_TEXTS(tree))
+    found: list[DateCandidate] = []
+    for start in _label_starts(texts):
+        if (match := _PUBLISHED_LABEL.match(texts, start)) is None:
+            continue
+        following = texts[match.end() : match.end() + 4 * LABEL_WINDOW].strip().split("\n")
+        window = following[0] if any(ch.isdigit() for ch in following[0]) or len(following) == 1 else following[1]
+        if parsed := settings.parse(window[:LABEL_WINDOW]):
+            found.append(DateCandidate(parsed, "label", RANK_OPENING_DATELINE))
+    return _unless_listed(found)
+
+
+def _label_starts(text: str) -> list[int]:
+    """Where a "published" word may start: plain substring search first, the regular expression only there."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: positions would shift
+        return [match.start() for match in _PUBLISHED_LABEL.finditer(text)]
+    starts = set()
+    for word in _PUBLISHED_WORDS:
+        start = lowered.find(word)
+        while start >= 0:
+            starts.add(start)
+            start = lowered.find(word, start + 1)
+    return sorted(starts)
+
+
+def _headline(tree):
+    """The page's headline: of several `<h1>` (a logo, a section name, the story), the longest the title holds."""
+    headlines = list(tree.iterfind(".//h1"))
+    if len(headlines) < 2:
+        return headlines[0] if headlines else None
+    title = " ".join((tree.findtext(".//title") or "").split()).casefold()
+    named = [h for h in headlines if (text := " ".join(h.text_content().split()).casefold()) and text in title]
+    return max(named, key=lambda h: len(h.text_content()), default=headlines[0])
+
+
 def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
     """Short elements whose class says date/time, after the headline (site headers often show today's date)."""
-    headline = next(tree.iterfind(".//h1"), None)
+    headline = _headline(tree)
     if headline is None:
         elements = list(tree.iter())
     else:
@@ -393,7 +574,21 @@ def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             break
     if not found:
         found = _dateline_near_headline(elements[:NEAR_HEADLINE_ELEMENTS], settings)
+    if headline is not None and (opening := _opening_dateline(elements, settings)):
+        found.append(opening)
     return found
+
+
+def _opening_dateline(elements: list, settings: DateSettings) -> DateCandidate | None:
+    """A numeric date that opens one of the first texts after the headline: the dateline a reader sees first
+    ("Springfield, (03.04.2022). The council …", "03.04.2022 10:16 - The council …", "Date: 03.04.2022")."""
+    texts = (e for e in elements if isinstance(e.tag, str) and e.tag not in ("script", "style") and _holds_text(e))
+    for element in itertools.islice(texts, OPENING_TEXTS):
+        text = " ".join(element.text_content().split())
+        match = _NUMERIC_DATE.search(text[:DATELINE_START])
+        if match and (parsed := settings.parse(text[: match.end() + DATELINE_CLOCK])):
+            return DateCandidate(parsed, "opening", RANK_OPENING_DATELINE)
+    return None
 
 
 def _dateline_near_headline(elements: list, settings: DateSettings) -> list[DateCandidate]:
@@ -407,6 +602,11 @@ def _dateline_near_headline(elements: list, settings: DateSettings) -> list[Date
             if parsed is not None and parsed.has_time:
                 return [DateCandidate(parsed, "dateline", RANK_DATELINE)]
     return []
+
+
+def _holds_text(element) -> bool:
+    """True when text stands in the element itself, not only in its children."""
+    return bool((element.text or "").strip() or any((child.tail or "").strip() for child in element))
 
 
 def date_from_url(url: str, settings: DateSettings) -> DateCandidate | None:
@@ -423,18 +623,105 @@ def date_from_url(url: str, settings: DateSettings) -> DateCandidate | None:
     )
 
 
-def _htmldate_candidate(tree, url: str, settings: DateSettings, fetched_at: datetime | None) -> DateCandidate | None:
-    from htmldate import find_date  # imported lazily: only pages without any other date need it
+def htmldate_day(tree, url: str, fetched_at: datetime | None) -> str | None:
+    """htmldate's publication day of the page (YYYY-MM-DD), its extensive search included, or None."""
+    from htmldate import find_date  # imported lazily: most pages never need it
 
     max_date = (fetched_at or datetime.now(UTC)).strftime("%Y-%m-%d")
     try:
-        found = find_date(tree, url=url, extensive_search=False, original_date=True, max_date=max_date)
+        return find_date(tree, url=url, extensive_search=True, original_date=True, max_date=max_date)
     except (ValueError, TypeError):
         return None
-    if not found:
+
+
+def _htmldate_candidate(day: str | None, settings: DateSettings) -> DateCandidate | None:
+    try:
+        value = datetime.strptime(day or "", "%Y-%m-%d").replace(tzinfo=get_zone(settings.timezone_name))
+    except ValueError:
         return None
-    day = datetime.strptime(found, "%Y-%m-%d").replace(tzinfo=get_zone(settings.timezone_name))
-    return DateCandidate(ParsedDate(day, has_time=False), "htmldate", RANK_HTMLDATE)
+    return DateCandidate(ParsedDate(value, has_time=False), "htmldate", RANK_HTMLDATE)
+
+
+# Readings of the page's visible text: a date in a classed element and the <time> inside it are one statement.
+_VISIBLE_TEXT_SOURCES = frozenset({"visible", "time:first", "dateline", "opening", "label"})
+
+
+def _family(candidate: DateCandidate) -> str:
+    return "visible text" if candidate.source in _VISIBLE_TEXT_SOURCES else candidate.source
+
+
+def _checked_by_htmldate(
+    best: DateCandidate | None, published: list[DateCandidate], htmldate: DateCandidate | None
+) -> DateCandidate | None:
+    """htmldate's day where the page's own evidence is weak: no date, or a lone reading of the visible text.
+
+    A structured statement (profile selector, JSON-LD, meta tag, itemprop, a marked `<time>`) stands, and so does
+    a weak reading that an independent source on the page confirms (same day: a meta tag, the URL, not another
+    reading of the visible text); otherwise htmldate's day wins, refined by any candidate of that day that says
+    more (a time, an offset).
+    """
+    if htmldate is None or (best is not None and best.effective_rank <= RANK_TIME_ELEMENT):
+        return best
+    day = htmldate.parsed.value.date()
+    if any(c.parsed.ambiguous and c.parsed.value.date() == day for c in published):
+        return best  # htmldate read the same ambiguous string (M/D or D/M) one way: no evidence of its own
+    if best is not None:
+        best_day = best.parsed.value.date()
+        confirmed = any(_family(c) != _family(best) and c.parsed.value.date() == best_day for c in published)
+        if best_day == day or confirmed:
+            return best
+    return reconcile([htmldate, *(c for c in published if c.parsed.value.date() == day)])
+
+
+MAX_OFFSET_EAST = timedelta(hours=14)
+MAX_OFFSET_WEST = timedelta(hours=12)
+OFFSET_STEP = timedelta(minutes=15)
+
+
+def _in_utc_and_local(candidates: list[DateCandidate]) -> list[DateCandidate]:
+    """Read the page's UTC instants as its readers see them when it also prints them in local time.
+
+    Servers write machine-readable times in UTC ("…Z", "+00:00") and print the same instant as a wall clock for
+    readers. A wall clock that differs from a UTC instant by a whole number of quarter hours within the range of
+    real offsets gives the page's offset: the instants are expressed in it, the wall clocks read in it.
+    """
+    instants = [c for c in candidates if c.parsed.has_offset and c.parsed.has_time and not c.parsed.value.utcoffset()]
+    if not instants:
+        return candidates
+    for instant in instants:
+        utc = instant.parsed.value.replace(tzinfo=None)
+        for wall in (c for c in candidates if not c.parsed.has_offset and c.parsed.has_time):
+            difference = wall.parsed.value.replace(tzinfo=None) - utc
+            if difference and -MAX_OFFSET_WEST <= difference <= MAX_OFFSET_EAST and not difference % OFFSET_STEP:
+                offset = timezone(difference)
+                return [_read_in(c, offset) if c in instants or not c.parsed.has_offset else c for c in candidates]
+    return candidates
+
+
+def _on_readers_day(best: DateCandidate, local_days: Iterator[date], zone: tzinfo) -> DateCandidate:
+    """A UTC instant ("…Z") does not say on which day the page's reader saw it. When a local day of the page (a
+    day-only date, else htmldate's) is a neighbouring day the instant falls on in some real offset, the instant is
+    expressed in the site's zone if that puts it on the reader's day (its offset then assumed), else the date says
+    no more than the reader's day."""
+    value = best.parsed.value
+    if not best.parsed.has_offset or not best.parsed.has_time or value.utcoffset():
+        return best
+    for day in local_days:
+        if day != value.date() and (value - MAX_OFFSET_WEST).date() <= day <= (value + MAX_OFFSET_EAST).date():
+            local = value.astimezone(zone)
+            if local.date() == day:
+                return replace(best, parsed=replace(best.parsed, value=local, has_offset=False))
+            return replace(best, parsed=ParsedDate(datetime.combine(day, datetime.min.time(), UTC), has_time=False))
+        if day == value.date():
+            break
+    return best
+
+
+def _read_in(candidate: DateCandidate, offset: timezone) -> DateCandidate:
+    """An instant expressed in `offset`; a date without an offset read in it."""
+    value = candidate.parsed.value
+    value = value.astimezone(offset) if candidate.parsed.has_offset else value.replace(tzinfo=offset)
+    return replace(candidate, parsed=replace(candidate.parsed, value=value))
 
 
 def _in_page_offset(candidates: list[DateCandidate], stated: list[DateCandidate]) -> list[DateCandidate]:
@@ -447,11 +734,7 @@ def _in_page_offset(candidates: list[DateCandidate], stated: list[DateCandidate]
     offset = next((o for o in offsets if o), None)
     if offset is None:
         return candidates
-    zone = timezone(offset)
-    return [
-        c if c.parsed.has_offset else replace(c, parsed=replace(c.parsed, value=c.parsed.value.replace(tzinfo=zone)))
-        for c in candidates
-    ]
+    return [c if c.parsed.has_offset else _read_in(c, timezone(offset)) for c in candidates]
 
 
 _TLD_ZONES = {
@@ -495,11 +778,13 @@ def find_dates(
     published_texts: tuple[str, ...] = (),
     modified_texts: tuple[str, ...] = (),
     fetched_at: datetime | None = None,
-) -> tuple[datetime | None, datetime | None]:
+    htmldate: str | None = None,
+) -> tuple[ParsedDate | None, ParsedDate | None]:
     """(published, modified) of the page in `tree` (an lxml HTML tree), each aware or None.
 
     `jsonld` are the page's article objects; `published_texts`/`modified_texts` are what the site profile's
-    selectors matched (the most trusted source).
+    selectors matched (the most trusted source). `htmldate` is htmldate's day of the page when the caller already
+    has it (trafilatura's metadata); without it, htmldate runs when the page's own evidence is weak.
     """
     published = [DateCandidate(p, "selector", RANK_SELECTOR) for t in published_texts if (p := settings.parse(t))]
     modified = [DateCandidate(p, "selector", RANK_SELECTOR) for t in modified_texts if (p := settings.parse(t))]
@@ -513,32 +798,65 @@ def find_dates(
         published += found_published
         modified += found_modified
     published += _visible_candidates(tree, settings)
+    published += _labelled_candidates(tree, settings)
     if url_date := date_from_url(url, settings):
         published.append(url_date)
-    # htmldate only when the page offers no candidate at all: it reads "9/5/2026 10:17:01 PM" as 9 May, and
-    # candidates all rejected as later than the fetch mean the date is unknown, not that htmldate should guess.
-    if not published and (fallback := _htmldate_candidate(tree, url, settings, fetched_at)):
-        published.append(fallback)
     everything = published + modified
-    published, modified = _in_page_offset(published, everything), _in_page_offset(modified, everything)
-    published_at = reconcile(published, fetched_at)
-    return published_at, reconcile(modified, fetched_at)
+    stated = _in_page_offset(_in_utc_and_local(published), everything)
+    published = believable(stated, fetched_at)
+    best = reconcile(published)
+    impossible = [reason for text in _stated_publication(tree, jsonld) if (reason := impossible_date(text))]
+    for reason in impossible:
+        logger.warning("%s: publication date dropped: %s", url, reason)
+
+    # Dates the page states, all later than the fetch or impossible, mean the date is unknown, not that htmldate
+    # should guess (it reads "31/02/2025" as 1 February).
+    @cache
+    def htmldate_found() -> DateCandidate | None:
+        day = _htmldate_candidate(htmldate or htmldate_day(tree, url, fetched_at), settings)
+        return day if day and believable([day], fetched_at) else None
+
+    may_guess = not impossible and (best is not None or not stated)
+    if may_guess and (best is None or best.effective_rank > RANK_TIME_ELEMENT):
+        best = _checked_by_htmldate(best, published, htmldate_found())
+
+    def local_days() -> Iterator[date]:  # htmldate only asked when the page's own day-only dates do not settle it
+        yield from (c.parsed.value.date() for c in published if not c.parsed.has_time and not c.parsed.has_offset)
+        if found := htmldate_found():
+            yield found.parsed.value.date()
+
+    if best is not None:
+        best = _on_readers_day(best, local_days(), get_zone(settings.timezone_name))
+    modified_at = reconcile(_in_page_offset(modified, everything), fetched_at)
+    return (best.parsed if best else None), (modified_at.parsed if modified_at else None)
 
 
-def normalize_timestamps(article: Article, zone: tzinfo, now: datetime | None = None) -> Article:
-    """Set `fetched_at` (UTC) if missing, make every datetime of `article` aware with a fixed offset."""
-    fetched = article.fetched_at or now or datetime.now(UTC)
-    article.fetched_at = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(UTC)
-    article.published_at = _with_fixed_offset(article.published_at, zone)
-    article.modified_at = _with_fixed_offset(article.modified_at, zone)
+def set_dates(article: Article, published: ParsedDate | None, modified: ParsedDate | None) -> Article:
+    """Put found dates on `article` with their precision and whether their offset was the page's own."""
+    for name, found in zip(DATE_FIELDS, (published, modified), strict=True):
+        setattr(article, f"{name}_at", found.value if found else None)
+        setattr(article, f"{name}_precision", found.precision if found else None)
+        setattr(article, f"{name}_zone", found.zone if found else None)
     return article
 
 
-def _with_fixed_offset(value: datetime | None, zone: tzinfo) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        value = value.replace(tzinfo=zone)
-    offset = value.utcoffset()
-    assert offset is not None
-    return value.replace(tzinfo=timezone(offset))
+def normalize_timestamps(article: Article, zone: tzinfo, now: datetime | None = None) -> Article:
+    """Set `fetched_at` (UTC) if missing, make every datetime of `article` aware with a fixed offset.
+
+    A date without an offset is read in `zone` and marked as assumed; a missing date has no precision or zone.
+    """
+    fetched = article.fetched_at or now or datetime.now(UTC)
+    article.fetched_at = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(UTC)
+    for name in DATE_FIELDS:
+        value = getattr(article, f"{name}_at")
+        if value is None:
+            setattr(article, f"{name}_precision", None)
+            setattr(article, f"{name}_zone", None)
+            continue
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=zone)
+            setattr(article, f"{name}_zone", ZoneSource.ASSUMED)
+        offset = value.utcoffset()
+        assert offset is not None
+        setattr(article, f"{name}_at", value.replace(tzinfo=timezone(offset)))
+    return article

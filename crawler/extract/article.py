@@ -18,7 +18,14 @@ from trafilatura.settings import Document
 
 from archive.records import Article, NotAnArticle
 from archive.text import normalize_text
-from crawler.dates import DateSettings, find_dates, guess_timezone
+from crawler.dates import (
+    DateSettings,
+    ParsedDate,
+    find_dates,
+    guess_timezone,
+    set_dates,
+    without_impossible_dates,
+)
 from crawler.extract.body import article_paragraphs, main_text
 from crawler.extract.budget import MAX_ELEMENTS, MAX_INPUT_BYTES, TIME_BUDGET_SECONDS, ExtractionTimeout, time_budget
 from crawler.extract.decoding import decode_html
@@ -98,8 +105,8 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
     section = choose_section(tree, profile, page.jsonld, articles, title, metadata.categories)
     authors, text = _authors_and_text(page, paragraphs)
     language = page_language(tree, articles)
-    published_at, modified_at = _dates(page, language, fetched_at)
-    return Article(
+    published, modified = _dates(page, language, fetched_at)
+    article = Article(
         url=url,
         canonical_url=canonical_url(tree, url),
         title=title,
@@ -111,18 +118,24 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
         tags=find_tags(tree, profile, articles, metadata.tags or []),
         language=language,
         main_image=main_image_url(tree, articles, url, metadata.image, captions),
-        published_at=published_at,
-        modified_at=modified_at,
         fetched_at=fetched_at,
     )
+    return set_dates(article, published, modified)
 
 
 def _read_page(body: bytes, url: str, profile: SiteProfile, encoding: str | None) -> _Page:
     tree = _parse(body, encoding)
     objects = jsonld_objects(tree)
     articles = article_objects(objects)
-    metadata = extract_metadata(tree, default_url=url, extensive=False)  # reads the tree, does not change it
-    return _Page(tree, url, profile, objects, articles, metadata)
+    return _Page(tree, url, profile, objects, articles, _metadata(tree, url))
+
+
+def _metadata(tree, url: str) -> Document:
+    """trafilatura's reading of the metadata (it reads the tree, does not change it)."""
+    try:
+        return extract_metadata(tree, default_url=url, extensive=False)
+    except ValueError:  # htmldate fails on an impossible UTC offset ("+99:00"): read a copy without such dates
+        return extract_metadata(without_impossible_dates(tree), default_url=url, extensive=False)
 
 
 def _parse(body: bytes, encoding: str | None):
@@ -161,7 +174,7 @@ def _authors_and_text(page: _Page, paragraphs: list[str]) -> tuple[list[str], st
     return authors or organizations, text
 
 
-def _dates(page: _Page, language: str, fetched_at: datetime | None) -> tuple[datetime | None, datetime | None]:
+def _dates(page: _Page, language: str, fetched_at: datetime | None) -> tuple[ParsedDate | None, ParsedDate | None]:
     """(published, modified) as `crawler.dates` finds them, read in the site's zone and the page's languages."""
     # A profile without a zone (no profile, an ad-hoc crawl) gets the zone of the country domain or language.
     zone = page.profile.timezone or guess_timezone(page.url, language)
@@ -174,6 +187,7 @@ def _dates(page: _Page, language: str, fetched_at: datetime | None) -> tuple[dat
         published_texts=tuple(selected_texts(page.tree, page.profile, "published")),
         modified_texts=tuple(selected_texts(page.tree, page.profile, "modified")),
         fetched_at=fetched_at,
+        htmldate=page.metadata.date,  # trafilatura's metadata has run htmldate already
     )
 
 
