@@ -30,6 +30,10 @@ class StoreUnavailable(RuntimeError):
     """The database cannot be used: unreachable, not a newsarchive database, or its schema needs an upgrade."""
 
 
+class DatabaseUnreachable(StoreUnavailable):
+    """The database did not answer (a server down or refusing us, a file that cannot be opened)."""
+
+
 def connect(database_url: str) -> Engine:
     """An engine for `database_url` whose database answered; raises `StoreUnavailable` with one line otherwise."""
     engine = _create_engine(database_url)
@@ -39,7 +43,7 @@ def connect(database_url: str) -> Engine:
     except DBAPIError as exc:
         engine.dispose()
         reason = _first_line(exc.orig)
-        raise StoreUnavailable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
+        raise DatabaseUnreachable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
     return engine
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from archive import __version__
+from crawler.settingcheck import check_settings
 
 ENV_PREFIX = "NEWSARCHIVE_"
 
@@ -49,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_PRIVATE_ADDRESSES": False,
     "REDIS_URL": None,  # distributed mode
     "CRAWL_JOB": "",  # distributed mode: crawlers of the same job share one queue on Redis
+    "RUN_LOCK_STALE_AFTER": 120.0,  # seconds without a heartbeat after which a run's lock is taken over
+    "FAIL_ON_FAILED_SEEDS": False,  # a run in which any seed failed ends as failed_seeds (exit code 4)
+    "MAX_FAILURE_RATIO": None,  # e.g. 0.2: more failed pages than this share ends as too_many_failures (exit 4)
 }
 
 # Scrapy's settings, as newsarchive wants them: polite, bounded, safe.
@@ -67,6 +71,9 @@ SCRAPY_DEFAULTS: dict[str, Any] = {
     "REDIRECT_MAX_TIMES": 10,
     "TWISTED_DNS_RESOLVER": "crawler.safety.PublicAddressResolver",
     "FEED_EXPORT_ENCODING": "utf-8",
+    # Listening servers only when asked for: a crawl is a batch job, not a service.
+    "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
 }
 
 SAFETY_ORDER = 50  # first: a refused URL goes no further
@@ -84,30 +91,27 @@ ITEM_PIPELINES = {
     "pipelines.sql.SqlStorePipeline": 300,
     "pipelines.warcmeta.WarcMetadataPipeline": 400,  # after sql: archives what dedup and the store decided
 }
-EXTENSIONS: dict[str, int] = {"crawler.archivequeries.ArchiveQueries": 500}
+EXTENSIONS: dict[str, int] = {
+    "crawler.archivequeries.ArchiveQueries": 500,
+    "crawler.runhealth.RunHealth": 510,
+}
 
 REDIS_SCHEDULER = "scrapy_redis.scheduler.Scheduler"
 REDIS_DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
-
-
-def _from_environment(name: str, default: Any) -> Any:
-    """The value of NEWSARCHIVE_<name>, read as the type of its default (booleans: 1/true/yes/on)."""
-    value = os.environ[ENV_PREFIX + name]
-    if isinstance(default, bool):
-        return value.lower() in ("1", "true", "yes", "on")
-    return value
 
 
 def apply_defaults(settings: BaseSettings) -> None:
     """Give every newsarchive setting its default, and the environment's value where one is set.
 
     Used by the add-on and by commands that read the archive without a crawler (`newsarchive export`, ...).
+    Raises `crawler.settingcheck.SettingError` on a value of the wrong type; sizes take units (`1GB`).
     """
     for name, value in (DEFAULTS | SCRAPY_DEFAULTS).items():
         settings.set(name, value, priority="addon")
-    for name, default in DEFAULTS.items():
-        if ENV_PREFIX + name in os.environ:
-            settings.set(name, _from_environment(name, default), priority="project")
+    for name in DEFAULTS:
+        if ENV_PREFIX + name in os.environ:  # a string, given its type by check_settings
+            settings.set(name, os.environ[ENV_PREFIX + name], priority="project")
+    check_settings(settings, DEFAULTS | SCRAPY_DEFAULTS)
 
 
 def _install(settings: BaseSettings, name: str, components: dict[str, int]) -> None:

@@ -16,6 +16,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from archive.runstatus import RunStatus, exit_code
+from crawler.preflight import Commands
+from crawler.runhealth import DETAIL_STAT, STATUS_STAT
+
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 console = Console(stderr=True)
@@ -64,7 +68,7 @@ def _since(value: str | None) -> str | None:
     return value
 
 
-@click.group()
+@click.group(cls=Commands)
 @click.version_option(package_name="newsarchive")
 def main() -> None:
     """newsarchive: a news crawler that is also a faithful web archive."""
@@ -78,49 +82,71 @@ def main() -> None:
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting, sqlite:///data/newsarchive.db).")
 @click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting, data/warc).")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
-@click.option("--max-articles", type=int, help="Fetch at most this many article pages.")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Store at most this many articles.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even if already archived.")
 @click.option("--allow-private", is_flag=True, help="Allow loopback and private-network hosts (local test sites).")
 @click.option("--redis", "redis_url", help="Redis URL: share the queue and dupefilter with other crawlers.")
 @click.option("--job", help="Distributed mode: the job name the cooperating crawlers share (one per scheduled run).")
+@click.option("--wait", is_flag=True, help="If another run of the site holds the archive's lock, wait for it.")
+@click.option("--fail-on-failed-seeds", is_flag=True, help="Exit 4 if any seed (robots.txt, sitemap, feed, "
+              "listing the crawl starts from) could not be fetched.")
+@click.option("--max-failure-ratio", type=click.FloatRange(0, 1),
+              help="Exit 4 if more than this share of the pages failed (e.g. 0.2).")
 @click.option("-s", "--set", "extra", multiple=True, help="Any Scrapy/newsarchive setting, NAME=VALUE (repeatable).")
 def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], start: tuple[str, ...],
           db: str | None, warc_dir: str | None, since: str | None, max_articles: int | None, refresh: bool,
-          allow_private: bool, redis_url: str | None, job: str | None, extra: tuple[str, ...]) -> None:
-    """Crawl SITE (a profile name or .toml file) or the given sitemaps, feeds and listing pages."""
+          allow_private: bool, redis_url: str | None, job: str | None, wait: bool, fail_on_failed_seeds: bool,
+          max_failure_ratio: float | None, extra: tuple[str, ...]) -> None:
+    """Crawl SITE (a profile name or .toml file) or the given sitemaps, feeds and listing pages.
+
+    Exit codes: 0 done, 2 configuration error, 3 nothing could be fetched, 4 failure threshold exceeded,
+    5 database unreachable, 6 another run holds the lock, 130 interrupted, 1 anything else.
+    """
+    from crawler import preflight
+
     if not (site or sitemap or feed or start):
         raise click.UsageError("name a SITE profile or give --sitemap, --feed or --start")
-    overrides: dict[str, Any] = {"DATABASE_URL": db, "WARC_DIR": warc_dir, "REDIS_URL": redis_url, "CRAWL_JOB": job}
+    overrides: dict[str, Any] = {"DATABASE_URL": db, "WARC_DIR": warc_dir, "REDIS_URL": redis_url, "CRAWL_JOB": job,
+                                 "MAX_FAILURE_RATIO": max_failure_ratio}
     if allow_private:
         overrides["ALLOW_PRIVATE_ADDRESSES"] = True
+    if fail_on_failed_seeds:
+        overrides["FAIL_ON_FAILED_SEEDS"] = True
     for pair in extra:
         name, sep, value = pair.partition("=")
         if not sep:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         overrides[name] = value
     settings = _settings(**overrides)
-    _store(settings["DATABASE_URL"]).close()  # an unreachable database: one clear message before anything starts
-    stats = run_crawl(settings, {
-        "site": site, "sitemap": ",".join(sitemap) or None, "feed": ",".join(feed) or None,
-        "start": ",".join(start) or None, "since": _since(since), "max_articles": max_articles,
-        "refresh": "true" if refresh else None,
-    })
+    preflight.check_crawl_settings(settings, [pair.partition("=")[0] for pair in extra])
+    profile = preflight.crawl_profile(site, [*sitemap, *feed, *start])
+    arguments = {"site": site, "sitemap": ",".join(sitemap) or None, "feed": ",".join(feed) or None,
+                 "start": ",".join(start) or None, "since": _since(since), "max_articles": max_articles,
+                 "refresh": "true" if refresh else None}
+    store = preflight.open_archive(settings["DATABASE_URL"])
+    try:
+        with preflight.site_lock(store, profile.name, job=settings["CRAWL_JOB"], wait=wait,
+                                 stale_after=settings.getfloat("RUN_LOCK_STALE_AFTER"),
+                                 arguments={k: str(v) for k, v in arguments.items() if v}):
+            stats = run_crawl(settings, arguments)
+    finally:
+        store.close()
     _print_crawl_summary(stats)
-    if stats.get("finish_reason") not in ("finished", "closespider_itemcount"):
-        sys.exit(1)
+    sys.exit(exit_code(stats.get(STATUS_STAT, RunStatus.ERROR)))
 
 
 def _print_crawl_summary(stats: dict[str, Any]) -> None:
+    from archive.runrecords import run_counts
+
     table = Table(title="crawl")
     table.add_column("what")
     table.add_column("count", justify="right")
-    rows = [("pages fetched", stats.get("response_received_count", 0)),
-            ("articles stored", stats.get("item_scraped_count", 0))]
-    rows += [(k.removeprefix("newsarchive/"), v) for k, v in sorted(stats.items()) if k.startswith("newsarchive/")]
-    for name, value in rows:
-        table.add_row(str(name), str(value))
-    table.add_row("finish reason", str(stats.get("finish_reason")))
+    for name, value in run_counts(stats).items():
+        table.add_row(name, str(value))
+    table.add_row("status", str(stats.get(STATUS_STAT)))
     console.print(table)
+    if stats.get(DETAIL_STAT):
+        click.echo(f"{stats.get(STATUS_STAT)}: {stats[DETAIL_STAT]}", err=True)
 
 
 @main.command()

@@ -105,19 +105,23 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def _start_requests(self) -> Iterator[Request]:
+        for url, callback in self.seeds():
+            yield self._discovery(url, callback, dont_filter=True)
+
+    def seeds(self) -> list[tuple[str, Any]]:
+        """The discovery documents the crawl starts from, with their callbacks: the URLs given, else the profile's
+        robots.txt, sitemaps, feeds and listing pages (`crawler.runhealth` watches whether they could be fetched)."""
         sitemaps, feeds, listings = self.sitemap_urls, self.feed_urls, self.listing_urls
+        seeds: list[tuple[str, Any]] = []
         if not (sitemaps or feeds or listings):
             profile = self.profile
             sitemaps, feeds, listings = list(profile.sitemaps), list(profile.feeds), list(profile.start_urls)
             if profile.base_url:
-                robots = profile.base_url.rstrip("/") + "/robots.txt"
-                yield self._discovery(robots, self.parse_robots, dont_filter=True)
-        for url in sitemaps:
-            yield self._discovery(url, self.parse_sitemap, dont_filter=True)
-        for url in feeds:
-            yield self._discovery(url, self.parse_feed, dont_filter=True)
-        for url in listings:
-            yield self._discovery(url, self.parse_listing, dont_filter=True)
+                seeds.append((profile.base_url.rstrip("/") + "/robots.txt", self.parse_robots))
+        seeds += [(url, self.parse_sitemap) for url in sitemaps]
+        seeds += [(url, self.parse_feed) for url in feeds]
+        seeds += [(url, self.parse_listing) for url in listings]
+        return seeds
 
     # --- discovery -----------------------------------------------------------------------------------------------
     def _discovery(self, url: str, callback: Any, dont_filter: bool = False) -> Request:

@@ -261,7 +261,7 @@ def test_an_unreachable_database_is_one_clear_message(tmp_path):
          "--db", "postgresql+psycopg://nobody@127.0.0.1:9/archive", "--warc-dir", str(tmp_path / "w")],
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 5  # ExitCode.DATABASE_UNREACHABLE
     assert "cannot reach database postgresql+psycopg://nobody@127.0.0.1:9/archive" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -406,7 +406,7 @@ def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(
     assert articles[1].published_at.utcoffset() == timedelta(hours=7)
     with store.engine.connect() as connection:
         runs = connection.execute(select(CrawlRun.status, CrawlRun.arguments)).all()
-    assert [tuple(run) for run in runs] == [("shutdown", {"articles": 5})]
+    assert [tuple(run) for run in runs] == [("interrupted", {"articles": 5})]
     store.close()
 
 
