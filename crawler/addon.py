@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_PRIVATE_ADDRESSES": False,
     "REDIS_URL": None,  # distributed mode
     "CRAWL_JOB": "",  # distributed mode: crawlers of the same job share one queue on Redis
+    "SELECTOR_CHECK_PAGES": 50,  # article pages checked for profile selectors that never match (0: off)
     "RUN_LOCK_STALE_AFTER": 120.0,  # seconds without a heartbeat after which a run's lock is taken over
     "FAIL_ON_FAILED_SEEDS": False,  # a run in which any seed failed ends as failed_seeds (exit code 4)
     "MAX_FAILURE_RATIO": None,  # e.g. 0.2: more failed pages than this share ends as too_many_failures (exit 4)
@@ -94,6 +95,7 @@ ITEM_PIPELINES = {
 EXTENSIONS: dict[str, int] = {
     "crawler.archivequeries.ArchiveQueries": 500,
     "crawler.runhealth.RunHealth": 510,
+    "crawler.selectorcheck.SelectorCheck": 520,
 }
 
 REDIS_SCHEDULER = "scrapy_redis.scheduler.Scheduler"

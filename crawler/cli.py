@@ -6,6 +6,7 @@ options given here override settings and `NEWSARCHIVE_*` environment variables.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import date
@@ -19,10 +20,13 @@ from rich.table import Table
 from archive.runstatus import RunStatus, exit_code
 from crawler.preflight import Commands
 from crawler.runhealth import DETAIL_STAT, STATUS_STAT
+from crawler.selectorcheck import UNMATCHED_STAT
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
-console = Console(stderr=True)
+console = Console(stderr=True)  # messages
+# data: what `stats`, `runs` and a crawl's summary report; a file or pipe gets wide tables, not cut columns
+output = Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _settings(**overrides: Any) -> Any:
@@ -144,9 +148,11 @@ def _print_crawl_summary(stats: dict[str, Any]) -> None:
     for name, value in run_counts(stats).items():
         table.add_row(name, str(value))
     table.add_row("status", str(stats.get(STATUS_STAT)))
-    console.print(table)
+    output.print(table)
     if stats.get(DETAIL_STAT):
         click.echo(f"{stats.get(STATUS_STAT)}: {stats[DETAIL_STAT]}", err=True)
+    if stats.get(UNMATCHED_STAT):
+        click.echo(f"warning: profile selectors that never matched: {stats[UNMATCHED_STAT]}", err=True)
 
 
 @main.command()
@@ -272,16 +278,20 @@ def downgrade(revision: str, url: str | None) -> None:
 
 @main.command()
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
-def stats(db: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+def stats(db: str | None, as_json: bool) -> None:
     """Counts per site, section and day; duplicates by kind; failures by reason."""
     summary = _store(db).stats()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+        return
     totals = Table(title="archive", min_width=40)
     totals.add_column("what")
     totals.add_column("count", justify="right")
     for title, counts in summary.items():
         if not isinstance(counts, dict):
             totals.add_row(title, str(counts))
-    console.print(totals)
+    output.print(totals)
     for title, counts in summary.items():
         if isinstance(counts, dict):
             table = Table(title=title, min_width=len(title) + 8)
@@ -289,7 +299,38 @@ def stats(db: str | None) -> None:
             table.add_column("count", justify="right")
             for key, value in counts.items():
                 table.add_row(str(key) or "(none)", str(value))
-            console.print(table)
+            output.print(table)
+
+
+@main.command()
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+@click.option("--site", help="Only runs of this site.")
+@click.option("--run", "run_id", type=int, help="Only this run.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="The latest N runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON array.")
+def runs(db: str | None, site: str | None, run_id: int | None, limit: int, as_json: bool) -> None:
+    """The crawl runs, newest first: when, site, counts, failures by reason, duration, status and exit code."""
+    from archive.runrecords import list_runs
+
+    records = list_runs(_store(db), limit=limit, site=site, run_id=run_id)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=1))
+        return
+    columns = {"id": "id", "started_at": "started (UTC)", "site": "site", "status": "status", "exit_code": "exit",
+               "pages_fetched": "pages", "articles_new": "new", "articles_changed": "changed",
+               "articles_unchanged": "unchanged", "duplicates": "dups", "pages_failed": "failed",
+               "bytes_archived": "bytes", "duration_s": "seconds"}
+    table = Table(title="crawl runs")
+    for key, title in columns.items():
+        table.add_column(title, justify="left" if key in ("started_at", "site", "status") else "right")
+    for record in records:
+        record["started_at"] = record["started_at"][:16].replace("T", " ")
+        table.add_row(*("" if record[key] is None else str(record[key]) for key in columns))
+    output.print(table)
+    for record in records:
+        if record["failures_by_reason"]:
+            reasons = "; ".join(f"{n} × {reason}" for reason, n in record["failures_by_reason"].items())
+            output.print(f"run {record['id']} failures: {reasons}", soft_wrap=True)
 
 
 @main.command()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -81,7 +82,10 @@ class NewsSpider(scrapy.Spider):
         self.since = datetime.combine(date.fromisoformat(since), time(), self.zone) if since else None
         self.max_articles = int(max_articles) if max_articles else None
         self.refresh = _truthy(refresh)
+        # --max-articles counts articles stored: a slot is taken by each article request and given back when the
+        # request stores nothing (not an article, failed, dropped), letting the next waiting URL in
         self.articles_scheduled = 0
+        self.waiting_articles: deque[str] = deque()
         self.known_articles: dict[str, datetime | None] = {}
         self._pool: ProcessPoolExecutor | None = None
 
@@ -186,9 +190,22 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newsarchive/skipped_already_archived")
                 continue
             if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
-                return
+                self.waiting_articles.append(url)
+                continue
             self.articles_scheduled += 1
-            yield Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY)
+            yield self._article_request(url)
+
+    def _article_request(self, url: str) -> Request:
+        return Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY)
+
+    def _release_article_slot(self, request: Request) -> None:
+        """An article request that stored nothing: its slot goes to the next waiting article URL."""
+        if self.max_articles is None or request.callback != self.parse_article:
+            return
+        self.articles_scheduled -= 1
+        while self.waiting_articles and self.articles_scheduled < self.max_articles:
+            self.articles_scheduled += 1
+            self.crawler.engine.crawl(self._article_request(self.waiting_articles.popleft()))
 
     def _already_archived(self, url: str, link: Link) -> bool:
         if url not in self.known_articles:
@@ -204,6 +221,8 @@ class NewsSpider(scrapy.Spider):
         if article is not None and self._finish(response, article, fetched_at):
             self._settle(response, Outcome.ARTICLE)
             yield article
+        else:
+            self._release_article_slot(response.request)
 
     async def _extract(self, response: Response, fetched_at: datetime) -> Article | None:
         """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none."""
@@ -255,6 +274,10 @@ class NewsSpider(scrapy.Spider):
 
     # --- outcomes ------------------------------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
+        self._record_failure(failure)
+        self._release_article_slot(failure.request)
+
+    def _record_failure(self, failure: Failure) -> None:
         request = failure.request
         if failure.check(HttpError) and failure.value.response.status == 304:
             self._settle(failure.value.response, Outcome.NOT_MODIFIED)  # unchanged since the last capture
@@ -270,6 +293,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_dropped(self, request: Request, spider: Any = None) -> None:
         """A redirect the scheduler dropped as a duplicate gets no callback: record where the chain led."""
+        self._release_article_slot(request)
         chain = request.meta.get(meta.REDIRECT_URLS)
         if not chain:
             return

@@ -179,6 +179,16 @@ def test_sizes_with_units_and_unknown_names(site, tmp_path):
     assert "-1 is not in the range x>=1" in negative.stderr
 
 
+def test_selectors_that_never_matched_are_reported(site, tmp_path):
+    (tmp_path / "newsroom.toml").write_text(
+        f'name = "newsroom"\nbase_url = "{site.base_url}/"\ndomains = ["127.0.0.1"]\n'
+        '[selectors]\ntitle = "h1"\nlead = "p.no-such-class"\n', encoding="utf-8")
+    result = newsarchive("crawl", "newsroom.toml", "--allow-private", "--max-articles", "5", *FAST, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "warning: profile selectors that never matched: lead = 'p.no-such-class'" in result.stderr
+    assert "title = 'h1'" not in result.stderr
+
+
 # --- the lock -------------------------------------------------------------------------------------------------------
 def test_a_run_while_another_holds_the_lock_exits_6_or_waits(site, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'a.db'}"

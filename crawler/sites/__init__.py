@@ -11,10 +11,14 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
 
 from crawler.dates import guess_timezone
 
@@ -63,6 +67,16 @@ class SiteProfile:
         """True when `url` belongs to one of the profile's domains (or any domain when none are set)."""
         host = (urlsplit(url).hostname or "").lower()
         return not self.domains or any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+@lru_cache(maxsize=256)
+def compile_selector(selector: str) -> etree.XPath:
+    """A profile's CSS or XPath selector (XPath when it starts with `/` or `(`) compiled to XPath."""
+    try:
+        is_xpath = selector.lstrip().startswith(("/", "("))
+        return etree.XPath(selector if is_xpath else GenericTranslator().css_to_xpath(selector))
+    except (SelectorError, etree.XPathSyntaxError) as exc:
+        raise ValueError(f"invalid selector {selector!r}: {exc}") from exc
 
 
 def available_profiles() -> list[str]:
@@ -126,6 +140,10 @@ def profile_from_dict(data: dict, source: str = "profile", text: str = "") -> Si
             raise error(name, f"unknown selector field; allowed: {', '.join(SELECTOR_FIELDS)}")
         if not isinstance(selector, str) or not selector.strip():
             raise error(name, "expected a CSS or XPath selector in quotes")
+        try:
+            compile_selector(selector)
+        except ValueError as exc:
+            raise error(name, str(exc)) from None
     for key in ("article_patterns", "deny_patterns"):
         for pattern in data.get(key, ()):
             try:
