@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_PRIVATE_ADDRESSES": False,
     "REDIS_URL": None,  # distributed mode
     "CRAWL_JOB": "",  # distributed mode: crawlers of the same job share one queue on Redis
+    "PROGRESS_INTERVAL": 5.0,  # seconds between status lines of a crawl (0: none)
     "SELECTOR_CHECK_PAGES": 50,  # article pages checked for profile selectors that never match (0: off)
     "RUN_LOCK_STALE_AFTER": 120.0,  # seconds without a heartbeat after which a run's lock is taken over
     "FAIL_ON_FAILED_SEEDS": False,  # a run in which any seed failed ends as failed_seeds (exit code 4)
@@ -96,6 +97,7 @@ EXTENSIONS: dict[str, int] = {
     "crawler.archivequeries.ArchiveQueries": 500,
     "crawler.runhealth.RunHealth": 510,
     "crawler.selectorcheck.SelectorCheck": 520,
+    "crawler.progress.Progress": 530,
 }
 
 REDIS_SCHEDULER = "scrapy_redis.scheduler.Scheduler"

@@ -52,11 +52,21 @@ def _store(db: str | None) -> Any:
         raise click.ClickException(str(exc)) from exc
 
 
-def run_crawl(settings: Any, spider_arguments: dict[str, Any]) -> dict[str, Any]:
-    """Run the `news` spider to completion in this process; returns the crawl's stats."""
+def run_crawl(settings: Any, spider_arguments: dict[str, Any], verbose: bool = False) -> dict[str, Any]:
+    """Run the `news` spider to completion in this process; returns the crawl's stats.
+
+    Unless `verbose` (or logging to a LOG_FILE), Scrapy's own INFO lines are left out: the progress line
+    (`crawler.progress`) and warnings remain."""
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.progress import quiet_logging
+
+    quiet = not verbose and not settings.get("LOG_FILE")
+    if quiet:
+        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(settings)
+    if quiet:
+        quiet_logging(settings)
     crawler = process.create_crawler("news")
     process.crawl(crawler, **{k: v for k, v in spider_arguments.items() if v is not None})
     process.start()
@@ -97,10 +107,11 @@ def main() -> None:
 @click.option("--max-failure-ratio", type=click.FloatRange(0, 1),
               help="Exit 4 if more than this share of the pages failed (e.g. 0.2).")
 @click.option("-s", "--set", "extra", multiple=True, help="Any Scrapy/newsarchive setting, NAME=VALUE (repeatable).")
+@click.option("-v", "--verbose", is_flag=True, help="Also Scrapy's own log lines (start-up, settings, stats).")
 def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], start: tuple[str, ...],
           db: str | None, warc_dir: str | None, since: str | None, max_articles: int | None, refresh: bool,
           allow_private: bool, redis_url: str | None, job: str | None, wait: bool, fail_on_failed_seeds: bool,
-          max_failure_ratio: float | None, extra: tuple[str, ...]) -> None:
+          max_failure_ratio: float | None, extra: tuple[str, ...], verbose: bool) -> None:
     """Crawl SITE (a profile name or .toml file) or the given sitemaps, feeds and listing pages.
 
     Exit codes: 0 done, 2 configuration error, 3 nothing could be fetched, 4 failure threshold exceeded,
@@ -132,7 +143,7 @@ def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], sta
         with preflight.site_lock(store, profile.name, job=settings["CRAWL_JOB"], wait=wait,
                                  stale_after=settings.getfloat("RUN_LOCK_STALE_AFTER"),
                                  arguments={k: str(v) for k, v in arguments.items() if v}):
-            stats = run_crawl(settings, arguments)
+            stats = run_crawl(settings, arguments, verbose)
     finally:
         store.close()
     _print_crawl_summary(stats)

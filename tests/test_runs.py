@@ -49,3 +49,23 @@ def test_runs_stats_and_the_summary_count_the_same(tmp_path):
     assert [run["id"] for run in only] == [1]
     listed = run_newsarchive("stats", "--db", db_url, cwd=tmp_path)
     assert "│ articles  " in listed.stdout and listed.stderr == ""
+
+
+def test_progress_lines_without_scrapy_boilerplate_unless_verbose(tmp_path):
+    newsroom = Newsroom(articles=12, seed=6)
+    with serve(newsroom) as base_url:
+        crawl = ["crawl", "--sitemap", f"{base_url}/sitemap.xml", "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
+                 "-s", "PROGRESS_INTERVAL=0.2", "-s", "DOWNLOAD_DELAY=0.1"]
+        quiet = run_newsarchive(*crawl, "--db", f"sqlite:///{tmp_path / 'q.db'}", cwd=tmp_path)
+        verbose = run_newsarchive(*crawl, "--db", f"sqlite:///{tmp_path / 'v.db'}", "-v", cwd=tmp_path)
+    lines = quiet.stderr.splitlines()
+    progress = [line for line in lines if "[crawler.progress] INFO: progress: " in line]
+    assert len(progress) >= 2, quiet.stderr
+    assert re.search(r"progress: \d+ pages \(\d+\.\d/s\), \d+ articles \(\d+ new\), \d+ duplicates, \d+ failed, "
+                     r"\d+ queued$", progress[0])
+    assert re.search(r"done \(finished\): \d+ pages .* 0 queued$", lines[-1])
+    assert not any("[scrapy." in line or "[alembic." in line for line in lines), quiet.stderr
+    assert len(lines) < len(progress) + 10  # progress, a few warnings, the last line: no boilerplate
+    for boilerplate in ("Scrapy 2.", "Overridden settings", "Dumping Scrapy stats", "Enabled extensions"):
+        assert boilerplate in verbose.stderr
+    assert "Telnet console listening" not in verbose.stderr and "TelnetConsole" not in verbose.stderr
