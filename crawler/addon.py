@@ -23,7 +23,8 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from archive import __version__
-from crawler.settingcheck import check_settings
+from crawler.distributed import job_key
+from crawler.settingcheck import SettingError, check_settings
 
 ENV_PREFIX = "NEWSARCHIVE_"
 
@@ -49,7 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
     "ALLOW_PRIVATE_ADDRESSES": False,
     "REDIS_URL": None,  # distributed mode
-    "CRAWL_JOB": "",  # distributed mode: crawlers of the same job share one queue on Redis
+    "CRAWL_JOB": "",  # distributed mode (required there): crawlers of the same job share one queue on Redis
+    "REDIS_JOB_TTL": 7 * 24 * 3600,  # seconds an unfinished job's queue and dupefilter stay on Redis
     "PROGRESS_INTERVAL": 5.0,  # seconds between status lines of a crawl (0: none)
     "SELECTOR_CHECK_PAGES": 50,  # article pages checked for profile selectors that never match (0: off)
     "RUN_LOCK_STALE_AFTER": 120.0,  # seconds without a heartbeat after which a run's lock is taken over
@@ -98,6 +100,7 @@ EXTENSIONS: dict[str, int] = {
     "crawler.runhealth.RunHealth": 510,
     "crawler.selectorcheck.SelectorCheck": 520,
     "crawler.progress.Progress": 530,
+    "crawler.distributed.JobWorkers": 540,
 }
 
 REDIS_SCHEDULER = "scrapy_redis.scheduler.Scheduler"
@@ -124,18 +127,26 @@ def _install(settings: BaseSettings, name: str, components: dict[str, int]) -> N
         settings[name].set(path, order, priority="addon")
 
 
+def check_distributed_mode(settings: BaseSettings) -> None:
+    """Distributed mode needs a job name: without one, every run would share (and find done) one queue."""
+    if settings.get("REDIS_URL") and not settings.get("CRAWL_JOB"):
+        raise SettingError("REDIS_URL is set but CRAWL_JOB is not: give the workers of one run a job name "
+                           "(--job NAME, the same on every worker, a new one for each scheduled run)")
+
+
 def _distributed_mode(settings: BaseSettings) -> None:
     """The crawlers of one CRAWL_JOB share a request queue and a dupefilter on Redis.
 
-    The keys persist (a worker that finishes first must not flush what the others still use), so a job name is
-    a resumable unit of work: give each scheduled run its own.
+    scrapy-redis must not flush them when a worker closes (the others still use them): `crawler.distributed`
+    removes them when the job is done, and lets them expire when it is not.
     """
-    job = settings.get("CRAWL_JOB") or "default"
+    check_distributed_mode(settings)
+    job = settings["CRAWL_JOB"]
     settings.set("SCHEDULER", REDIS_SCHEDULER, priority="addon")
     settings.set("DUPEFILTER_CLASS", REDIS_DUPEFILTER, priority="addon")
     settings.set("SCHEDULER_PERSIST", True, priority="addon")
-    settings.set("SCHEDULER_QUEUE_KEY", f"newsarchive:{job}:requests", priority="addon")
-    settings.set("SCHEDULER_DUPEFILTER_KEY", f"newsarchive:{job}:dupefilter", priority="addon")
+    settings.set("SCHEDULER_QUEUE_KEY", job_key(job, "requests"), priority="addon")
+    settings.set("SCHEDULER_DUPEFILTER_KEY", job_key(job, "dupefilter"), priority="addon")
 
 
 class Newsarchive:

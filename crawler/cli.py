@@ -344,6 +344,68 @@ def runs(db: str | None, site: str | None, run_id: int | None, limit: int, as_js
             output.print(f"run {record['id']} failures: {reasons}", soft_wrap=True)
 
 
+@main.group()
+def jobs() -> None:
+    """Distributed jobs on Redis: list them, remove what a job left."""
+
+
+def _redis(url: str | None) -> Any:
+    from crawler.preflight import CommandError
+
+    url = url or _settings()["REDIS_URL"]
+    if not url:
+        raise CommandError("no Redis URL", hint="give --redis URL or set REDIS_URL")
+    try:
+        import redis
+    except ImportError:
+        raise CommandError("the redis package is not installed", hint="pip install 'newsarchive[redis]'") from None
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise CommandError(f"cannot reach Redis at {url}: {exc}", RunStatus.DATABASE_UNREACHABLE) from None
+    return client
+
+
+@jobs.command("list")
+@click.option("--redis", "redis_url", help="Redis URL (default: the REDIS_URL setting).")
+def jobs_list(redis_url: str | None) -> None:
+    """Every job with keys on Redis: queued requests, dupefilter size, live workers."""
+    from crawler.distributed import job_key, job_names, worker_states
+
+    client = _redis(redis_url)
+    table = Table(title="jobs")
+    for column in ("job", "queued", "seen", "workers busy", "workers idle", "expires in s"):
+        table.add_column(column, justify="left" if column == "job" else "right")
+    for job in sorted(job_names(client)):
+        states = list(worker_states(client, job).values())
+        table.add_row(job, str(client.zcard(job_key(job, "requests"))),  # scrapy-redis's queue is a sorted set
+                      str(client.scard(job_key(job, "dupefilter"))), str(states.count(b"busy")),
+                      str(states.count(b"idle")), str(max(client.ttl(job_key(job, "dupefilter")), 0) or ""))
+    output.print(table)
+
+
+@jobs.command("clean")
+@click.argument("names", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every job without a live worker.")
+@click.option("--redis", "redis_url", help="Redis URL (default: the REDIS_URL setting).")
+def jobs_clean(names: tuple[str, ...], every: bool, redis_url: str | None) -> None:
+    """Remove the Redis keys (queue, dupefilter) of the jobs NAMES, or of every job no worker runs (--all)."""
+    from crawler.distributed import job_names, remove_job, worker_states
+    from crawler.preflight import CommandError
+
+    if not (names or every):
+        raise click.UsageError("name the jobs to clean, or give --all")
+    client = _redis(redis_url)
+    for job in sorted(set(names) | (job_names(client) if every else set())):
+        if worker_states(client, job):
+            if names and job in names:
+                raise CommandError(f"job {job} has live workers", RunStatus.LOCKED,
+                                   hint="stop them first (their keys expire 10 s after they die)")
+            continue
+        console.print(f"job {job}: {remove_job(client, job)} keys removed")
+
+
 @main.command()
 @click.option("--articles", default=120, show_default=True, help="Size of the generated newsroom site.")
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))

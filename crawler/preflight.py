@@ -19,7 +19,7 @@ from archive.db import DatabaseUnreachable
 from archive.runlock import LockHeld, RunLock
 from archive.runstatus import RunStatus, exit_code
 from archive.store import ArchiveStore, StoreUnavailable
-from crawler.addon import DEFAULTS, SCRAPY_DEFAULTS
+from crawler.addon import DEFAULTS, SCRAPY_DEFAULTS, check_distributed_mode
 from crawler.settingcheck import SettingError, check_settings, unknown_settings
 from crawler.sites import ProfileError, SiteProfile, load_profile
 
@@ -56,6 +56,7 @@ class Commands(click.Group):
 def check_crawl_settings(settings: Any, given: list[str]) -> None:
     """Check the crawl's settings (raising `SettingError`) and warn of each `-s` name nobody reads."""
     check_settings(settings, DEFAULTS | SCRAPY_DEFAULTS)
+    check_distributed_mode(settings)
     for warning in unknown_settings(given, DEFAULTS | SCRAPY_DEFAULTS):
         click.echo(f"warning: {warning}", err=True)
 

@@ -62,15 +62,18 @@ class Tally:
         return {url: got[1] for url, got in self.seeds.items() if got is not None and got[0] == Outcome.FAILED}
 
 
-def judge(reason: str, tally: Tally, *, fail_on_failed_seeds: bool = False,
-          max_failure_ratio: float | None = None) -> tuple[RunStatus, str]:
-    """The status of a run Scrapy closed with `reason`, and a one-line explanation when it is not `finished`."""
+def judge(reason: str, tally: Tally, *, fail_on_failed_seeds: bool = False, max_failure_ratio: float | None = None,
+          distributed: bool = False) -> tuple[RunStatus, str]:
+    """The status of a run Scrapy closed with `reason`, and a one-line explanation when it is not `finished`.
+
+    A `distributed` worker that fetched nothing and saw nothing fail is fine: the job's other workers took the
+    requests (the one that fetched the failing seeds reports them)."""
     status = status_of_close_reason(reason)
     if status is not RunStatus.FINISHED:
         return status, f"close reason {reason}"
     failed_seeds = tally.failed_seeds()
     seed_failures = "; ".join(f"{url}: {why}" for url, why in list(failed_seeds.items())[:3])
-    if tally.pages == tally.failed:
+    if tally.pages == tally.failed and not (distributed and tally.pages == 0):
         detail = f"every seed failed ({seed_failures})" if failed_seeds else "no page was fetched"
         return RunStatus.NOTHING_FETCHED, detail
     if fail_on_failed_seeds and failed_seeds:
@@ -85,8 +88,10 @@ def judge(reason: str, tally: Tally, *, fail_on_failed_seeds: bool = False,
 class RunHealth:
     """Always on: every run gets a status."""
 
-    def __init__(self, crawler: Any, fail_on_failed_seeds: bool, max_failure_ratio: float | None) -> None:
+    def __init__(self, crawler: Any, fail_on_failed_seeds: bool, max_failure_ratio: float | None,
+                 distributed: bool = False) -> None:
         self.crawler = crawler
+        self.distributed = distributed
         self.fail_on_failed_seeds = fail_on_failed_seeds
         self.max_failure_ratio = max_failure_ratio
         self.tally = Tally()
@@ -95,7 +100,8 @@ class RunHealth:
     def from_crawler(cls, crawler: Any) -> RunHealth:
         settings = crawler.settings
         ratio = settings.get("MAX_FAILURE_RATIO")
-        extension = cls(crawler, settings.getbool("FAIL_ON_FAILED_SEEDS"), None if ratio is None else float(ratio))
+        extension = cls(crawler, settings.getbool("FAIL_ON_FAILED_SEEDS"), None if ratio is None else float(ratio),
+                        distributed=bool(settings.get("REDIS_URL")))
         crawler.signals.connect(extension.on_spider_opened, signal=scrapy_signals.spider_opened)
         crawler.signals.connect(extension.on_outcome, signal=page_outcome)
         crawler.signals.connect(extension.on_spider_closed, signal=scrapy_signals.spider_closed)
@@ -110,7 +116,7 @@ class RunHealth:
 
     def on_spider_closed(self, spider: Any, reason: str) -> None:
         status, detail = judge(reason, self.tally, fail_on_failed_seeds=self.fail_on_failed_seeds,
-                               max_failure_ratio=self.max_failure_ratio)
+                               max_failure_ratio=self.max_failure_ratio, distributed=self.distributed)
         self.crawler.stats.set_value(STATUS_STAT, str(status))
         if detail:
             self.crawler.stats.set_value(DETAIL_STAT, detail)
