@@ -6,7 +6,13 @@ check that a database's schema is the one this newsarchive needs. Everything tha
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = "migrations"  # the Alembic scripts, a folder of this package
 # Key of the PostgreSQL advisory lock that serialises article writes and migrations (the bytes of "newsarc")
 ARTICLE_WRITE_LOCK = int.from_bytes(b"newsarc", "big")
 
@@ -73,7 +79,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     """The newest schema revision this version of newsarchive ships."""
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = ScriptDirectory(str(migrations_folder())).get_current_head()
     assert head is not None, "the package ships no migrations"
     return head
 
@@ -126,9 +132,32 @@ def _migrate(
         action(_alembic_config(connection), revision)
 
 
+@lru_cache(maxsize=1)
+def migrations_folder() -> Path:
+    """The Alembic scripts as a folder Alembic can list: the package's own, or, when the package is imported from
+    a zip (the egg scrapyd runs), a copy in a temporary folder removed when the process exits."""
+    scripts = resources.files(__package__) / MIGRATIONS
+    if isinstance(scripts, Path):
+        return scripts
+    copy = Path(tempfile.mkdtemp(prefix="newsarchive-migrations-"))
+    atexit.register(shutil.rmtree, copy, True)
+    _copy_tree(scripts, copy)
+    return copy
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
 def _alembic_config(connection: Connection) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_folder()))
     config.attributes["connection"] = connection
     return config
 
