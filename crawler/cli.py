@@ -344,6 +344,29 @@ def runs(db: str | None, site: str | None, run_id: int | None, limit: int, as_js
             output.print(f"run {record['id']} failures: {reasons}", soft_wrap=True)
 
 
+@main.command()
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+@click.option("--run", "run_id", type=int, help="Report on this crawl run (default: the whole archive).")
+@click.option("-o", "--output", "path", type=click.Path(dir_okay=False, path_type=Path), default="report.html",
+              show_default=True, help="The HTML file to write.")
+def report(db: str | None, run_id: int | None, path: Path) -> None:
+    """One self-contained HTML page with charts: articles per day and section, outcomes over time, failures,
+    response codes, bytes per host, extraction fill rates."""
+    from archive.report import collect, render
+    from crawler.preflight import CommandError
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CommandError("the report needs matplotlib", hint="pip install 'newsarchive[report]'") from None
+    try:
+        data = collect(_store(db), run_id)
+    except LookupError as exc:
+        raise CommandError(str(exc), hint="`newsarchive runs` lists the runs") from None
+    path.write_text(render(data), encoding="utf-8")
+    console.print(f"report on {data.title} written to {path}")
+
+
 @main.group()
 def jobs() -> None:
     """Distributed jobs on Redis: list them, remove what a job left."""
