@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.models import CaptureRow, CrawlRun
+from archive.models import ArticleRow, CaptureRow, CrawlRun
 from archive.outcomes import Outcome
 from archive.runstatus import RunStatus, exit_code
 from archive.store import ArchiveStore
@@ -52,6 +52,13 @@ def list_runs(store: ArchiveStore, *, limit: int = 20, site: str | None = None,
         runs = session.scalars(query).all()
         failures = _failures_by_reason(session, [run.id for run in runs])
         return [_record(run, failures.get(run.id, {})) for run in runs]
+
+
+def archive_size(store: ArchiveStore) -> tuple[int, int]:
+    """(articles, captures) in the archive, whatever its schema revision (for a question before a downgrade)."""
+    with Session(store.engine) as session:
+        return tuple(session.scalar(select(func.count()).select_from(table)) or 0  # type: ignore[return-value]
+                     for table in (ArticleRow.__table__, CaptureRow.__table__))
 
 
 def _failures_by_reason(session: Session, run_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -241,18 +242,24 @@ def index(warc_dir: str | None, output: Path | None) -> None:
 @click.option("--port", default=8080, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def replay(warc_dir: str | None, port: int, host: str) -> None:
-    """Browse the archive in pywb (run from an environment of its own, created on first use)."""
+    """Browse the archive in pywb (run from an environment of its own, created on first use).
+
+    SIGINT and SIGTERM stop pywb with it."""
     from archive.replay import PywbReplay, PywbUnavailable
 
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # leaves the `with` block, which stops pywb
+
     folder = warc_dir or _settings()["WARC_DIR"]
+    signal.signal(signal.SIGTERM, stop)
     try:
-        with PywbReplay(folder, port=port, host=host) as server:
+        with PywbReplay(folder, port=port, host=host, on_install=console.print) as server:
             console.print(f"pywb replays {folder} at {server.base_url}/archive/ (Ctrl-C to stop)")
             server.wait()
     except PywbUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
-        pass
+        console.print("pywb stopped")
 
 
 @main.group()
@@ -280,9 +287,22 @@ def current(url: str | None) -> None:
 @db.command()
 @click.argument("revision")
 @click.option("--db", "url", help="Database URL (default: the DATABASE_URL setting).")
-def downgrade(revision: str, url: str | None) -> None:
-    """Downgrade to REVISION (e.g. base)."""
+@click.option("--yes", is_flag=True, help="Do not ask first (the downgrade drops tables or columns, and their data).")
+def downgrade(revision: str, url: str | None, yes: bool) -> None:
+    """Downgrade to REVISION (e.g. base): asks first, since what the newer revisions added is dropped with its data."""
+    from archive.db import safe_url
+    from archive.runrecords import archive_size
+    from crawler.preflight import CommandError
+
     store = _store(url)
+    if not yes:
+        articles, captures = archive_size(store)
+        question = (f"downgrading {safe_url(store.database_url)} from revision {store.current_revision()} to "
+                    f"{revision} drops what the newer revisions added, with its data ({articles:,} articles and "
+                    f"{captures:,} captures are archived there; `base` drops everything)")
+        if not sys.stdin.isatty():
+            raise CommandError(question, hint="run it in a terminal to be asked, or add --yes")
+        click.confirm(f"{question}. Go on?", abort=True, err=True)
     store.downgrade(revision)
     console.print(f"database at revision {store.current_revision()}")
 
@@ -432,22 +452,36 @@ def jobs_clean(names: tuple[str, ...], every: bool, redis_url: str | None) -> No
 @main.command()
 @click.option("--articles", default=120, show_default=True, help="Size of the generated newsroom site.")
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
-def demo(articles: int, data_dir: Path) -> None:
-    """Serve the bundled newsroom site on 127.0.0.1, crawl it into DATA_DIR and show what was stored."""
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port of 127.0.0.1 the newsroom is served on; the same port again makes the next demo incremental.")
+def demo(articles: int, data_dir: Path, port: int) -> None:
+    """Serve the bundled newsroom site on 127.0.0.1, crawl it into DATA_DIR and show what was stored.
+
+    Run it again (same --port) and the crawl is incremental: only what changed is fetched. To serve the newsroom
+    for crawls of your own: `python -m crawler.newsroom --port 8000`."""
     from crawler.newsroom import Newsroom, serve
+    from crawler.preflight import CommandError
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{data_dir / 'newsarchive.db'}"
     warc_dir = data_dir / "warc"
     newsroom = Newsroom(articles=articles)
-    with serve(newsroom) as base_url:
+    try:
+        server = serve(newsroom, port=port)
+        base_url = server.start()
+    except OSError as exc:
+        raise CommandError(f"cannot serve the newsroom on 127.0.0.1:{port}: {exc.strerror}",
+                           hint="give another --port") from None
+    try:
         console.print(f"newsroom serving {articles} articles at {base_url}")
         stats = run_crawl(
             # the newsroom is ours and local: no politeness delay needed
             _settings(DATABASE_URL=db_url, WARC_DIR=str(warc_dir), ALLOW_PRIVATE_ADDRESSES=True,
-                      AUTOTHROTTLE_ENABLED=False, LOG_LEVEL="WARNING"),
+                      AUTOTHROTTLE_ENABLED=False),
             {"sitemap": f"{base_url}/sitemap.xml"},
         )
+    finally:
+        server.stop()
     _print_crawl_summary(stats)
     _print_demo_summary(db_url, warc_dir, newsroom)
 
