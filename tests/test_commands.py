@@ -116,3 +116,15 @@ def test_the_systemd_unit_runs_unprivileged_sandboxed_and_a_stop_is_a_success():
         verified = subprocess.run(["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True)
         problems = [line for line in verified.stderr.splitlines() if "is not executable" not in line]
         assert problems == [], verified.stderr  # only the crawler's own path is missing here
+
+
+def test_the_import_summary_prints_as_one_readable_line():
+    from rich.console import Console
+
+    from crawler.reextract import ImportSummary
+
+    console = Console(record=True, width=200)
+    console.print(ImportSummary(responses=3, candidates=2, new=1, skipped=[("urn:x", "bad gzip \x00\x01")]))
+    assert console.export_text().strip() == (
+        "3 responses read, 2 article candidates, 0 not articles; stored 1 new, 0 changed, 0 unchanged "
+        "(0 duplicates), 0 refused, 1 records unreadable")
