@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.runstatus import RunStatus, exit_code
-from crawler.preflight import Commands
+from crawler.preflight import CommandError, Commands
 from crawler.runhealth import DETAIL_STAT, STATUS_STAT
 from crawler.selectorcheck import UNMATCHED_STAT
 
@@ -292,7 +292,6 @@ def downgrade(revision: str, url: str | None, yes: bool) -> None:
     """Downgrade to REVISION (e.g. base): asks first, since what the newer revisions added is dropped with its data."""
     from archive.db import safe_url
     from archive.runrecords import archive_size
-    from crawler.preflight import CommandError
 
     store = _store(url)
     if not yes:
@@ -373,7 +372,6 @@ def report(db: str | None, run_id: int | None, path: Path) -> None:
     """One self-contained HTML page with charts: articles per day and section, outcomes over time, failures,
     response codes, bytes per host, extraction fill rates."""
     from archive.report import collect, render
-    from crawler.preflight import CommandError
 
     try:
         import matplotlib  # noqa: F401
@@ -393,7 +391,6 @@ def jobs() -> None:
 
 
 def _redis(url: str | None) -> Any:
-    from crawler.preflight import CommandError
 
     url = url or _settings()["REDIS_URL"]
     if not url:
@@ -435,7 +432,6 @@ def jobs_list(redis_url: str | None) -> None:
 def jobs_clean(names: tuple[str, ...], every: bool, redis_url: str | None) -> None:
     """Remove the Redis keys (queue, dupefilter) of the jobs NAMES, or of every job no worker runs (--all)."""
     from crawler.distributed import job_names, remove_job, worker_states
-    from crawler.preflight import CommandError
 
     if not (names or every):
         raise click.UsageError("name the jobs to clean, or give --all")
@@ -460,7 +456,6 @@ def demo(articles: int, data_dir: Path, port: int) -> None:
     Run it again (same --port) and the crawl is incremental: only what changed is fetched. To serve the newsroom
     for crawls of your own: `python -m crawler.newsroom --port 8000`."""
     from crawler.newsroom import Newsroom, serve
-    from crawler.preflight import CommandError
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{data_dir / 'newsarchive.db'}"
