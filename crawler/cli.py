@@ -139,6 +139,8 @@ def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], sta
     arguments = {"site": site, "sitemap": ",".join(sitemap) or None, "feed": ",".join(feed) or None,
                  "start": ",".join(start) or None, "since": _since(since), "max_articles": max_articles,
                  "refresh": "true" if refresh else None}
+    if settings["REDIS_URL"]:
+        preflight.redis_client(settings["REDIS_URL"]).close()
     store = preflight.open_archive(settings["DATABASE_URL"])
     try:
         with preflight.site_lock(store, profile.name, job=settings["CRAWL_JOB"], wait=wait,
@@ -391,20 +393,12 @@ def jobs() -> None:
 
 
 def _redis(url: str | None) -> Any:
+    from crawler.preflight import redis_client
 
     url = url or _settings()["REDIS_URL"]
     if not url:
         raise CommandError("no Redis URL", hint="give --redis URL or set REDIS_URL")
-    try:
-        import redis
-    except ImportError:
-        raise CommandError("the redis package is not installed", hint="pip install 'newsarchive[redis]'") from None
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        raise CommandError(f"cannot reach Redis at {url}: {exc}", RunStatus.DATABASE_UNREACHABLE) from None
-    return client
+    return redis_client(url)
 
 
 @jobs.command("list")

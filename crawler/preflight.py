@@ -2,8 +2,9 @@
 
 Every check turns a mistake into a `CommandError`: one line saying what is wrong, a hint saying what to do, and
 the exit code of its `archive.runstatus.RunStatus` (configuration error, database unreachable, locked), never a
-traceback. The settings (types, sizes, unknown names), the site profile, the database and its schema are checked,
-then the run lock of the site is taken (`archive.runlock`), so a crawl that starts is one that can finish.
+traceback. The settings (types, sizes, unknown names), the site profile, Redis in distributed mode, the database
+and its schema are checked, then the run lock of the site is taken (`archive.runlock`), so a crawl that starts is
+one that can finish.
 """
 
 from __future__ import annotations
@@ -81,6 +82,22 @@ def open_archive(database_url: str) -> ArchiveStore:
         raise CommandError(f"the archive's schema is at revision {current}, this newsarchive needs {head}",
                            hint="run `newsarchive db upgrade` (with the same --db)")
     return store
+
+
+def redis_client(url: str) -> Any:
+    """A client of the Redis at `url` that answered; a `CommandError` if it did not, or if redis is missing."""
+    try:
+        import redis
+    except ImportError:
+        raise CommandError("distributed mode needs the redis package",
+                           hint="pip install 'newsarchive[redis]'") from None
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise CommandError(f"cannot reach Redis at {url}: {exc}", RunStatus.DATABASE_UNREACHABLE,
+                           hint="is redis-server running, and --redis / REDIS_URL right?") from None
+    return client
 
 
 @contextmanager

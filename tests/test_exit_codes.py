@@ -169,6 +169,11 @@ def test_an_unreachable_database_exits_5(tmp_path):
     assert_one_clear_line(result, ExitCode.DATABASE_UNREACHABLE, "cannot reach database")
 
 
+def test_an_unreachable_redis_exits_5(tmp_path):
+    result = newsarchive("crawl", *NOWHERE, "--redis", "redis://127.0.0.1:9/0", "--job", "j", cwd=tmp_path)
+    assert_one_clear_line(result, ExitCode.DATABASE_UNREACHABLE, "cannot reach Redis at redis://127.0.0.1:9/0")
+
+
 def test_sizes_with_units_and_unknown_names(site, tmp_path):
     result = newsarchive("crawl", "--sitemap", f"{site.base_url}/sitemap.xml", "--allow-private", *FAST,
                          "-s", "WARC_MAX_SIZ=1GB", "--max-articles", "3", cwd=tmp_path, NEWSARCHIVE_WARC_MAX_SIZE="1GB")
