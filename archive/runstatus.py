@@ -56,11 +56,12 @@ INTERRUPT_REASONS = frozenset({"shutdown", "cancelled"})
 
 
 def exit_code(status: str) -> ExitCode:
-    """The exit code of a run recorded with `status` (an unknown status is an error)."""
+    """The exit code of a run recorded with `status`; runs recorded before statuses existed hold Scrapy's close
+    reason (`shutdown`, `closespider_itemcount`), read as such (anything else is an error)."""
     try:
         return EXIT_CODES[RunStatus(status)]
     except ValueError:
-        return ExitCode.ERROR
+        return EXIT_CODES[status_of_close_reason(status)]
 
 
 def status_of_close_reason(reason: str) -> RunStatus:

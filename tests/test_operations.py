@@ -32,6 +32,7 @@ def test_every_status_has_its_exit_code():
         RunStatus.LOCKED: 6, RunStatus.CONFIG_ERROR: 2, RunStatus.DATABASE_UNREACHABLE: 5, RunStatus.ERROR: 1,
     }
     assert exit_code("no such status") == ExitCode.ERROR
+    assert exit_code("shutdown") == ExitCode.INTERRUPTED  # a run recorded with its close reason, before statuses
 
 
 @pytest.mark.parametrize(("reason", "status"), [

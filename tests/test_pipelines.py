@@ -212,7 +212,7 @@ def test_a_crawl_is_stored_at_close(database_url: str, tmp_path: Path, make_arti
     captures = rows(database_url, CaptureRow)
     assert sorted(c.outcome for c in captures) == ["article"] * 5 + ["failed"]
     [run] = rows(database_url, CrawlRun)
-    assert (run.site, run.arguments, run.status) == ("baonghean", {"site": "baonghean"}, "shutdown")
+    assert (run.site, run.arguments, run.status) == ("baonghean", {"site": "baonghean"}, "interrupted")
     assert run.stats["item_scraped_count"] == 5
     assert run.stats["newsarchive/sql/articles_new"] == 5
     assert run.finished_at is not None
