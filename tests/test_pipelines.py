@@ -51,7 +51,10 @@ class ProfiledSpider(Spider):
 
 
 def crawler_with_spider(settings: dict[str, Any] | None = None) -> Any:
-    crawler = get_crawler(ProfiledSpider, {"ADDONS": ADDONS} | (settings or {}))
+    # The pipeline alone: no run judge (crawler.runhealth, tested in test_operations), so a run's status is its
+    # close reason's
+    crawler = get_crawler(ProfiledSpider, {"ADDONS": ADDONS, "EXTENSIONS": {"crawler.runhealth.RunHealth": None}}
+                          | (settings or {}))
     crawler.spider = ProfiledSpider.from_crawler(crawler)
     return crawler
 
