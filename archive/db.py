@@ -6,7 +6,13 @@ check that a database's schema is the one this newsarchive needs. Everything tha
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = "migrations"  # the Alembic scripts, a folder of this package
 # Key of the PostgreSQL advisory lock that serialises article writes and migrations (the bytes of "newsarc")
 ARTICLE_WRITE_LOCK = int.from_bytes(b"newsarc", "big")
 
@@ -37,6 +43,10 @@ class NoArchive(StoreUnavailable):
         super().__init__(f"no archive at {where}; crawl first or pass --db")
 
 
+class DatabaseUnreachable(StoreUnavailable):
+    """The database did not answer (a server down or refusing us, a file that cannot be opened)."""
+
+
 def connect(database_url: str, *, create: bool = True) -> Engine:
     """An engine for `database_url` whose database answered; raises `StoreUnavailable` with one line otherwise.
 
@@ -49,7 +59,7 @@ def connect(database_url: str, *, create: bool = True) -> Engine:
     except DBAPIError as exc:
         engine.dispose()
         reason = _first_line(exc.orig)
-        raise StoreUnavailable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
+        raise DatabaseUnreachable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
     return engine
 
 
@@ -79,7 +89,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     """The newest schema revision this version of newsarchive ships."""
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = ScriptDirectory(str(migrations_folder())).get_current_head()
     assert head is not None, "the package ships no migrations"
     return head
 
@@ -132,9 +142,32 @@ def _migrate(
         action(_alembic_config(connection), revision)
 
 
+@lru_cache(maxsize=1)
+def migrations_folder() -> Path:
+    """The Alembic scripts as a folder Alembic can list: the package's own, or, when the package is imported from
+    a zip (the egg scrapyd runs), a copy in a temporary folder removed when the process exits."""
+    scripts = resources.files(__package__) / MIGRATIONS
+    if isinstance(scripts, Path):
+        return scripts
+    copy = Path(tempfile.mkdtemp(prefix="newsarchive-migrations-"))
+    atexit.register(shutil.rmtree, copy, True)
+    _copy_tree(scripts, copy)
+    return copy
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
 def _alembic_config(connection: Connection) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_folder()))
     config.attributes["connection"] = connection
     return config
 

@@ -1,6 +1,7 @@
 """The SQL schema of the archive (SQLAlchemy 2.0 typed models); Alembic migrations in `archive/migrations` build it.
 
-Tables: `crawl_runs` (one crawl: site, arguments, start/end, stats, exit status), `articles` (the current version
+Tables: `crawl_runs` (one crawl: site, arguments, start/end, stats, exit status), `run_locks` (the crawls holding
+the lock of a site), `articles` (the current version
 of each article, unique per site and canonical URL), `captions` (structured image captions of an article),
 `article_versions` (earlier texts of re-crawled articles that changed), `article_urls` (every URL an article was
 reached under, so a second URL of an article is recognised before it is fetched), `captures` (every fetched URL:
@@ -240,3 +241,21 @@ class WarcFolder(Base):
     path: Mapped[str] = mapped_column(Text)
     first_used_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RunLockRow(Base):
+    """A crawl holding the lock of its site on this archive (`archive.runlock`): one row per running crawler.
+
+    Crawlers of one distributed job (`job`) share the lock; any other run of the site waits or exits.
+    """
+
+    __tablename__ = "run_locks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(200), index=True)
+    job: Mapped[str] = mapped_column(String(200), default="")
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime)

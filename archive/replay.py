@@ -23,6 +23,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -41,8 +42,10 @@ class PywbUnavailable(RuntimeError):
     """pywb could not be installed or started; the message says why."""
 
 
-def pywb_environment(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The `wayback` executable of pywb's own virtualenv, created on first use."""
+def pywb_environment(cache_dir: str | os.PathLike[str] | None = None,
+                     on_install: Callable[[str], object] | None = None) -> Path:
+    """The `wayback` executable of pywb's own virtualenv, created on first use (`on_install` is told what is
+    installed where, before the minute or so that takes)."""
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     venv = root / "pywb-venv"
     wayback = venv / "bin" / "wayback"
@@ -53,6 +56,8 @@ def pywb_environment(cache_dir: str | os.PathLike[str] | None = None) -> Path:
         if ready.exists() and wayback.exists():
             return wayback
         shutil.rmtree(venv, ignore_errors=True)  # a half-made environment of an interrupted creation
+        if on_install is not None:
+            on_install(f"installing {PYWB_REQUIREMENT} into {venv} (first use only; about a minute)")
         steps = (
             [sys.executable, "-m", "venv", str(venv)],
             [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", PYWB_REQUIREMENT],
@@ -114,6 +119,7 @@ class PywbReplay:
         host: str = "127.0.0.1",
         cache_dir: str | os.PathLike[str] | None = None,
         startup_timeout: float = 60.0,
+        on_install: Callable[[str], object] | None = None,
     ) -> None:
         if (warc_dir is None) == (root is None):
             raise ValueError("give either a WARC folder or a pywb directory")
@@ -124,6 +130,7 @@ class PywbReplay:
         self.port = port or _free_port()
         self.cache_dir = cache_dir
         self.startup_timeout = startup_timeout
+        self.on_install = on_install
         self._root: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -137,7 +144,7 @@ class PywbReplay:
         return f"{self.base_url}/{self.collection}/{timestamp or '2999'}{mode}/{url}"
 
     def start(self) -> Self:
-        wayback = pywb_environment(self.cache_dir)
+        wayback = pywb_environment(self.cache_dir, self.on_install)
         self._root = tempfile.TemporaryDirectory(prefix="newsarchive-pywb-")
         if self.warc_dir is not None:
             write_collection_config(self.warc_dir, self._root.name)
@@ -149,18 +156,25 @@ class PywbReplay:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        try:
+            self._wait_until_serving(log_path)
+        except BaseException:  # pywb exited, never answered, or a stop signal came while it started
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_serving(self, log_path: Path) -> None:
+        assert self._process is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 error = log_path.read_text(errors="replace")
-                self.stop()
                 raise PywbUnavailable(f"pywb exited at start: {error.strip()[-2000:]}")
             try:
                 urllib.request.urlopen(self.base_url + "/", timeout=1).close()
-                return self
+                return
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
-        self.stop()
         raise PywbUnavailable(f"pywb did not answer on {self.base_url} within {self.startup_timeout:g} s")
 
     def wait(self) -> int:

@@ -68,7 +68,7 @@ class OutcomeEvent:
 
 @dataclass(frozen=True)
 class RunFinished:
-    """The end of a crawl run: its stats and close reason (never queued: see `BatchWriter.finish_run`)."""
+    """The end of a crawl run: its stats and status (`archive.runstatus`); never queued (see `finish_run`)."""
 
     kind: ClassVar[str] = "finish"
     stats: dict[str, Any]

@@ -40,7 +40,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive.records import Article, NotAnArticle
+from archive.records import Article, DatePrecision, NotAnArticle
 from crawler.dates import parse_date
 from crawler.extract import extract_article
 
@@ -290,7 +290,8 @@ def score_date(label: str | None, predicted: datetime | None, day_only: bool, ta
     tally.timed_labels += has_time
     if predicted is None:
         return
-    local = predicted.astimezone(expected.tzinfo) if expected.tzinfo else predicted
+    # a day-only date is its day as the page gave it (midnight of the offset it was read in), not an instant
+    local = predicted if day_only or not expected.tzinfo else predicted.astimezone(expected.tzinfo)
     if local.date() == expected.date():
         tally.day_right += 1
         if has_time and not day_only and (local.hour, local.minute) == (expected.hour, expected.minute):
@@ -342,7 +343,7 @@ def from_article(article: Article, page: Page) -> Extracted:
         body=body,
         captions=[(c.text, c.credit) for c in article.captions],
         published_at=article.published_at,
-        day_only=False,
+        day_only=article.published_precision == DatePrecision.DAY,
         title=article.title,
         authors="; ".join(article.authors),
         lead=bool(article.lead),

@@ -24,6 +24,8 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from archive import __version__
+from crawler.distributed import job_key
+from crawler.settingcheck import SettingError, check_settings
 
 ENV_PREFIX = "NEWSARCHIVE_"
 
@@ -51,7 +53,13 @@ DEFAULTS: dict[str, Any] = {
     "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
     "ALLOW_PRIVATE_ADDRESSES": False,
     "REDIS_URL": None,  # distributed mode
-    "CRAWL_JOB": "",  # distributed mode: crawlers of the same job share one queue on Redis
+    "CRAWL_JOB": "",  # distributed mode (required there): crawlers of the same job share one queue on Redis
+    "REDIS_JOB_TTL": 7 * 24 * 3600,  # seconds an unfinished job's queue and dupefilter stay on Redis
+    "PROGRESS_INTERVAL": 5.0,  # seconds between status lines of a crawl (0: none)
+    "SELECTOR_CHECK_PAGES": 50,  # article pages checked for profile selectors that never match (0: off)
+    "RUN_LOCK_STALE_AFTER": 120.0,  # seconds without a heartbeat after which a run's lock is taken over
+    "FAIL_ON_FAILED_SEEDS": False,  # a run in which any seed failed ends as failed_seeds (exit code 4)
+    "MAX_FAILURE_RATIO": None,  # e.g. 0.2: more failed pages than this share ends as too_many_failures (exit 4)
 }
 
 # Scrapy's settings, as newsarchive wants them: polite, bounded, safe.
@@ -70,6 +78,9 @@ SCRAPY_DEFAULTS: dict[str, Any] = {
     "REDIRECT_MAX_TIMES": 10,
     "TWISTED_DNS_RESOLVER": "crawler.safety.PublicAddressResolver",
     "FEED_EXPORT_ENCODING": "utf-8",
+    # Listening servers only when asked for: a crawl is a batch job, not a service.
+    "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
 }
 
 SAFETY_ORDER = 50  # first: a refused URL goes no further
@@ -91,7 +102,13 @@ ITEM_PIPELINES = {
     "pipelines.sql.SqlStorePipeline": 300,
     "pipelines.warcmeta.WarcMetadataPipeline": 400,  # after sql: archives what dedup and the store decided
 }
-EXTENSIONS: dict[str, int] = {"crawler.archivequeries.ArchiveQueries": 500}
+EXTENSIONS: dict[str, int] = {
+    "crawler.archivequeries.ArchiveQueries": 500,
+    "crawler.runhealth.RunHealth": 510,
+    "crawler.selectorcheck.SelectorCheck": 520,
+    "crawler.progress.Progress": 530,
+    "crawler.distributed.JobWorkers": 540,
+}
 # With the WARC archive on: Scrapy's HTTP/1.1 handler with a tap keeping each exchange's bytes as they crossed the
 # connection (crawler/wiretap.py), which the recorder archives.
 TAPPED_DOWNLOAD_HANDLERS = dict.fromkeys(("http", "https"), "crawler.wiretap.TappedHTTP11DownloadHandler")
@@ -100,24 +117,18 @@ REDIS_SCHEDULER = "scrapy_redis.scheduler.Scheduler"
 REDIS_DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
 
 
-def _from_environment(name: str, default: Any) -> Any:
-    """The value of NEWSARCHIVE_<name>, read as the type of its default (booleans: 1/true/yes/on)."""
-    value = os.environ[ENV_PREFIX + name]
-    if isinstance(default, bool):
-        return value.lower() in ("1", "true", "yes", "on")
-    return value
-
-
 def apply_defaults(settings: BaseSettings) -> None:
     """Give every newsarchive setting its default, and the environment's value where one is set.
 
     Used by the add-on and by commands that read the archive without a crawler (`newsarchive export`, ...).
+    Raises `crawler.settingcheck.SettingError` on a value of the wrong type; sizes take units (`1GB`).
     """
     for name, value in (DEFAULTS | SCRAPY_DEFAULTS).items():
         settings.set(name, value, priority="addon")
-    for name, default in DEFAULTS.items():
-        if ENV_PREFIX + name in os.environ:
-            settings.set(name, _from_environment(name, default), priority="project")
+    for name in DEFAULTS:
+        if ENV_PREFIX + name in os.environ:  # a string, given its type by check_settings
+            settings.set(name, os.environ[ENV_PREFIX + name], priority="project")
+    check_settings(settings, DEFAULTS | SCRAPY_DEFAULTS)
 
 
 def _install(settings: BaseSettings, name: str, components: dict[str, Any]) -> None:
@@ -127,18 +138,26 @@ def _install(settings: BaseSettings, name: str, components: dict[str, Any]) -> N
         settings[name].set(key, value, priority="addon")
 
 
+def check_distributed_mode(settings: BaseSettings) -> None:
+    """Distributed mode needs a job name: without one, every run would share (and find done) one queue."""
+    if settings.get("REDIS_URL") and not settings.get("CRAWL_JOB"):
+        raise SettingError("REDIS_URL is set but CRAWL_JOB is not: give the workers of one run a job name "
+                           "(--job NAME, the same on every worker, a new one for each scheduled run)")
+
+
 def _distributed_mode(settings: BaseSettings) -> None:
     """The crawlers of one CRAWL_JOB share a request queue and a dupefilter on Redis.
 
-    The keys persist (a worker that finishes first must not flush what the others still use), so a job name is
-    a resumable unit of work: give each scheduled run its own.
+    scrapy-redis must not flush them when a worker closes (the others still use them): `crawler.distributed`
+    removes them when the job is done, and lets them expire when it is not.
     """
-    job = settings.get("CRAWL_JOB") or "default"
+    check_distributed_mode(settings)
+    job = settings["CRAWL_JOB"]
     settings.set("SCHEDULER", REDIS_SCHEDULER, priority="addon")
     settings.set("DUPEFILTER_CLASS", REDIS_DUPEFILTER, priority="addon")
     settings.set("SCHEDULER_PERSIST", True, priority="addon")
-    settings.set("SCHEDULER_QUEUE_KEY", f"newsarchive:{job}:requests", priority="addon")
-    settings.set("SCHEDULER_DUPEFILTER_KEY", f"newsarchive:{job}:dupefilter", priority="addon")
+    settings.set("SCHEDULER_QUEUE_KEY", job_key(job, "requests"), priority="addon")
+    settings.set("SCHEDULER_DUPEFILTER_KEY", job_key(job, "dupefilter"), priority="addon")
 
 
 class Newsarchive:

@@ -6,7 +6,9 @@ options given here override settings and `NEWSARCHIVE_*` environment variables.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,9 +18,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from archive.runstatus import RunStatus, exit_code
+from crawler.preflight import CommandError, Commands
+from crawler.runhealth import DETAIL_STAT, STATUS_STAT
+from crawler.selectorcheck import UNMATCHED_STAT
+
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
-console = Console(stderr=True)
+console = Console(stderr=True)  # messages
+# data: what `stats`, `runs` and a crawl's summary report; a file or pipe gets wide tables, not cut columns
+output = Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _settings(**overrides: Any) -> Any:
@@ -37,13 +46,16 @@ def _settings(**overrides: Any) -> Any:
 def _store(db: str | None, *, create: bool = True) -> Any:
     """The archive at `db` (default: the DATABASE_URL setting); read commands pass `create=False`: no archive
     there is one clear message, and nothing is created."""
+    from archive.db import DatabaseUnreachable
     from archive.store import ArchiveStore, StoreUnavailable
 
     url = db or _settings()["DATABASE_URL"]
     try:
         return ArchiveStore(url, create=create)
+    except DatabaseUnreachable as exc:
+        raise CommandError(str(exc), RunStatus.DATABASE_UNREACHABLE) from exc
     except StoreUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
 
 
 def _warc_locations(store: Any, warc_dir: str | None) -> Any:
@@ -53,11 +65,21 @@ def _warc_locations(store: Any, warc_dir: str | None) -> Any:
     return WarcLocations.for_store(store, named=warc_dir, default=_settings()["WARC_DIR"])
 
 
-def run_crawl(settings: Any, spider_arguments: dict[str, Any]) -> dict[str, Any]:
-    """Run the `news` spider to completion in this process; returns the crawl's stats."""
+def run_crawl(settings: Any, spider_arguments: dict[str, Any], verbose: bool = False) -> dict[str, Any]:
+    """Run the `news` spider to completion in this process; returns the crawl's stats.
+
+    Unless `verbose` (or logging to a LOG_FILE), Scrapy's own INFO lines are left out: the progress line
+    (`crawler.progress`) and warnings remain."""
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.progress import quiet_logging
+
+    quiet = not verbose and not settings.get("LOG_FILE")
+    if quiet:
+        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(settings)
+    if quiet:
+        quiet_logging(settings)
     crawler = process.create_crawler("news")
     process.crawl(crawler, **{k: v for k, v in spider_arguments.items() if v is not None})
     process.start()
@@ -73,7 +95,7 @@ def _since(value: str | None) -> str | None:
     return value
 
 
-@click.group()
+@click.group(cls=Commands)
 @click.version_option(package_name="newsarchive")
 def main() -> None:
     """newsarchive: a news crawler that is also a faithful web archive."""
@@ -87,49 +109,76 @@ def main() -> None:
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting, sqlite:///data/newsarchive.db).")
 @click.option("--warc-dir", help="Folder of the WARC files (default: the WARC_DIR setting, data/warc).")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
-@click.option("--max-articles", type=int, help="Fetch at most this many article pages.")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Store at most this many articles.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even if already archived.")
 @click.option("--allow-private", is_flag=True, help="Allow loopback and private-network hosts (local test sites).")
 @click.option("--redis", "redis_url", help="Redis URL: share the queue and dupefilter with other crawlers.")
 @click.option("--job", help="Distributed mode: the job name the cooperating crawlers share (one per scheduled run).")
+@click.option("--wait", is_flag=True, help="If another run of the site holds the archive's lock, wait for it.")
+@click.option("--fail-on-failed-seeds", is_flag=True, help="Exit 4 if any seed (robots.txt, sitemap, feed, "
+              "listing the crawl starts from) could not be fetched.")
+@click.option("--max-failure-ratio", type=click.FloatRange(0, 1),
+              help="Exit 4 if more than this share of the pages failed (e.g. 0.2).")
 @click.option("-s", "--set", "extra", multiple=True, help="Any Scrapy/newsarchive setting, NAME=VALUE (repeatable).")
+@click.option("-v", "--verbose", is_flag=True, help="Also Scrapy's own log lines (start-up, settings, stats).")
 def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], start: tuple[str, ...],
           db: str | None, warc_dir: str | None, since: str | None, max_articles: int | None, refresh: bool,
-          allow_private: bool, redis_url: str | None, job: str | None, extra: tuple[str, ...]) -> None:
-    """Crawl SITE (a profile name or .toml file) or the given sitemaps, feeds and listing pages."""
+          allow_private: bool, redis_url: str | None, job: str | None, wait: bool, fail_on_failed_seeds: bool,
+          max_failure_ratio: float | None, extra: tuple[str, ...], verbose: bool) -> None:
+    """Crawl SITE (a profile name or .toml file) or the given sitemaps, feeds and listing pages.
+
+    Exit codes: 0 done, 2 configuration error, 3 nothing could be fetched, 4 failure threshold exceeded,
+    5 database unreachable, 6 another run holds the lock, 130 interrupted, 1 anything else.
+    """
+    from crawler import preflight
+
     if not (site or sitemap or feed or start):
         raise click.UsageError("name a SITE profile or give --sitemap, --feed or --start")
-    overrides: dict[str, Any] = {"DATABASE_URL": db, "WARC_DIR": warc_dir, "REDIS_URL": redis_url, "CRAWL_JOB": job}
+    overrides: dict[str, Any] = {"DATABASE_URL": db, "WARC_DIR": warc_dir, "REDIS_URL": redis_url, "CRAWL_JOB": job,
+                                 "MAX_FAILURE_RATIO": max_failure_ratio}
     if allow_private:
         overrides["ALLOW_PRIVATE_ADDRESSES"] = True
+    if fail_on_failed_seeds:
+        overrides["FAIL_ON_FAILED_SEEDS"] = True
     for pair in extra:
         name, sep, value = pair.partition("=")
         if not sep:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         overrides[name] = value
     settings = _settings(**overrides)
-    _store(settings["DATABASE_URL"]).close()  # an unreachable database: one clear message before anything starts
-    stats = run_crawl(settings, {
-        "site": site, "sitemap": ",".join(sitemap) or None, "feed": ",".join(feed) or None,
-        "start": ",".join(start) or None, "since": _since(since), "max_articles": max_articles,
-        "refresh": "true" if refresh else None,
-    })
+    preflight.check_crawl_settings(settings, [pair.partition("=")[0] for pair in extra])
+    profile = preflight.crawl_profile(site, [*sitemap, *feed, *start])
+    arguments = {"site": site, "sitemap": ",".join(sitemap) or None, "feed": ",".join(feed) or None,
+                 "start": ",".join(start) or None, "since": _since(since), "max_articles": max_articles,
+                 "refresh": "true" if refresh else None}
+    if settings["REDIS_URL"]:
+        preflight.redis_client(settings["REDIS_URL"]).close()
+    store = preflight.open_archive(settings["DATABASE_URL"])
+    try:
+        with preflight.site_lock(store, profile.name, job=settings["CRAWL_JOB"], wait=wait,
+                                 stale_after=settings.getfloat("RUN_LOCK_STALE_AFTER"),
+                                 arguments={k: str(v) for k, v in arguments.items() if v}):
+            stats = run_crawl(settings, arguments, verbose)
+    finally:
+        store.close()
     _print_crawl_summary(stats)
-    if stats.get("finish_reason") not in ("finished", "closespider_itemcount"):
-        sys.exit(1)
+    sys.exit(exit_code(stats.get(STATUS_STAT, RunStatus.ERROR)))
 
 
 def _print_crawl_summary(stats: dict[str, Any]) -> None:
+    from archive.runrecords import run_counts
+
     table = Table(title="crawl")
     table.add_column("what")
     table.add_column("count", justify="right")
-    rows = [("pages fetched", stats.get("response_received_count", 0)),
-            ("articles stored", stats.get("item_scraped_count", 0))]
-    rows += [(k.removeprefix("newsarchive/"), v) for k, v in sorted(stats.items()) if k.startswith("newsarchive/")]
-    for name, value in rows:
-        table.add_row(str(name), str(value))
-    table.add_row("finish reason", str(stats.get("finish_reason")))
-    console.print(table)
+    for name, value in run_counts(stats).items():
+        table.add_row(name, str(value))
+    table.add_row("status", str(stats.get(STATUS_STAT)))
+    output.print(table)
+    if stats.get(DETAIL_STAT):
+        click.echo(f"{stats.get(STATUS_STAT)}: {stats[DETAIL_STAT]}", err=True)
+    if stats.get(UNMATCHED_STAT):
+        click.echo(f"warning: profile selectors that never matched: {stats[UNMATCHED_STAT]}", err=True)
 
 
 @main.command()
@@ -178,7 +227,12 @@ def import_warc(paths: tuple[Path, ...], db: str | None, site: str | None) -> No
     try:
         summary = import_archives(store, paths, site=site, progress=console)
     except (FileNotFoundError, ValueError, BadZipFile) as exc:  # no such file, not a WARC or WACZ, a damaged one
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
+    if summary.responses == 0:
+        raise CommandError(
+            f"no HTTP response in {', '.join(map(str, paths))}: nothing was imported", RunStatus.NOTHING_FETCHED,
+            hint="import-warc reads WARC files, folders of them and WACZ packages holding responses",
+        )
     console.print(summary)
 
 
@@ -235,18 +289,24 @@ def index(warc_dir: str | None, output: Path | None) -> None:
 @click.option("--port", default=8080, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def replay(warc_dir: str | None, port: int, host: str) -> None:
-    """Browse the archive in pywb (run from an environment of its own, created on first use)."""
+    """Browse the archive in pywb (run from an environment of its own, created on first use).
+
+    SIGINT and SIGTERM stop pywb with it."""
     from archive.replay import PywbReplay, PywbUnavailable
 
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # leaves the `with` block, which stops pywb
+
     folder = warc_dir or _settings()["WARC_DIR"]
+    signal.signal(signal.SIGTERM, stop)
     try:
-        with PywbReplay(folder, port=port, host=host) as server:
+        with PywbReplay(folder, port=port, host=host, on_install=console.print) as server:
             console.print(f"pywb replays {folder} at {server.base_url}/archive/ (Ctrl-C to stop)")
             server.wait()
     except PywbUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
-        pass
+        console.print("pywb stopped")
 
 
 @main.group()
@@ -267,32 +327,48 @@ def upgrade(url: str | None) -> None:
 @click.option("--db", "url", help="Database URL (default: the DATABASE_URL setting).")
 def current(url: str | None) -> None:
     """Print the schema revision of the database and the newest this newsarchive ships."""
-    store = _store(url)
+    store = _store(url, create=False)
     click.echo(f"{store.current_revision()} (head: {store.head_revision()})")
 
 
 @db.command()
 @click.argument("revision")
 @click.option("--db", "url", help="Database URL (default: the DATABASE_URL setting).")
-def downgrade(revision: str, url: str | None) -> None:
-    """Downgrade to REVISION (e.g. base)."""
+@click.option("--yes", is_flag=True, help="Do not ask first (the downgrade drops tables or columns, and their data).")
+def downgrade(revision: str, url: str | None, yes: bool) -> None:
+    """Downgrade to REVISION (e.g. base): asks first, since what the newer revisions added is dropped with its data."""
+    from archive.db import safe_url
+    from archive.runrecords import archive_size
+
     store = _store(url)
+    if not yes:
+        articles, captures = archive_size(store)
+        question = (f"downgrading {safe_url(store.database_url)} from revision {store.current_revision()} to "
+                    f"{revision} drops what the newer revisions added, with its data ({articles:,} articles and "
+                    f"{captures:,} captures are archived there; `base` drops everything)")
+        if not sys.stdin.isatty():
+            raise CommandError(question, hint="run it in a terminal to be asked, or add --yes")
+        click.confirm(f"{question}. Go on?", abort=True, err=True)
     store.downgrade(revision)
     console.print(f"database at revision {store.current_revision()}")
 
 
 @main.command()
 @click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
-def stats(db: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+def stats(db: str | None, as_json: bool) -> None:
     """Counts per site, section and day; duplicates by kind; failures by reason."""
     summary = _store(db, create=False).stats()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+        return
     totals = Table(title="archive", min_width=40)
     totals.add_column("what")
     totals.add_column("count", justify="right")
     for title, counts in summary.items():
         if not isinstance(counts, dict):
             totals.add_row(title, str(counts))
-    console.print(totals)
+    output.print(totals)
     for title, counts in summary.items():
         if isinstance(counts, dict):
             table = Table(title=title, min_width=len(title) + 8)
@@ -300,28 +376,146 @@ def stats(db: str | None) -> None:
             table.add_column("count", justify="right")
             for key, value in counts.items():
                 table.add_row(str(key) or "(none)", str(value))
-            console.print(table)
+            output.print(table)
+
+
+@main.command()
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+@click.option("--site", help="Only runs of this site.")
+@click.option("--run", "run_id", type=int, help="Only this run.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="The latest N runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON array.")
+def runs(db: str | None, site: str | None, run_id: int | None, limit: int, as_json: bool) -> None:
+    """The crawl runs, newest first: when, site, counts, failures by reason, duration, status and exit code."""
+    from archive.runrecords import list_runs
+
+    records = list_runs(_store(db, create=False), limit=limit, site=site, run_id=run_id)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=1))
+        return
+    columns = {"id": "id", "started_at": "started (UTC)", "site": "site", "status": "status", "exit_code": "exit",
+               "pages_fetched": "pages", "articles_new": "new", "articles_changed": "changed",
+               "articles_unchanged": "unchanged", "duplicates": "dups", "pages_failed": "failed",
+               "bytes_archived": "bytes", "duration_s": "seconds"}
+    table = Table(title="crawl runs")
+    for key, title in columns.items():
+        table.add_column(title, justify="left" if key in ("started_at", "site", "status") else "right")
+    for record in records:
+        record["started_at"] = record["started_at"][:16].replace("T", " ")
+        table.add_row(*("" if record[key] is None else str(record[key]) for key in columns))
+    output.print(table)
+    for record in records:
+        if record["failures_by_reason"]:
+            reasons = "; ".join(f"{n} × {reason}" for reason, n in record["failures_by_reason"].items())
+            output.print(f"run {record['id']} failures: {reasons}", soft_wrap=True)
+
+
+@main.command()
+@click.option("--db", help="Database URL (default: the DATABASE_URL setting).")
+@click.option("--run", "run_id", type=int, help="Report on this crawl run (default: the whole archive).")
+@click.option("-o", "--output", "path", type=click.Path(dir_okay=False, path_type=Path), default="report.html",
+              show_default=True, help="The HTML file to write.")
+def report(db: str | None, run_id: int | None, path: Path) -> None:
+    """One self-contained HTML page with charts: articles per day and section, outcomes over time, failures,
+    response codes, bytes per host, extraction fill rates."""
+    from archive.report import collect, render
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CommandError("the report needs matplotlib", hint="pip install 'newsarchive[report]'") from None
+    try:
+        data = collect(_store(db, create=False), run_id)
+    except LookupError as exc:
+        raise CommandError(str(exc), hint="`newsarchive runs` lists the runs") from None
+    path.write_text(render(data), encoding="utf-8")
+    console.print(f"report on {data.title} written to {path}")
+
+
+@main.group()
+def jobs() -> None:
+    """Distributed jobs on Redis: list them, remove what a job left."""
+
+
+def _redis(url: str | None) -> Any:
+    from crawler.preflight import redis_client
+
+    url = url or _settings()["REDIS_URL"]
+    if not url:
+        raise CommandError("no Redis URL", hint="give --redis URL or set REDIS_URL")
+    return redis_client(url)
+
+
+@jobs.command("list")
+@click.option("--redis", "redis_url", help="Redis URL (default: the REDIS_URL setting).")
+def jobs_list(redis_url: str | None) -> None:
+    """Every job with keys on Redis: queued requests, dupefilter size, live workers."""
+    from crawler.distributed import job_key, job_names, worker_states
+
+    client = _redis(redis_url)
+    table = Table(title="jobs")
+    for column in ("job", "queued", "seen", "workers busy", "workers idle", "expires in s"):
+        table.add_column(column, justify="left" if column == "job" else "right")
+    for job in sorted(job_names(client)):
+        states = list(worker_states(client, job).values())
+        table.add_row(job, str(client.zcard(job_key(job, "requests"))),  # scrapy-redis's queue is a sorted set
+                      str(client.scard(job_key(job, "dupefilter"))), str(states.count(b"busy")),
+                      str(states.count(b"idle")), str(max(client.ttl(job_key(job, "dupefilter")), 0) or ""))
+    output.print(table)
+
+
+@jobs.command("clean")
+@click.argument("names", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every job without a live worker.")
+@click.option("--redis", "redis_url", help="Redis URL (default: the REDIS_URL setting).")
+def jobs_clean(names: tuple[str, ...], every: bool, redis_url: str | None) -> None:
+    """Remove the Redis keys (queue, dupefilter) of the jobs NAMES, or of every job no worker runs (--all)."""
+    from crawler.distributed import job_names, remove_job, worker_states
+
+    if not (names or every):
+        raise click.UsageError("name the jobs to clean, or give --all")
+    client = _redis(redis_url)
+    for job in sorted(set(names) | (job_names(client) if every else set())):
+        if worker_states(client, job):
+            if names and job in names:
+                raise CommandError(f"job {job} has live workers", RunStatus.LOCKED,
+                                   hint="stop them first (their keys expire 10 s after they die)")
+            continue
+        console.print(f"job {job}: {remove_job(client, job)} keys removed")
 
 
 @main.command()
 @click.option("--articles", default=120, show_default=True, help="Size of the generated newsroom site.")
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
-def demo(articles: int, data_dir: Path) -> None:
-    """Serve the bundled newsroom site on 127.0.0.1, crawl it into DATA_DIR and show what was stored."""
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port of 127.0.0.1 the newsroom is served on; the same port again makes the next demo incremental.")
+def demo(articles: int, data_dir: Path, port: int) -> None:
+    """Serve the bundled newsroom site on 127.0.0.1, crawl it into DATA_DIR and show what was stored.
+
+    Run it again (same --port) and the crawl is incremental: only what changed is fetched. To serve the newsroom
+    for crawls of your own: `python -m crawler.newsroom --port 8000`."""
     from crawler.newsroom import Newsroom, serve
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{data_dir / 'newsarchive.db'}"
     warc_dir = data_dir / "warc"
     newsroom = Newsroom(articles=articles)
-    with serve(newsroom) as base_url:
+    try:
+        server = serve(newsroom, port=port)
+        base_url = server.start()
+    except OSError as exc:
+        raise CommandError(f"cannot serve the newsroom on 127.0.0.1:{port}: {exc.strerror}",
+                           hint="give another --port") from None
+    try:
         console.print(f"newsroom serving {articles} articles at {base_url}")
         stats = run_crawl(
             # the newsroom is ours and local: no politeness delay needed
             _settings(DATABASE_URL=db_url, WARC_DIR=str(warc_dir), ALLOW_PRIVATE_ADDRESSES=True,
-                      AUTOTHROTTLE_ENABLED=False, LOG_LEVEL="WARNING"),
+                      AUTOTHROTTLE_ENABLED=False),
             {"sitemap": f"{base_url}/sitemap.xml"},
         )
+    finally:
+        server.stop()
     _print_crawl_summary(stats)
     _print_demo_summary(db_url, warc_dir, newsroom)
 

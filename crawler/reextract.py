@@ -62,6 +62,9 @@ class ImportSummary:
             f"({self.duplicates} duplicates), {len(self.refused)} refused, {len(self.skipped)} records unreadable"
         )
 
+    def __rich__(self) -> str:  # rich would print a dataclass field by field
+        return str(self)
+
 
 def _is_candidate(response: ArchivedResponse, profile: SiteProfile | None, article_ids: set[str]) -> bool:
     if article_ids:

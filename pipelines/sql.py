@@ -3,14 +3,14 @@
 A thin adapter between Scrapy and the batch writer (`archive.writer`, one thread, batches of `SQL_BATCH_SIZE`
 committed at least every `SQL_BATCH_SECONDS` and at close): articles come as items, captures from the
 `capture_recorded` signal of the WARC recorder, outcomes from the spider's `page_outcome` signal. The crawl run
-is recorded when the spider opens and finished, with the crawl stats and close reason, when it closes (Scrapy
-closes the spider gracefully on SIGINT/SIGTERM, and `close_spider` waits for the writer to commit what is queued).
-A database still unreachable `SQL_CLOSE_TIMEOUT` seconds after the spider closed leaves what is pending in
-`SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same database when it opens, before the
-spider's first request and its first question to the archive (so spooled articles are not fetched again). The
-crawl's `WARC_DIR` is remembered by the store when the spider opens (table `warc_folders`), so the archive knows
-where its records are. The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's questions to
-the archive are answered by `crawler.archivequeries.ArchiveQueries`.
+is recorded when the spider opens and finished, with the crawl stats and status (`crawler.runhealth`), when it
+closes (Scrapy closes the spider gracefully on SIGINT/SIGTERM, and `close_spider` waits for the writer to commit
+what is queued). A database still unreachable `SQL_CLOSE_TIMEOUT` seconds after the spider closed leaves what
+is pending in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same database when it opens,
+before the spider's first request and its first question to the archive (so spooled articles are not fetched
+again). The crawl's `WARC_DIR` is remembered by the store when the spider opens (table `warc_folders`), so the
+archive knows where its records are. The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's
+questions to the archive are answered by `crawler.archivequeries.ArchiveQueries`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
 
 from archive.records import Article, Capture
+from archive.runstatus import status_of_close_reason
 from archive.spool import Spool
 from archive.store import ArchiveStore, SaveReport
 from archive.writer import ArticleEvent, BatchWriter, CaptureEvent, OutcomeEvent, RunFinished
+from crawler.runhealth import STATUS_STAT
 from crawler.signals import capture_recorded, page_outcome
 
 logger = logging.getLogger(__name__)
@@ -106,7 +108,9 @@ class SqlStorePipeline:
 
     async def on_spider_closed(self, spider: Any, reason: str) -> None:
         if self.run_id is not None:
-            await asyncio.to_thread(self._finish, RunFinished(dict(self.crawler.stats.get_stats()), reason))
+            stats = dict(self.crawler.stats.get_stats())
+            status = stats.get(STATUS_STAT) or status_of_close_reason(reason)
+            await asyncio.to_thread(self._finish, RunFinished(stats, status))
 
     def _finish(self, finished: RunFinished) -> None:
         try:

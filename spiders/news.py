@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -92,7 +93,10 @@ class NewsSpider(scrapy.Spider):
         self.since = datetime.combine(date.fromisoformat(since), time(), self.zone) if since else None
         self.max_articles = int(max_articles) if max_articles else None
         self.refresh = _truthy(refresh)
+        # --max-articles counts articles stored: a slot is taken by each article request and given back when the
+        # request stores nothing (not an article, failed, dropped), letting the next waiting URL in
         self.articles_scheduled = 0
+        self.waiting_articles: deque[str] = deque()
         self.known_articles: dict[str, datetime | None] = {}
         self._pool: ProcessPoolExecutor | None = None
 
@@ -116,19 +120,23 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def _start_requests(self) -> Iterator[Request]:
+        for url, callback in self.seeds():
+            yield self._discovery(url, callback, dont_filter=True)
+
+    def seeds(self) -> list[tuple[str, Any]]:
+        """The discovery documents the crawl starts from, with their callbacks: the URLs given, else the profile's
+        robots.txt, sitemaps, feeds and listing pages (`crawler.runhealth` watches whether they could be fetched)."""
         sitemaps, feeds, listings = self.sitemap_urls, self.feed_urls, self.listing_urls
+        seeds: list[tuple[str, Any]] = []
         if not (sitemaps or feeds or listings):
             profile = self.profile
             sitemaps, feeds, listings = list(profile.sitemaps), list(profile.feeds), list(profile.start_urls)
             if profile.base_url:
-                robots = profile.base_url.rstrip("/") + "/robots.txt"
-                yield self._discovery(robots, self.parse_robots, dont_filter=True)
-        for url in sitemaps:
-            yield self._discovery(url, self.parse_sitemap, dont_filter=True)
-        for url in feeds:
-            yield self._discovery(url, self.parse_feed, dont_filter=True)
-        for url in listings:
-            yield self._discovery(url, self.parse_listing, dont_filter=True)
+                seeds.append((profile.base_url.rstrip("/") + "/robots.txt", self.parse_robots))
+        seeds += [(url, self.parse_sitemap) for url in sitemaps]
+        seeds += [(url, self.parse_feed) for url in feeds]
+        seeds += [(url, self.parse_listing) for url in listings]
+        return seeds
 
     # --- discovery -----------------------------------------------------------------------------------------------
     def _discovery(self, url: str, callback: Any, dont_filter: bool = False) -> Request:
@@ -193,9 +201,22 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newsarchive/skipped_already_archived")
                 continue
             if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
-                return
+                self.waiting_articles.append(url)
+                continue
             self.articles_scheduled += 1
-            yield Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY)
+            yield self._article_request(url)
+
+    def _article_request(self, url: str) -> Request:
+        return Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY)
+
+    def _release_article_slot(self, request: Request) -> None:
+        """An article request that stored nothing: its slot goes to the next waiting article URL."""
+        if self.max_articles is None or request.callback != self.parse_article:
+            return
+        self.articles_scheduled -= 1
+        while self.waiting_articles and self.articles_scheduled < self.max_articles:
+            self.articles_scheduled += 1
+            self.crawler.engine.crawl(self._article_request(self.waiting_articles.popleft()))
 
     def _already_archived(self, url: str, link: Link) -> bool:
         if url not in self.known_articles:
@@ -213,6 +234,8 @@ class NewsSpider(scrapy.Spider):
             yield article
             for request in await self._requisite_requests(response, article):
                 yield request
+        else:
+            self._release_article_slot(response.request)
 
     async def _extract(self, response: Response, fetched_at: datetime) -> Article | None:
         """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none."""
@@ -290,6 +313,10 @@ class NewsSpider(scrapy.Spider):
 
     # --- outcomes ------------------------------------------------------------------------------------------------
     def on_error(self, failure: Failure, requisite_of: str = "") -> None:
+        self._record_failure(failure, requisite_of)
+        self._release_article_slot(failure.request)
+
+    def _record_failure(self, failure: Failure, requisite_of: str) -> None:
         request = failure.request
         if failure.check(HttpError) and failure.value.response.status == 304:
             # unchanged since the last capture
@@ -307,6 +334,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_dropped(self, request: Request, spider: Any = None) -> None:
         """A redirect the scheduler dropped as a duplicate gets no callback: record where the chain led."""
+        self._release_article_slot(request)
         chain = request.meta.get(meta.REDIRECT_URLS)
         if not chain:
             return

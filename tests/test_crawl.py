@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -261,7 +262,7 @@ def test_an_unreachable_database_is_one_clear_message(tmp_path):
          "--db", "postgresql+psycopg://nobody@127.0.0.1:9/archive", "--warc-dir", str(tmp_path / "w")],
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 5  # ExitCode.DATABASE_UNREACHABLE
     assert "cannot reach database postgresql+psycopg://nobody@127.0.0.1:9/archive" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -270,7 +271,13 @@ def test_db_commands_move_the_schema(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
     head = ArchiveStore(db_url).head_revision()  # an empty database gets the schema on first use
     assert newsarchive("db", "current", "--db", db_url, cwd=tmp_path).stdout.strip() == f"{head} (head: {head})"
-    newsarchive("db", "downgrade", "0001", "--db", db_url, cwd=tmp_path)
+    asked = subprocess.run([sys.executable, "-m", "crawler.cli", "db", "downgrade", "0001", "--db", db_url],
+                           cwd=tmp_path, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert asked.returncode == 2, asked.stderr  # it drops data: not without --yes when nobody can be asked
+    assert asked.stderr.startswith("error: downgrading sqlite:///") and "0 articles" in asked.stderr
+    assert newsarchive("db", "current", "--db", db_url, cwd=tmp_path).stdout.startswith(f"{head} ")
+    newsarchive("db", "downgrade", "0001", "--db", db_url, "--yes", cwd=tmp_path)
     assert newsarchive("db", "current", "--db", db_url, cwd=tmp_path).stdout.startswith("0001 ")
     upgraded = newsarchive("db", "upgrade", "--db", db_url, cwd=tmp_path)
     assert f"database at revision {head}" in upgraded.stderr

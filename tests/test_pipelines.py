@@ -51,7 +51,10 @@ class ProfiledSpider(Spider):
 
 
 def crawler_with_spider(settings: dict[str, Any] | None = None) -> Any:
-    crawler = get_crawler(ProfiledSpider, {"ADDONS": ADDONS} | (settings or {}))
+    # The pipeline alone: no run judge (crawler.runhealth, tested in test_operations), so a run's status is its
+    # close reason's
+    crawler = get_crawler(ProfiledSpider, {"ADDONS": ADDONS, "EXTENSIONS": {"crawler.runhealth.RunHealth": None}}
+                          | (settings or {}))
     crawler.spider = ProfiledSpider.from_crawler(crawler)
     return crawler
 
@@ -212,7 +215,7 @@ def test_a_crawl_is_stored_at_close(database_url: str, tmp_path: Path, make_arti
     captures = rows(database_url, CaptureRow)
     assert sorted(c.outcome for c in captures) == ["article"] * 5 + ["failed"]
     [run] = rows(database_url, CrawlRun)
-    assert (run.site, run.arguments, run.status) == ("baonghean", {"site": "baonghean"}, "shutdown")
+    assert (run.site, run.arguments, run.status) == ("baonghean", {"site": "baonghean"}, "interrupted")
     assert run.stats["item_scraped_count"] == 5
     assert run.stats["newsarchive/sql/articles_new"] == 5
     assert run.finished_at is not None
@@ -408,7 +411,7 @@ def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(
     assert articles[1].published_at.utcoffset() == timedelta(hours=7)
     with store.engine.connect() as connection:
         runs = connection.execute(select(CrawlRun.status, CrawlRun.arguments)).all()
-    assert [tuple(run) for run in runs] == [("shutdown", {"articles": 5})]
+    assert [tuple(run) for run in runs] == [("interrupted", {"articles": 5})]
     store.close()
 
 

@@ -24,7 +24,7 @@ from archive.text import content_hash
 ICT = timezone(timedelta(hours=7))
 TABLES = {
     "alembic_version", "crawl_runs", "articles", "captions", "article_versions", "article_urls", "captures",
-    "warc_folders",
+    "warc_folders", "run_locks",
 }  # fmt: skip
 
 

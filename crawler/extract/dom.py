@@ -5,28 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
-from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from archive.text import normalize_text
-from crawler.sites import SiteProfile
-
-
-@lru_cache(maxsize=256)
-def _compile_selector(selector: str) -> etree.XPath:
-    """A CSS or XPath selector (XPath when it starts with `/` or `(`) compiled to XPath."""
-    try:
-        is_xpath = selector.lstrip().startswith(("/", "("))
-        return etree.XPath(selector if is_xpath else GenericTranslator().css_to_xpath(selector))
-    except (SelectorError, etree.XPathSyntaxError) as exc:
-        raise ValueError(f"invalid selector {selector!r}: {exc}") from exc
+from crawler.sites import SiteProfile, compile_selector
 
 
 def select(tree: etree._Element, selector: str) -> list:
     """Elements (or strings, for XPath text/attribute selections) matching a CSS or XPath selector."""
-    result = _compile_selector(selector)(tree)
+    result = compile_selector(selector)(tree)
     return result if isinstance(result, list) else [result]
 
 

@@ -7,17 +7,24 @@ field. Nothing in the core is specific to one site: the generic path works with 
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
 
 from crawler.dates import guess_timezone
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
+DATE_ORDERS = ("DMY", "MDY", "YMD")
 SELECTOR_FIELDS = ("title", "lead", "section", "authors", "published", "modified", "body", "captions", "tags")
 
 
@@ -62,34 +69,94 @@ class SiteProfile:
         return not self.domains or any(host == d or host.endswith("." + d) for d in self.domains)
 
 
+@lru_cache(maxsize=256)
+def compile_selector(selector: str) -> etree.XPath:
+    """A profile's CSS or XPath selector (XPath when it starts with `/` or `(`) compiled to XPath."""
+    try:
+        is_xpath = selector.lstrip().startswith(("/", "("))
+        return etree.XPath(selector if is_xpath else GenericTranslator().css_to_xpath(selector))
+    except (SelectorError, etree.XPathSyntaxError) as exc:
+        raise ValueError(f"invalid selector {selector!r}: {exc}") from exc
+
+
 def available_profiles() -> list[str]:
     """Names of the profiles shipped with the package."""
     folder = resources.files(__package__)
     return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+class ProfileError(ValueError):
+    """A profile that cannot be used: the message names the file, the line and the key where known."""
+
+
 def load_profile(name_or_path: str) -> SiteProfile:
-    """Load a shipped profile by name (`baonghean`) or any profile file by path."""
+    """Load a shipped profile by name (`baonghean`) or any profile file by path; `ProfileError` if it is wrong."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" and path.exists():
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if path.suffix == ".toml":
+        if not path.is_file():
+            raise ProfileError(f"no profile file {name_or_path}")
+        source, text = str(path), path.read_text(encoding="utf-8")
     else:
         resource = resources.files(__package__) / f"{name_or_path}.toml"
         if not resource.is_file():
-            known = ", ".join(available_profiles())
-            raise ValueError(f"unknown site profile {name_or_path!r}; known profiles: {known}")
-        data = tomllib.loads(resource.read_text(encoding="utf-8"))
-    return profile_from_dict(data)
+            close = difflib.get_close_matches(name_or_path, available_profiles(), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ProfileError(f"unknown site profile {name_or_path!r}: {hint}known profiles: "
+                               f"{', '.join(available_profiles())}, or give the path of a .toml file")
+        source, text = f"{name_or_path}.toml", resource.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{source}: not valid TOML: {exc}") from None
+    return profile_from_dict(data, source=source, text=text)
 
 
-def profile_from_dict(data: dict) -> SiteProfile:
-    """Build a profile from a TOML table; unknown keys are an error so a typo is not silently ignored."""
-    known = {f.name for f in fields(SiteProfile)}
-    unknown = set(data) - known
-    if unknown:
-        raise ValueError(f"unknown keys in site profile: {', '.join(sorted(unknown))}")
-    bad = set(data.get("selectors", {})) - set(SELECTOR_FIELDS)
-    if bad:
-        raise ValueError(f"unknown selector fields: {', '.join(sorted(bad))}; allowed: {', '.join(SELECTOR_FIELDS)}")
+def profile_from_dict(data: dict, source: str = "profile", text: str = "") -> SiteProfile:
+    """Build a profile from a TOML table, checking every key and value: a typo is an error, not a silent default.
+
+    `source` and `text` (the file's name and content) let the error say where the key is.
+    """
+
+    def error(key: str, problem: str) -> ProfileError:
+        match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+        line = f", line {text.count(chr(10), 0, match.start()) + 1}" if match else ""
+        return ProfileError(f"{source}{line}: key {key!r}: {problem}")
+
+    types = {f.name: f.type for f in fields(SiteProfile)}
+    for key, value in data.items():
+        if key not in types:
+            close = difflib.get_close_matches(key, types, n=1)
+            raise error(key, f"unknown key{f' (did you mean {close[0]}?)' if close else ''}")
+        if "tuple" in str(types[key]):
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise error(key, "expected a list of strings, e.g. [\"...\"]")
+        elif key == "selectors":
+            if not isinstance(value, dict):
+                raise error(key, "expected a table [selectors] of field = \"CSS or XPath\"")
+        elif not isinstance(value, str):
+            raise error(key, "expected a string in quotes")
+    for name, selector in data.get("selectors", {}).items():
+        if name not in SELECTOR_FIELDS:
+            raise error(name, f"unknown selector field; allowed: {', '.join(SELECTOR_FIELDS)}")
+        if not isinstance(selector, str) or not selector.strip():
+            raise error(name, "expected a CSS or XPath selector in quotes")
+        try:
+            compile_selector(selector)
+        except ValueError as exc:
+            raise error(name, str(exc)) from None
+    for key in ("article_patterns", "deny_patterns"):
+        for pattern in data.get(key, ()):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise error(key, f"{pattern!r} is not a regular expression: {exc}") from None
+    if data.get("timezone"):
+        try:
+            ZoneInfo(data["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise error("timezone", f"unknown time zone {data['timezone']!r} (an IANA name, e.g. "
+                                    "Asia/Ho_Chi_Minh, or \"\" to guess per page)") from None
+    if data.get("date_order", "DMY") not in DATE_ORDERS:
+        raise error("date_order", f"expected one of {', '.join(DATE_ORDERS)}")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     return SiteProfile(**values)
