@@ -62,6 +62,7 @@ class ParsedDate:
     has_offset: bool = False
     ambiguous: bool = False
     has_seconds: bool = False
+    day_dot_month: bool = False  # written "D.M.Y": the order every locale that writes dots reads day first
 
     @property
     def precision(self) -> DatePrecision:
@@ -105,7 +106,8 @@ _ISO = re.compile(
 )
 # ASP.NET's invariant culture prints "M/D/YYYY h:mm:ss AM": month first, seconds, 12-hour clock, no zone.
 _DOTNET_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M)$", re.IGNORECASE)
-_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})(?!\d)")
+# A dot may be followed by a space, as typesetting does with thin spaces ("4. 2. 2022").
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})(?:[/-]|\.\s?)(\d{1,2})(?:[/-]|\.\s?)(\d{2,4})(?!\d)")
 _CLOCK = re.compile(r"(?<![\d/.-])(\d{1,2})[:hg](\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?\s?[Mm]\.?)?(?![\d/])")
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
 _NUMERIC_OFFSET = re.compile(r"(?<=[\d\s])([+-])(\d{2}):?(\d{2})\b")
@@ -200,6 +202,7 @@ def _parse_numeric(text: str, zone: tzinfo, date_order: str) -> ParsedDate | Non
         has_time=clock is not None,
         has_offset=offset is not None,
         has_seconds=bool(clock and clock.group(3)),
+        day_dot_month=len(a) < 4 and "." in date_match.group(0),
     )
 
 
@@ -520,9 +523,28 @@ def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             continue
         following = texts[match.end() : match.end() + 4 * LABEL_WINDOW].strip().split("\n")
         window = following[0] if any(ch.isdigit() for ch in following[0]) or len(following) == 1 else following[1]
-        if parsed := settings.parse(window[:LABEL_WINDOW]):
+        parsed = settings.parse(window[:LABEL_WINDOW])
+        if parsed is None and texts[start : match.end()].strip(" :").lower() in _VERB_FINAL_WORDS:
+            parsed = _date_before(texts[max(0, start - 2 * LABEL_WINDOW) : start], settings)
+        if parsed:
             found.append(DateCandidate(parsed, "label", RANK_OPENING_DATELINE))
     return _unless_listed(found)
+
+
+# Languages that put the participle last ("… am 3. Dezember 2011 veröffentlicht", "… op 3 mei 2011 gepubliceerd").
+_VERB_FINAL_WORDS = frozenset({"veröffentlicht", "publiziert", "erschienen", "gepubliceerd", "geplaatst"})
+_WORD_DATE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}(?!\d)")
+
+
+def _date_before(text: str, settings: DateSettings) -> ParsedDate | None:
+    """The last date written in `text` (in digits or with a month name) when it ends within `LABEL_WINDOW`
+    characters of the end, with the clock that follows it."""
+    spans = [m for pattern in (_NUMERIC_DATE, _WORD_DATE) for m in pattern.finditer(text)]
+    last = max(spans, key=lambda m: m.end(), default=None)
+    if last is None or len(text) - last.end() > LABEL_WINDOW:
+        return None
+    clock = _CLOCK.search(text, last.end(), last.end() + DATELINE_CLOCK)
+    return settings.parse(text[last.start() : clock.end() if clock else last.end()])
 
 
 def _label_starts(text: str) -> list[int]:
@@ -574,9 +596,24 @@ def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             break
     if not found:
         found = _dateline_near_headline(elements[:NEAR_HEADLINE_ELEMENTS], settings)
-    if headline is not None and (opening := _opening_dateline(elements, settings)):
-        found.append(opening)
+    if headline is not None:
+        opening = _opening_dateline(elements, settings) or _kicker_dateline(headline, settings)
+        found += [opening] if opening else []
     return found
+
+
+def _kicker_dateline(headline, settings: DateSettings) -> DateCandidate | None:
+    """A short line that opens with a numeric date right above the headline, where a kicker stands
+    ("03.04.2022 10:16 - Politics - Wire"): read before the headline, it is the page's date as the reader sees it."""
+    above = headline.getprevious()
+    if above is None or not isinstance(above.tag, str) or above.tag in ("script", "style"):
+        return None
+    text = " ".join(above.text_content().split())
+    match = _NUMERIC_DATE.search(text[:DATELINE_START])
+    if len(text) > MAX_DATELINE_LENGTH or not match:
+        return None
+    parsed = settings.parse(text[: match.end() + DATELINE_CLOCK])
+    return DateCandidate(parsed, "opening", RANK_OPENING_DATELINE) if parsed else None
 
 
 def _opening_dateline(elements: list, settings: DateSettings) -> DateCandidate | None:
@@ -665,12 +702,22 @@ def _checked_by_htmldate(
     day = htmldate.parsed.value.date()
     if any(c.parsed.ambiguous and c.parsed.value.date() == day for c in published):
         return best  # htmldate read the same ambiguous string (M/D or D/M) one way: no evidence of its own
+    if any(c.parsed.day_dot_month and _month_first(c.parsed.value.date()) == day for c in published):
+        return best  # htmldate read a "D.M.Y" string month first: no evidence of its own
     if best is not None:
         best_day = best.parsed.value.date()
         confirmed = any(_family(c) != _family(best) and c.parsed.value.date() == best_day for c in published)
         if best_day == day or confirmed:
             return best
     return reconcile([htmldate, *(c for c in published if c.parsed.value.date() == day)])
+
+
+def _month_first(day: date) -> date | None:
+    """`day` as it reads with day and month swapped, if that is a calendar day."""
+    try:
+        return day.replace(month=day.day, day=day.month)
+    except ValueError:
+        return None
 
 
 MAX_OFFSET_EAST = timedelta(hours=14)
@@ -828,7 +875,22 @@ def find_dates(
     if best is not None:
         best = _on_readers_day(best, local_days(), get_zone(settings.timezone_name))
     modified_at = reconcile(_in_page_offset(modified, everything), fetched_at)
-    return (best.parsed if best else None), (modified_at.parsed if modified_at else None)
+    published_date = best.parsed if best else None
+    modified_date = modified_at.parsed if modified_at else None
+    if published_date and modified_date and _before(modified_date, published_date):
+        logger.warning(
+            "%s: modification date dropped: %s is before the publication date %s",
+            url, modified_date.value.isoformat(), published_date.value.isoformat(),
+        )  # fmt: skip
+        modified_date = None
+    return published_date, modified_date
+
+
+def _before(a: ParsedDate, b: ParsedDate) -> bool:
+    """True when `a` is before `b`: by the day when either gives only a day, else by the instant."""
+    if not (a.has_time and b.has_time):
+        return a.value.date() < b.value.date()
+    return a.value < b.value
 
 
 def set_dates(article: Article, published: ParsedDate | None, modified: ParsedDate | None) -> Article:
