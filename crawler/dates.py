@@ -19,7 +19,7 @@ from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -73,6 +73,14 @@ class ParsedDate:
     @property
     def zone(self) -> ZoneSource:
         return ZoneSource.DECLARED if self.has_offset else ZoneSource.ASSUMED
+
+
+class FoundDates(NamedTuple):
+    """What `find_dates` found on a page, and why dates the page states were dropped."""
+
+    published: ParsedDate | None
+    modified: ParsedDate | None
+    dropped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -503,20 +511,23 @@ _PUBLISHED_WORDS = (
     "pubblicato", "pubblicata", "data di pubblicazione", "gepubliceerd", "geplaatst", "opublikowano", "publikováno",
     "zveřejněno", "publicerad", "publiceret", "publisert", "julkaistu", "yayınlanma", "yayın tarihi", "közzétéve",
     "publicat", "ngày đăng", "đăng lúc", "xuất bản",
+    # a date field of the page: the word with its colon
+    "date:", "datum:", "fecha:", "data:",
 )  # fmt: skip
 _PUBLISHED_LABEL = re.compile(
     rf"(?<!\w)(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
     re.IGNORECASE,
 )
 LABEL_WINDOW = 40  # characters after a "published" label where its date must stand
-_BODY_TEXTS = etree.XPath("//body//text()[not(parent::script or parent::style)]", smart_strings=False)
+_TEXTS = etree.XPath(".//text()[not(parent::script or parent::style or parent::title)]", smart_strings=False)
 
 
 def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
     """Dates the page's text introduces as published ("Published: 3 May 2024", "Veröffentlicht am 03.05.2024"),
     the label and the date in one text or in two that follow each other; more than `MAX_MARKED_TIMES` different
     ones are a list, not the page's date."""
-    texts = "\n".join(_BODY_TEXTS(tree))
+    body = tree.find(".//body")  # a page with text before <html> (server warnings) may have no <body>
+    texts = "\n".join(_TEXTS(tree if body is None else body))
     found: list[DateCandidate] = []
     for start in _label_starts(texts):
         if (match := _PUBLISHED_LABEL.match(texts, start)) is None:
@@ -826,8 +837,9 @@ def find_dates(
     modified_texts: tuple[str, ...] = (),
     fetched_at: datetime | None = None,
     htmldate: str | None = None,
-) -> tuple[ParsedDate | None, ParsedDate | None]:
-    """(published, modified) of the page in `tree` (an lxml HTML tree), each aware or None.
+) -> FoundDates:
+    """The publication and modification dates of the page in `tree` (an lxml HTML tree), each aware or None, and
+    why dates the page states were dropped (an impossible date, a modification before the publication).
 
     `jsonld` are the page's article objects; `published_texts`/`modified_texts` are what the site profile's
     selectors matched (the most trusted source). `htmldate` is htmldate's day of the page when the caller already
@@ -853,8 +865,7 @@ def find_dates(
     published = believable(stated, fetched_at)
     best = reconcile(published)
     impossible = [reason for text in _stated_publication(tree, jsonld) if (reason := impossible_date(text))]
-    for reason in impossible:
-        logger.warning("%s: publication date dropped: %s", url, reason)
+    dropped = [f"publication date dropped: {reason}" for reason in impossible]
 
     # Dates the page states, all later than the fetch or impossible, mean the date is unknown, not that htmldate
     # should guess (it reads "31/02/2025" as 1 February).
@@ -878,12 +889,14 @@ def find_dates(
     published_date = best.parsed if best else None
     modified_date = modified_at.parsed if modified_at else None
     if published_date and modified_date and _before(modified_date, published_date):
-        logger.warning(
-            "%s: modification date dropped: %s is before the publication date %s",
-            url, modified_date.value.isoformat(), published_date.value.isoformat(),
-        )  # fmt: skip
+        dropped.append(
+            f"modification date dropped: {modified_date.value.isoformat()} is before the publication date"
+            f" {published_date.value.isoformat()}"
+        )
         modified_date = None
-    return published_date, modified_date
+    for reason in dropped:
+        logger.warning("%s: %s", url, reason)
+    return FoundDates(published_date, modified_date, tuple(dropped))
 
 
 def _before(a: ParsedDate, b: ParsedDate) -> bool:
@@ -893,12 +906,14 @@ def _before(a: ParsedDate, b: ParsedDate) -> bool:
     return a.value < b.value
 
 
-def set_dates(article: Article, published: ParsedDate | None, modified: ParsedDate | None) -> Article:
-    """Put found dates on `article` with their precision and whether their offset was the page's own."""
-    for name, found in zip(DATE_FIELDS, (published, modified), strict=True):
+def set_dates(article: Article, dates: FoundDates) -> Article:
+    """Put found dates on `article` with their precision and whether their offset was the page's own, and the
+    reasons of dropped dates among its issues."""
+    for name, found in zip(DATE_FIELDS, (dates.published, dates.modified), strict=True):
         setattr(article, f"{name}_at", found.value if found else None)
         setattr(article, f"{name}_precision", found.precision if found else None)
         setattr(article, f"{name}_zone", found.zone if found else None)
+    article.issues += dates.dropped
     return article
 
 

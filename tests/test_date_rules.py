@@ -33,8 +33,8 @@ def page(head: str = "", byline: str = "", tail: str = "") -> str:
 
 
 def published(document: str, url: str = "https://example.org/story", zone: str = "UTC", **kwargs):
-    found, _ = find_dates(html.fromstring(document), url, settings=DateSettings(zone, "DMY", ("en", "de")), **kwargs)
-    return found
+    settings = DateSettings(zone, "DMY", ("en", "de"))
+    return find_dates(html.fromstring(document), url, settings=settings, **kwargs).published
 
 
 # --- the page's offset ----------------------------------------------------------------------------------------------
@@ -159,6 +159,7 @@ def test_htmldate_refined_by_a_candidate_of_its_day():
     "statement",
     ["<footer><p>Last change: 02.11.2023<br><b>Published on:</b> 30.10.2023</p></footer>",
      "<footer><p>Veröffentlicht am 30. Oktober 2023</p></footer>",
+     '<aside><h5 class="field">Datum: </h5>30.10.2023 <br><h5 class="field">Autor: </h5>ab</aside>',
      # the participle last, as German and Dutch put it
      "<p>Dieser Beitrag wurde am Montag, 30. Oktober 2023 um 10:15 Uhr veröffentlicht.</p>",
      "<p>Der Text ist am 30.10.2023 erschienen.</p>"],
@@ -181,6 +182,13 @@ def test_htmldate_reading_a_dotted_date_month_first_is_no_evidence():
     # a slashed date may be month first: htmldate's reading stands
     byline = '<div class="publish-date">By the desk 4/2/2022</div>'
     assert published(page(tail=byline), zone="Europe/Berlin", htmldate="2022-04-02").value.date() == date(2022, 4, 2)
+
+
+def test_a_published_label_counts_on_a_page_that_server_warnings_leave_without_a_body():
+    warnings = "<br />\n<b>Warning</b>: undefined constant in <b>page.php</b><br />\n<!DOCTYPE html>"
+    document = warnings + page(tail="<p>Dieser Beitrag wurde am 3. Dezember 2011 veröffentlicht.</p>")
+    assert html.fromstring(document).find(".//body") is None
+    assert published(document, zone="Europe/Berlin", htmldate="2010-06-01").value.date() == date(2011, 12, 3)
 
 
 def test_many_published_labels_are_a_list():
@@ -290,6 +298,15 @@ def test_an_impossible_date_is_dropped_with_its_reason_and_the_article_kept(head
     article = extract_article(page(head).encode(), "https://example.de/story")
     assert article.title == "Story" and article.published_at is None and article.published_precision is None
     assert "publication date dropped" in caplog.text
+    assert [issue.split(":")[0] for issue in article.issues] == ["publication date dropped"]
+
+
+def test_the_reason_of_a_dropped_date_is_stored_and_exported(store: ArchiveStore, make_article, tmp_path: Path):
+    reason = "publication date dropped: '31/02/2025' is not a calendar day"
+    store.save_articles([make_article(1, published_at=None, issues=[reason])])
+    out = tmp_path / "a.jsonl"
+    export(store, "jsonl", out)
+    assert json.loads(out.read_text(encoding="utf-8"))["issues"] == [reason]
 
 
 @pytest.mark.parametrize(
@@ -306,7 +323,7 @@ def test_a_modification_before_the_publication_is_dropped_with_its_reason(modifi
         '<meta property="article:published_time" content="2024-06-02T10:00:00+02:00">'
         f'<meta property="article:modified_time" content="{modified}">'
     )
-    found_published, found_modified = find_dates(
+    found_published, found_modified, _ = find_dates(
         html.fromstring(page(head)), "https://example.org/story", settings=DateSettings("Europe/Berlin")
     )
     assert found_published.value == datetime(2024, 6, 2, 10, tzinfo=timezone(timedelta(hours=2)))
