@@ -511,8 +511,6 @@ _PUBLISHED_WORDS = (
     "pubblicato", "pubblicata", "data di pubblicazione", "gepubliceerd", "geplaatst", "opublikowano", "publikováno",
     "zveřejněno", "publicerad", "publiceret", "publisert", "julkaistu", "yayınlanma", "yayın tarihi", "közzétéve",
     "publicat", "ngày đăng", "đăng lúc", "xuất bản",
-    # a date field of the page: the word with its colon
-    "date:", "datum:", "fecha:", "data:",
 )  # fmt: skip
 _PUBLISHED_LABEL = re.compile(
     rf"(?<!\w)(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
@@ -534,28 +532,9 @@ def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             continue
         following = texts[match.end() : match.end() + 4 * LABEL_WINDOW].strip().split("\n")
         window = following[0] if any(ch.isdigit() for ch in following[0]) or len(following) == 1 else following[1]
-        parsed = settings.parse(window[:LABEL_WINDOW])
-        if parsed is None and texts[start : match.end()].strip(" :").lower() in _VERB_FINAL_WORDS:
-            parsed = _date_before(texts[max(0, start - 2 * LABEL_WINDOW) : start], settings)
-        if parsed:
+        if parsed := settings.parse(window[:LABEL_WINDOW]):
             found.append(DateCandidate(parsed, "label", RANK_OPENING_DATELINE))
     return _unless_listed(found)
-
-
-# Languages that put the participle last ("… am 3. Dezember 2011 veröffentlicht", "… op 3 mei 2011 gepubliceerd").
-_VERB_FINAL_WORDS = frozenset({"veröffentlicht", "publiziert", "erschienen", "gepubliceerd", "geplaatst"})
-_WORD_DATE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}(?!\d)")
-
-
-def _date_before(text: str, settings: DateSettings) -> ParsedDate | None:
-    """The last date written in `text` (in digits or with a month name) when it ends within `LABEL_WINDOW`
-    characters of the end, with the clock that follows it."""
-    spans = [m for pattern in (_NUMERIC_DATE, _WORD_DATE) for m in pattern.finditer(text)]
-    last = max(spans, key=lambda m: m.end(), default=None)
-    if last is None or len(text) - last.end() > LABEL_WINDOW:
-        return None
-    clock = _CLOCK.search(text, last.end(), last.end() + DATELINE_CLOCK)
-    return settings.parse(text[last.start() : clock.end() if clock else last.end()])
 
 
 def _label_starts(text: str) -> list[int]:
