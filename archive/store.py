@@ -5,9 +5,14 @@ gets its schema from the Alembic migrations on first use (`archive.db`); an olde
 `upgrade()` (the `newsarchive db upgrade` command). Records become rows in `archive.rows`.
 
 Deduplication, each case recorded rather than dropped: one row per (site, canonical URL) (the pipeline
-canonicalises URLs, `crawler.urls`), and every URL an article was fetched under is kept in `article_urls`, so a
-second URL of a known article is not fetched again; exact and near-duplicate texts under other URLs point at their
-original (`archive.duplicates`).
+canonicalises URLs, `crawler.urls`) when the texts are one story (a canonical link is evidence, not an order:
+different articles declaring one canonical URL stay different rows), and every URL an article was fetched under is
+kept in `article_urls`, so a second URL of a known article is not fetched again; exact and near-duplicate texts
+under other URLs point at their original (`archive.duplicates`).
+
+Reachability: what discovery listed is recorded (`note_listed`, table `discovered`); `owed_urls` says which listed
+article URLs the archive still lacks (read from the captures: never fetched, failed and due again, lost), and
+`listed_documents` what a discovery document led to when it was last read.
 
 Versions: a re-crawled article whose text changed keeps its previous text in `article_versions` and the row is
 updated (its `version` incremented); an unchanged re-crawl only moves `last_seen`.
