@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -18,11 +19,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import CRAWL_SETTINGS, ROOT, run_newsarchive
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.models import CrawlRun
+from archive.models import CaptureRow, CrawlRun
 from archive.store import ArchiveStore
 from crawler.newsroom import Newsroom, serve
 from crawler.newsroom import templates as tpl
@@ -233,4 +234,47 @@ def test_a_full_disk_leaves_no_row_without_its_records_and_loses_nothing(small_d
         run_newsarchive(*arguments, cwd=tmp_path)
         assert sum(1 for _ in store.iter_articles()) == expected
         assert rows_without_records(store, folder) == []
+    store.close()
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid` (from /proc), children first."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def test_the_pages_of_a_killed_extraction_worker_are_fetched_by_the_next_run(tmp_path, newsroom_crawl):
+    site = Newsroom(articles=30, seed=7)
+    expected = sum(1 for _ in newsroom_crawl.store.iter_articles())
+    with serve(site) as base_url:
+        arguments = ["crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url(tmp_path), "--warc-dir",
+                     str(tmp_path / "warc"), "--allow-private", *CRAWL_SETTINGS, "-s", "EXTRACT_WORKERS=2"]
+        crawling = subprocess.Popen([sys.executable, "-m", "crawler.cli", *arguments], cwd=tmp_path,
+                                    env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        while crawling.poll() is None:  # the workers are the forkserver's children: grandchildren of the crawl
+            workers = [pid for child in descendants(crawling.pid) for pid in descendants(child)]
+            if workers:
+                os.kill(workers[-1], signal.SIGKILL)
+                break
+        crawling.wait(timeout=300)
+        store = ArchiveStore(db_url(tmp_path))
+        with Session(store.engine) as session:
+            died = session.scalar(select(func.count()).select_from(CaptureRow)
+                                  .where(CaptureRow.reason.like("extraction worker died%")))
+        assert died > 0  # pages lost with the worker
+        assert sum(1 for _ in store.iter_articles()) < expected
+        run_newsarchive(*arguments, "-s", "REFETCH_BACKOFF=0", cwd=tmp_path)
+        assert sum(1 for _ in store.iter_articles()) == expected
     store.close()
