@@ -7,7 +7,7 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
 
@@ -29,6 +29,7 @@ _IMAGE_TAGS = {"img", "picture", "amp-img", "video", "svg", "source"}
 _PHOTO_TAGS = {"img", "picture", "amp-img"}
 _NOT_PHOTO_TAGS = {"video", "iframe", "audio", "embed", "object", "svg", "script", "noscript", "source"}
 _IMAGE_URL_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "data-lazy", "srcset", "src")
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
 _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\.|grey\.gif|lazy\.", re.IGNORECASE)
 
 
@@ -182,6 +183,65 @@ def _caption_belongs_elsewhere(element, holder) -> bool:
     return any(q.tag == "blockquote" or next(q.iter("blockquote"), None) is not None for q in parent.iterchildren())
 
 
+MAX_ICON_PIXELS = 100
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _pixels(value: str | None) -> int | None:
+    value = (value or "").strip().removesuffix("px")
+    return int(value) if value.isdigit() else None
+
+
+def _is_icon(image) -> bool:
+    """An image the page sizes at most 100 pixels wide and high: an icon, a logo, an author's avatar."""
+    sizes = [_pixels(image.get(a)) for a in ("width", "height")]
+    return all(size is not None and 0 < size <= MAX_ICON_PIXELS for size in sizes)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url.strip()).hostname or "").removeprefix("www.")
+
+
+def _promotes_another_site(element, image, page_host: str) -> bool:
+    """The image and most of its caption are links to another host: an advertisement, a promotion of a partner's
+    product or a video. (A photo that links to another host with only its credit points to its source.)"""
+    link = next((a for a in [*image.iterancestors()][:4] if a.tag == "a"), None)
+    if link is None or _IMAGE_FILE.search(link.get("href") or ""):
+        return False
+    host = _host(link.get("href") or "")
+    if not host or host == page_host:
+        return False
+    linked = sum(len(one_line(a.text_content())) for a in element.iter("a") if _host(a.get("href") or "") == host)
+    return linked >= 0.5 * len(one_line(element.text_content()))
+
+
+def _not_an_article_photo(element, holder, base_url: str) -> bool:
+    """A caption of an icon, an avatar or a logo, of an image linking to another site, or a card with a linked
+    headline of its own: not a photo of the article."""
+    if any(next(h.iter("a"), None) is not None for h in element.iter(*_HEADINGS)):
+        return True
+    box = holder if holder is not None else element.getparent()
+    images = list(box.iter("img", "amp-img")) if box is not None else []
+    page_host = _host(base_url)
+    return bool(images) and all(_is_icon(i) or _promotes_another_site(element, i, page_host) for i in images)
+
+
+MIN_LINK_HEADLINE_CHARS = 20
+
+
+def _link_texts(tree: etree._Element) -> set[str]:
+    """The texts (loose form) of the page's links to other pages, long enough to be headlines."""
+    texts = set()
+    for link in tree.iter("a"):
+        href = link.get("href") or ""
+        if href.startswith(("#", "javascript:")) or _IMAGE_FILE.search(href):
+            continue
+        text = link.text_content()
+        if len(text) >= MIN_LINK_HEADLINE_CHARS:
+            texts.add(loose_form(text))
+    return texts - {""}
+
+
 def mark_captions(
     tree: etree._Element, base_url: str, extra_selector: str | None = None, known_captions: Iterable[str] = ()
 ) -> list[FoundCaption]:
@@ -206,6 +266,7 @@ def mark_captions(
             chosen.append(element)
             taken.add(element)
     found: list[FoundCaption] = []
+    headlines_of_links = _link_texts(tree)
     for element in chosen:
         holder = holders.get(element)
         if holder is None:
@@ -213,9 +274,15 @@ def mark_captions(
             parent = element.getparent()
             if holder is None and element.tag != "figcaption" and parent is not None and parent.tag != "figure":
                 continue
-        if _caption_belongs_elsewhere(element, holder) or _is_video_caption(element, holder):
+        if (
+            _caption_belongs_elsewhere(element, holder)
+            or _is_video_caption(element, holder)
+            or _not_an_article_photo(element, holder, base_url)
+        ):
             continue
         text, credit, display = _caption_parts(element, holder)
+        if loose_form(text) in headlines_of_links:
+            continue  # a teaser card: its title is the text of a link to the other page too
         words = text.split()
         credit_only = text.startswith("(") and text.endswith(")")
         if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
@@ -274,9 +341,6 @@ def unmarked_captions(
         if _reads_as_caption(after, image, known, headlines):
             found[after] = block
     return found
-
-
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
 
 
 def _in_teaser(block) -> bool:
