@@ -215,3 +215,14 @@ def test_teaser_whose_caption_is_the_title_of_a_link_to_another_page():
 def test_photos_of_the_article_stay_captioned(block: str):
     captions = captions_of(article_page(block))
     assert len(captions) == 1 and captions[0][0].startswith("The first map of the moon.")
+
+
+def test_paragraphs_that_are_wholly_links_to_other_pages_are_not_the_text():
+    related = (
+        '<p><a href="/ferries-return.html">The night ferries return to the harbour next week</a></p>'
+        '<p><strong><a href="https://app.example.org/">Get the harbour news app on your phone</a></strong></p>'
+        '<p>The mayor <a href="/mayor.html">Jane Roe</a> opened the new pier on Monday morning with a speech.</p>'
+    )
+    text = extract_article(article_page(related), "https://news.example/story.html").text
+    assert "opened the new pier" in text and "Paragraph 5 of the article" in text
+    assert "night ferries" not in text and "harbour news app" not in text

@@ -13,7 +13,17 @@ from lxml import etree, html
 
 from archive.records import Caption
 from crawler.extract.credits import DANGLING_MARKER, bare_credit, credit_node, split_credit, strip_caption_end
-from crawler.extract.dom import class_names, loose_form, meta_contents, one_line, same_text, select, visible_text
+from crawler.extract.dom import (
+    IMAGE_FILE,
+    class_names,
+    link_texts,
+    loose_form,
+    meta_contents,
+    one_line,
+    same_text,
+    select,
+    visible_text,
+)
 
 MAX_CAPTION_CHARS = 1500
 CAPTION_MARK = "nacaptionmark"
@@ -29,7 +39,6 @@ _IMAGE_TAGS = {"img", "picture", "amp-img", "video", "svg", "source"}
 _PHOTO_TAGS = {"img", "picture", "amp-img"}
 _NOT_PHOTO_TAGS = {"video", "iframe", "audio", "embed", "object", "svg", "script", "noscript", "source"}
 _IMAGE_URL_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "data-lazy", "srcset", "src")
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
 _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\.|grey\.gif|lazy\.", re.IGNORECASE)
 
 
@@ -206,7 +215,7 @@ def _promotes_another_site(element, image, page_host: str) -> bool:
     """The image and most of its caption are links to another host: an advertisement, a promotion of a partner's
     product or a video. (A photo that links to another host with only its credit points to its source.)"""
     link = next((a for a in [*image.iterancestors()][:4] if a.tag == "a"), None)
-    if link is None or _IMAGE_FILE.search(link.get("href") or ""):
+    if link is None or IMAGE_FILE.search(link.get("href") or ""):
         return False
     host = _host(link.get("href") or "")
     if not host or host == page_host:
@@ -224,22 +233,6 @@ def _not_an_article_photo(element, holder, base_url: str) -> bool:
     images = list(box.iter("img", "amp-img")) if box is not None else []
     page_host = _host(base_url)
     return bool(images) and all(_is_icon(i) or _promotes_another_site(element, i, page_host) for i in images)
-
-
-MIN_LINK_HEADLINE_CHARS = 20
-
-
-def _link_texts(tree: etree._Element) -> set[str]:
-    """The texts (loose form) of the page's links to other pages, long enough to be headlines."""
-    texts = set()
-    for link in tree.iter("a"):
-        href = link.get("href") or ""
-        if href.startswith(("#", "javascript:")) or _IMAGE_FILE.search(href):
-            continue
-        text = link.text_content()
-        if len(text) >= MIN_LINK_HEADLINE_CHARS:
-            texts.add(loose_form(text))
-    return texts - {""}
 
 
 def mark_captions(
@@ -266,7 +259,7 @@ def mark_captions(
             chosen.append(element)
             taken.add(element)
     found: list[FoundCaption] = []
-    headlines_of_links = _link_texts(tree)
+    headlines_of_links = link_texts(tree)
     for element in chosen:
         holder = holders.get(element)
         if holder is None:
@@ -346,7 +339,7 @@ def unmarked_captions(
 def _in_teaser(block) -> bool:
     """An image in a list item or in a link to another page (not to the image file): a teaser, not a photo."""
     for ancestor in [block, *block.iterancestors()][:6]:
-        if ancestor.tag == "li" or (ancestor.tag == "a" and not _IMAGE_FILE.search(ancestor.get("href") or "")):
+        if ancestor.tag == "li" or (ancestor.tag == "a" and not IMAGE_FILE.search(ancestor.get("href") or "")):
             return True
     return False
 

@@ -87,3 +87,20 @@ def meta_contents(tree: etree._Element, *keys: str) -> list[str]:
         if names & wanted and (content := one_line(meta.get("content") or "")):
             values.append(content)
     return values
+
+
+IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
+MIN_LINK_HEADLINE_CHARS = 20
+
+
+def link_texts(tree: etree._Element) -> set[str]:
+    """The texts (loose form) of the page's links to other pages, long enough to be headlines."""
+    texts = set()
+    for link in tree.iter("a"):
+        href = link.get("href") or ""
+        if href.startswith(("#", "javascript:")) or IMAGE_FILE.search(href):
+            continue
+        text = link.text_content()
+        if len(text) >= MIN_LINK_HEADLINE_CHARS:
+            texts.add(loose_form(text))
+    return texts - {""}
