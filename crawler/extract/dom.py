@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from archive.text import normalize_text
+from archive.text import normalize_line, normalize_text
 from crawler.sites import SiteProfile, compile_selector
 
 
@@ -32,7 +32,7 @@ def selected_texts(tree: etree._Element, profile: SiteProfile, field_name: str) 
 
 
 def one_line(s: str) -> str:
-    return " ".join(normalize_text(s).split())
+    return normalize_line(s)
 
 
 def class_names(element: etree._Element) -> str:
