@@ -6,6 +6,11 @@ linking or redirecting there. Two components enforce it, both off when `ALLOW_PR
 included, since a redirected request passes through the middlewares again); `PublicAddressResolver` refuses host
 names whose DNS answer is a private address, at the moment of resolution, so a name that changes its answer between
 a check and the connection (DNS rebinding) cannot slip through.
+
+Twisted's connection code replaces the resolver's error by a bare "DNS lookup failed", which Scrapy's retry
+middleware would retry: the resolver therefore announces each refusal (signal `address_refused`), and
+`RefusedAddressMiddleware`, placed above the retry middleware so it sees the failure first, turns the lookup
+failure of a refused host into `IgnoreRequest` with the refusal's reason: recorded as refused, never retried.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
+
+from crawler.signals import address_refused
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
@@ -69,15 +76,18 @@ class PublicAddressMiddleware:
 class PublicAddressResolver(CachingThreadedResolver):
     """Scrapy's caching resolver, failing names that resolve to a non-public address."""
 
-    def __init__(self, reactor: Any, cache_size: int, timeout: float, allow_private: bool) -> None:
+    def __init__(self, reactor: Any, cache_size: int, timeout: float, allow_private: bool,
+                 signals: Any = None) -> None:
         super().__init__(reactor, cache_size, timeout)
         self.allow_private = allow_private
+        self.signals = signals
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> PublicAddressResolver:
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
-        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), settings.getbool("ALLOW_PRIVATE_ADDRESSES"))
+        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), settings.getbool("ALLOW_PRIVATE_ADDRESSES"),
+                   crawler.signals)
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Any:
         deferred = super().getHostByName(name, timeout)
@@ -85,11 +95,36 @@ class PublicAddressResolver(CachingThreadedResolver):
             deferred.addCallback(self._refuse_private, name)
         return deferred
 
-    @staticmethod
-    def _refuse_private(address: str, name: str) -> str:
+    def _refuse_private(self, address: str, name: str) -> str:
         if not is_public_ip(address):
-            raise DNSLookupError(
-                f"refused {name}: it resolves to {address}, a loopback, private or link-local address "
-                "(set ALLOW_PRIVATE_ADDRESSES to crawl it)"
-            )
+            reason = (f"refused {name}: it resolves to {address}, a loopback, private or link-local address "
+                      "(set ALLOW_PRIVATE_ADDRESSES to crawl it)")
+            if self.signals is not None:
+                self.signals.send_catch_log(signal=address_refused, host=name, reason=reason)
+            raise DNSLookupError(reason)
         return address
+
+
+class RefusedAddressMiddleware:
+    """Downloader middleware (above RetryMiddleware) turning the lookup failure of a host the resolver refused into
+    `IgnoreRequest` with the refusal's reason, so it is recorded as refused and not retried as a DNS failure."""
+
+    def __init__(self) -> None:
+        self.refusals: dict[str, str] = {}  # host name → why the resolver refused it (this crawl)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RefusedAddressMiddleware:
+        if crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES"):
+            raise NotConfigured("private addresses are allowed")
+        middleware = cls()
+        crawler.signals.connect(middleware.on_address_refused, signal=address_refused)
+        return middleware
+
+    def on_address_refused(self, host: str, reason: str) -> None:
+        self.refusals[host.rstrip(".").lower()] = reason
+
+    def process_exception(self, request: Any, exception: Exception, spider: Any = None) -> None:
+        if isinstance(exception, DNSLookupError):
+            reason = self.refusals.get((urlsplit(request.url).hostname or "").rstrip(".").lower())
+            if reason:
+                raise IgnoreRequest(reason)

@@ -5,11 +5,19 @@ import subprocess
 import sys
 
 import pytest
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request
+from scrapy.utils.test import get_crawler
 from twisted.internet.error import DNSLookupError
 
-from crawler.safety import PublicAddressMiddleware, PublicAddressResolver, is_public_ip, refusal_reason
+from crawler.addon import DOWNLOADER_MIDDLEWARES, RETRY_ORDER
+from crawler.safety import (
+    PublicAddressMiddleware,
+    PublicAddressResolver,
+    RefusedAddressMiddleware,
+    is_public_ip,
+    refusal_reason,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,9 +81,28 @@ def test_middleware_raises_with_reason():
 
 
 def test_resolver_refuses_names_resolving_to_private_addresses():
+    resolver = PublicAddressResolver(None, 0, 1.0, allow_private=False)
     with pytest.raises(DNSLookupError, match=r"resolves to 10\.0\.0\.5"):
-        PublicAddressResolver._refuse_private("10.0.0.5", "intranet.example")
-    assert PublicAddressResolver._refuse_private("93.184.216.34", "example.org") == "93.184.216.34"
+        resolver._refuse_private("10.0.0.5", "intranet.example")
+    assert resolver._refuse_private("93.184.216.34", "example.org") == "93.184.216.34"
+
+
+def test_refused_host_is_reported_as_refused_not_retried():
+    """The resolver's refusal reaches the request's failure (Twisted's lookup error loses its message), as
+    IgnoreRequest, which the retry middleware below it never retries."""
+    crawler = get_crawler(settings_dict={"ALLOW_PRIVATE_ADDRESSES": False})
+    resolver = PublicAddressResolver.from_crawler(crawler, None)
+    middleware = RefusedAddressMiddleware.from_crawler(crawler)
+    with pytest.raises(DNSLookupError):
+        resolver._refuse_private("127.0.0.7", "Intranet.Example.")
+    with pytest.raises(IgnoreRequest, match=r"refused Intranet\.Example\.: it resolves to 127\.0\.0\.7"):
+        middleware.process_exception(Request("http://intranet.example/a"), DNSLookupError("DNS lookup failed"))
+    # an ordinary lookup failure of another host goes on to be retried
+    assert middleware.process_exception(Request("http://other.example/"), DNSLookupError("no answer")) is None
+    assert DOWNLOADER_MIDDLEWARES["crawler.safety.RefusedAddressMiddleware"] > RETRY_ORDER
+    assert DOWNLOADER_MIDDLEWARES["crawler.retry.RetryAfterMiddleware"] == RETRY_ORDER
+    with pytest.raises(NotConfigured):
+        RefusedAddressMiddleware.from_crawler(get_crawler(settings_dict={"ALLOW_PRIVATE_ADDRESSES": True}))
 
 
 def test_cookie_handling_never_downloads_the_public_suffix_list(tmp_path):
