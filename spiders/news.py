@@ -99,6 +99,7 @@ class NewsSpider(scrapy.Spider):
         self.waiting_articles: deque[str] = deque()
         self.known_articles: dict[str, datetime | None] = {}
         self._pool: ProcessPoolExecutor | None = None
+        self.sitemaps_requested = 0  # sitemaps listed by indexes and requested (SITEMAP_MAX_COUNT)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -154,14 +155,32 @@ class NewsSpider(scrapy.Spider):
         except DiscoveryError as exc:
             self._settle(response, Outcome.FAILED, str(exc))
             return
-        self._settle(response, Outcome.SITEMAP)
+        self._settle(response, Outcome.SITEMAP, f"partial: {sitemap.problem}" if sitemap.problem else "")
         if sitemap.is_index:
+            depth = response.meta.get(meta.SITEMAP_DEPTH, 0) + 1
             for link in sitemap.links:
-                if self._is_recent(link):
-                    yield self._discovery(link.url, self.parse_sitemap)
+                if self._is_recent(link) and self._within_sitemap_limits(link.url, depth):
+                    request = self._discovery(link.url, self.parse_sitemap)
+                    request.meta[meta.SITEMAP_DEPTH] = depth
+                    yield request
             return
         for request in self._article_requests(sitemap.links):
             yield request
+
+    def _within_sitemap_limits(self, url: str, depth: int) -> bool:
+        """Whether a sitemap an index lists may be fetched (`SITEMAP_MAX_DEPTH`, `SITEMAP_MAX_COUNT`); one that may
+        not is recorded as skipped with the limit it hit."""
+        settings = self.settings
+        if depth > settings.getint("SITEMAP_MAX_DEPTH"):
+            reason = f"sitemap index nested deeper than SITEMAP_MAX_DEPTH ({settings.getint('SITEMAP_MAX_DEPTH')})"
+        elif self.sitemaps_requested >= settings.getint("SITEMAP_MAX_COUNT"):
+            reason = f"more sitemaps than SITEMAP_MAX_COUNT ({settings.getint('SITEMAP_MAX_COUNT')}) in one run"
+        else:
+            self.sitemaps_requested += 1
+            return True
+        self.crawler.stats.inc_value("newsarchive/skipped_sitemap_limit")
+        self._outcome(url, Outcome.SKIPPED, reason)
+        return False
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         try:

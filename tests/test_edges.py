@@ -1,0 +1,123 @@
+"""Edge cases of the crawl's inputs: Retry-After, over-long URLs, internationalised host names."""
+
+import asyncio
+from datetime import UTC, datetime
+
+from scrapy.http import Request, Response, XmlResponse
+from scrapy.utils.test import get_crawler
+
+from archive.outcomes import Outcome
+from crawler.addon import SPIDER_MIDDLEWARES
+from crawler.retry import RetryAfterMiddleware, retry_after_seconds
+from crawler.settings import ADDONS
+from crawler.signals import page_outcome
+from crawler.sites import SiteProfile
+from crawler.urllength import RecordedUrlLengthMiddleware
+from crawler.urls import ascii_host, host_of, with_ascii_host
+from spiders.news import NewsSpider
+
+
+def test_retry_after_values():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert retry_after_seconds(b"120") == 120
+    assert retry_after_seconds("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30
+    assert retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def _retry_middleware(**settings):
+    crawler = get_crawler(settings_dict={"RETRY_AFTER_MAX": 60, "RETRY_TIMES": 2, **settings})
+    crawler.spider = crawler._create_spider("test")
+    return RetryAfterMiddleware.from_crawler(crawler), crawler
+
+
+def test_retry_after_within_the_limit_is_retried():
+    middleware, crawler = _retry_middleware()
+    request = Request("https://x.example/a")
+    answer = asyncio.run(middleware.process_response(
+        request, Response(request.url, status=429, headers={"Retry-After": "0"}, request=request)))
+    assert isinstance(answer, Request) and answer.meta["retry_times"] == 1
+    assert crawler.stats.get_value("newsarchive/retry_after/waited") == 1
+
+
+def test_retry_after_beyond_the_limit_fails_the_page():
+    middleware, crawler = _retry_middleware()
+    request = Request("https://x.example/a")
+    response = Response(request.url, status=503, headers={"Retry-After": "3600"}, request=request)
+    assert asyncio.run(middleware.process_response(request, response)) is response
+    assert crawler.stats.get_value("newsarchive/retry_after/too_long") == 1
+
+
+def test_over_long_url_is_recorded_as_failed():
+    crawler = get_crawler(settings_dict={"URLLENGTH_LIMIT": 2083})
+    crawler.spider = crawler._create_spider("test")
+    middleware = RecordedUrlLengthMiddleware.from_crawler(crawler)
+    recorded = []
+    crawler.signals.connect(lambda **kw: recorded.append(kw), signal=page_outcome, weak=False)
+    long_url = "https://x.example/a?" + "q" * 2100
+    assert middleware.get_processed_request(Request(long_url), None) is None
+    assert middleware.get_processed_request(Request("https://x.example/b"), None) is not None
+    assert [(r["url"], r["outcome"]) for r in recorded] == [(long_url, Outcome.FAILED)]
+    assert "longer than URLLENGTH_LIMIT (2083)" in recorded[0]["reason"]
+    assert SPIDER_MIDDLEWARES["scrapy.spidermiddlewares.urllength.UrlLengthMiddleware"] is None
+
+
+def test_idn_hosts_have_one_form():
+    assert ascii_host("Bücher.Example.") == "xn--bcher-kva.example"
+    assert ascii_host("xn--bcher-kva.example") == "xn--bcher-kva.example"
+    assert host_of("http://bücher.example/a") == "xn--bcher-kva.example"
+    assert with_ascii_host("http://user@Bücher.example:8080/ä?x#y") == "http://user@xn--bcher-kva.example:8080/ä?x#y"
+
+
+def test_profiles_own_both_forms_of_an_idn_host():
+    for given, linked in (("bücher.example", "xn--bcher-kva.example"), ("xn--bcher-kva.example", "bücher.example")):
+        profile = SiteProfile.ad_hoc([f"http://{given}:8000/sitemap.xml"])
+        assert profile.name == "xn--bcher-kva.example"
+        assert profile.owns(f"http://{linked}:8000/tin/a-1.html")
+        assert profile.owns(f"http://news.{linked}/tin/a-1.html")
+        assert not profile.owns("http://other.example/tin/a-1.html")
+    profile = SiteProfile(domains=("bücher.example",), article_patterns=(r"//xn--bcher-kva\.example/tin/",))
+    assert profile.domains == ("xn--bcher-kva.example",)
+    assert profile.is_article_url("http://bücher.example/tin/a-1.html")
+
+
+def _sitemap_spider(**settings):
+    crawler = get_crawler(NewsSpider, {"ADDONS": ADDONS, **settings})
+    spider = NewsSpider.from_crawler(crawler, sitemap="https://x.example/sitemap.xml")
+    outcomes = []
+    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    return spider, outcomes
+
+
+def _parse_sitemap(spider, body, depth=0):
+    request = Request("https://x.example/sitemap.xml", meta={"sitemap_depth": depth} if depth else {})
+    response = XmlResponse(request.url, body=body, request=request)
+
+    async def collect():
+        return [r async for r in spider.parse_sitemap(response)]
+
+    return asyncio.run(collect())
+
+
+INDEX = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">%s</sitemapindex>'
+         % b"".join(b"<sitemap><loc>https://x.example/s-%d.xml</loc></sitemap>" % n for n in range(5)))
+
+
+def test_sitemap_index_depth_and_count_limits():
+    spider, outcomes = _sitemap_spider(SITEMAP_MAX_DEPTH=2, SITEMAP_MAX_COUNT=3)
+    requests = _parse_sitemap(spider, INDEX, depth=1)
+    assert [r.meta["sitemap_depth"] for r in requests] == [2, 2, 2]
+    skipped = [(url, reason) for url, outcome, reason in outcomes if outcome == Outcome.SKIPPED]
+    assert [url for url, _ in skipped] == ["https://x.example/s-3.xml", "https://x.example/s-4.xml"]
+    assert "SITEMAP_MAX_COUNT (3)" in skipped[0][1]
+    spider, outcomes = _sitemap_spider(SITEMAP_MAX_DEPTH=2)
+    assert _parse_sitemap(spider, INDEX, depth=2) == []
+    assert all(o == Outcome.SKIPPED and "SITEMAP_MAX_DEPTH (2)" in r for _, o, r in outcomes[1:])
+
+
+def test_partial_sitemap_is_recorded_as_partial():
+    spider, outcomes = _sitemap_spider()
+    requests = _parse_sitemap(spider, INDEX[:-40])
+    assert outcomes[0][1] == Outcome.SITEMAP and outcomes[0][2].startswith("partial: ")
+    assert len(requests) == 4  # the cut last entry left out
