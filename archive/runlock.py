@@ -138,7 +138,7 @@ class RunLock:
     def _is_stale(self, holder: Holder, now: datetime) -> bool:
         if now - holder.heartbeat_at > self.stale_after:
             return True
-        return holder.host == self.host and not _process_exists(holder.pid)
+        return holder.host == self.host and not process_exists(holder.pid)
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.heartbeat_every):
@@ -154,7 +154,8 @@ class RunLock:
                 logger.warning("cannot refresh the lock of %s: %s", self.site, _first_line(exc))
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """True when a process `pid` exists on this host (this user's or another's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -16,11 +16,10 @@ the outcome `requisite`, or `failed` with its reason, and none counts as an arti
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -42,10 +41,13 @@ from crawler.requisites import page_requisites
 from crawler.signals import archived_articles_requested, page_outcome
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
+from crawler.workers import extraction_pool
 
 ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
 # After the articles already queued, before more discovery: requisites never pile up in the queue.
 REQUISITE_PRIORITY = 5
+WORKER_WATCH_INTERVAL = 1.0  # seconds between looks at an extraction in the pool
+HUNG_WORKER_GRACE = 10.0  # seconds beyond the bound of a page's budget before its worker counts as hung
 
 
 def _split(value: str | None) -> list[str]:
@@ -59,6 +61,30 @@ def _declared_encoding(response: Response) -> str | None:
 
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _hung_after(budget: float) -> float:
+    """Seconds after which a page handed to a worker counts as lost to a hung worker: the safety net behind the
+    worker's own budget. The pool hands a page over (`Future.running()`) when it queues it for the next free worker,
+    so it may first wait for one page ahead of it, itself bounded by the budget."""
+    return 2 * budget + HUNG_WORKER_GRACE
+
+
+async def _result_of(future: Future, hung_after: float) -> Any:
+    """The result of `future`; TimeoutError when it has run `hung_after` seconds without one (waiting in the pool's
+    queue does not count)."""
+    answer = asyncio.wrap_future(future)
+    loop = asyncio.get_running_loop()
+    started = None
+    while True:
+        done, _ = await asyncio.wait({answer}, timeout=WORKER_WATCH_INTERVAL)
+        if done:
+            return answer.result()
+        if started is None and future.running():
+            started = loop.time()
+        if started is not None and loop.time() - started > hung_after:
+            answer.cancel()
+            raise TimeoutError
 
 
 class NewsSpider(scrapy.Spider):
@@ -257,18 +283,22 @@ class NewsSpider(scrapy.Spider):
             self._release_article_slot(response.request)
 
     async def _extract(self, response: Response, fetched_at: datetime) -> Article | None:
-        """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none."""
-        timeout = self.settings.getfloat("EXTRACT_TIMEOUT")
+        """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none.
+
+        The worker spends at most `EXTRACT_TIMEOUT` seconds on the page (`crawler.extract.budget`), counted from
+        when it starts on it: time waiting for a free worker costs nothing."""
+        budget = self.settings.getfloat("EXTRACT_TIMEOUT")
         try:
             future = self._extraction_pool().submit(
-                extract_article, response.body, response.url,
-                profile=self.profile, encoding=_declared_encoding(response), fetched_at=fetched_at,
+                extract_article, response.body, response.url, profile=self.profile,
+                encoding=_declared_encoding(response), fetched_at=fetched_at, time_limit=budget,
             )
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+            return await _result_of(future, _hung_after(budget))
         except NotAnArticle as exc:
             self._settle(response, Outcome.NOT_ARTICLE, str(exc))
         except TimeoutError:
-            self._settle(response, Outcome.FAILED, f"extraction took longer than {timeout:g} s")
+            self._settle(response, Outcome.FAILED,
+                         f"extraction worker hung: no answer {_hung_after(budget):g} s after it took the page")
         except BrokenProcessPool as exc:
             self._close_pool()
             self._settle(response, Outcome.FAILED, f"extraction worker died: {exc}")
@@ -319,10 +349,7 @@ class NewsSpider(scrapy.Spider):
 
     def _extraction_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            workers = self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1
-            # forkserver: workers do not inherit the reactor's threads and sockets
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = extraction_pool(self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1)
         return self._pool
 
     def _close_pool(self) -> None:

@@ -1,8 +1,15 @@
 """Edge cases of the crawl's inputs: Retry-After, over-long URLs, internationalised host names."""
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from scrapy.http import Request, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 
@@ -121,3 +128,71 @@ def test_partial_sitemap_is_recorded_as_partial():
     requests = _parse_sitemap(spider, INDEX[:-40])
     assert outcomes[0][1] == Outcome.SITEMAP and outcomes[0][2].startswith("partial: ")
     assert len(requests) == 4  # the cut last entry left out
+
+
+def test_a_hung_extraction_times_out_and_a_queued_one_waits():
+    from concurrent.futures import Future
+
+    from spiders.news import _result_of
+
+    hung = Future()
+    hung.set_running_or_notify_cancel()
+    with pytest.raises(TimeoutError):
+        asyncio.run(_result_of(hung, 0.1))
+
+    async def answered_later():
+        queued = Future()  # not running: waiting for a free worker costs nothing however long it lasts
+        asyncio.get_running_loop().call_later(1.5, queued.set_result, "article")
+        return await _result_of(queued, 0.1)
+
+    assert asyncio.run(answered_later()) == "article"
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_extraction_workers_die_with_a_killed_crawler():
+    script = (
+        "import os, sys\n"
+        "from crawler.workers import extraction_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = extraction_pool(2)\n"
+        "    print(sorted({pool.submit(os.getpid).result() for _ in range(8)}), flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    crawler = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        workers = json.loads(crawler.stdout.readline())
+        processes = _descendants(crawler.pid)
+        assert set(workers) <= processes
+    finally:
+        crawler.kill()
+        crawler.wait()
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in processes) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in processes if _running(pid)], "orphan processes left by a killed crawler"

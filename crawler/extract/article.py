@@ -59,18 +59,20 @@ def extract_article(
     profile: SiteProfile | None = None,
     encoding: str | None = None,
     fetched_at: datetime | None = None,
+    time_limit: float = TIME_BUDGET_SECONDS,
 ) -> Article:
     """Extract one article from an HTML response body; raise `NotAnArticle(reason)` when the page is not one.
 
-    `encoding` is the charset of the HTTP Content-Type, if any; `fetched_at` (aware) bounds the dates.
+    `encoding` is the charset of the HTTP Content-Type, if any; `fetched_at` (aware) bounds the dates;
+    `time_limit` is the page's time budget in seconds, counted from here.
     """
     if len(body) > MAX_INPUT_BYTES:
         raise NotAnArticle(f"page too large ({len(body)} bytes > {MAX_INPUT_BYTES})")
     try:
-        with time_budget(TIME_BUDGET_SECONDS):
+        with time_budget(time_limit):
             return _extract(body, url, profile or DEFAULT_PROFILE, encoding, fetched_at)
     except ExtractionTimeout as exc:
-        raise NotAnArticle(f"extraction exceeded its time budget of {TIME_BUDGET_SECONDS:g} s") from exc
+        raise NotAnArticle(f"extraction exceeded its time budget of {time_limit:g} s") from exc
     except NotAnArticle:
         raise
     except RecursionError as exc:
