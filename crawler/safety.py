@@ -8,9 +8,10 @@ names whose DNS answer is a private address, at the moment of resolution, so a n
 a check and the connection (DNS rebinding) cannot slip through.
 
 Twisted's connection code replaces the resolver's error by a bare "DNS lookup failed", which Scrapy's retry
-middleware would retry: the resolver therefore announces each refusal (signal `address_refused`), and
-`RefusedAddressMiddleware`, placed above the retry middleware so it sees the failure first, turns the lookup
-failure of a refused host into `IgnoreRequest` with the refusal's reason: recorded as refused, never retried.
+middleware would retry: the resolver therefore keeps the reason of each refusal (`PublicAddressResolver.refusal`;
+Scrapy installs one resolver per process, on the reactor), and `RefusedAddressMiddleware`, placed above the retry
+middleware so it sees the failure first, turns the lookup failure of a refused host into `IgnoreRequest` with that
+reason: recorded as refused, never retried.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.misc import load_object
 from twisted.internet.error import DNSLookupError
 
-from crawler.signals import address_refused
-
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+# A failed lookup as it reaches the downloader middlewares: Scrapy wraps Twisted's error in its own
+LOOKUP_FAILURES = (DNSLookupError, CannotResolveHostError)
 
 
 def is_public_ip(address: str) -> bool:
@@ -76,18 +78,16 @@ class PublicAddressMiddleware:
 class PublicAddressResolver(CachingThreadedResolver):
     """Scrapy's caching resolver, failing names that resolve to a non-public address."""
 
-    def __init__(self, reactor: Any, cache_size: int, timeout: float, allow_private: bool,
-                 signals: Any = None) -> None:
+    def __init__(self, reactor: Any, cache_size: int, timeout: float, allow_private: bool) -> None:
         super().__init__(reactor, cache_size, timeout)
         self.allow_private = allow_private
-        self.signals = signals
+        self.refusals: dict[str, str] = {}  # host name → why it was refused
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> PublicAddressResolver:
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
-        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), settings.getbool("ALLOW_PRIVATE_ADDRESSES"),
-                   crawler.signals)
+        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), settings.getbool("ALLOW_PRIVATE_ADDRESSES"))
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Any:
         deferred = super().getHostByName(name, timeout)
@@ -99,32 +99,44 @@ class PublicAddressResolver(CachingThreadedResolver):
         if not is_public_ip(address):
             reason = (f"refused {name}: it resolves to {address}, a loopback, private or link-local address "
                       "(set ALLOW_PRIVATE_ADDRESSES to crawl it)")
-            if self.signals is not None:
-                self.signals.send_catch_log(signal=address_refused, host=name, reason=reason)
+            self.refusals[_host_key(name)] = reason
             raise DNSLookupError(reason)
         return address
+
+    def refusal(self, host: str) -> str | None:
+        """Why `host` was refused, if it was."""
+        return self.refusals.get(_host_key(host))
+
+
+def _host_key(host: str) -> str:
+    return host.rstrip(".").lower()
 
 
 class RefusedAddressMiddleware:
     """Downloader middleware (above RetryMiddleware) turning the lookup failure of a host the resolver refused into
     `IgnoreRequest` with the refusal's reason, so it is recorded as refused and not retried as a DNS failure."""
 
-    def __init__(self) -> None:
-        self.refusals: dict[str, str] = {}  # host name → why the resolver refused it (this crawl)
+    def __init__(self, resolver: PublicAddressResolver | None = None) -> None:
+        self._resolver = resolver  # None: the one installed on the reactor, looked up when needed
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RefusedAddressMiddleware:
-        if crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES"):
+        settings = crawler.settings
+        if settings.getbool("ALLOW_PRIVATE_ADDRESSES"):
             raise NotConfigured("private addresses are allowed")
-        middleware = cls()
-        crawler.signals.connect(middleware.on_address_refused, signal=address_refused)
-        return middleware
-
-    def on_address_refused(self, host: str, reason: str) -> None:
-        self.refusals[host.rstrip(".").lower()] = reason
+        if load_object(settings["TWISTED_DNS_RESOLVER"]) is not PublicAddressResolver:
+            raise NotConfigured("another DNS resolver is installed")
+        return cls()
 
     def process_exception(self, request: Any, exception: Exception, spider: Any = None) -> None:
-        if isinstance(exception, DNSLookupError):
-            reason = self.refusals.get((urlsplit(request.url).hostname or "").rstrip(".").lower())
+        if not isinstance(exception, LOOKUP_FAILURES):
+            return
+        resolver = self._resolver
+        if resolver is None:
+            from twisted.internet import reactor  # the installed one, with the resolver Scrapy put on it
+
+            resolver = reactor.resolver
+        if isinstance(resolver, PublicAddressResolver):
+            reason = resolver.refusal(urlsplit(request.url).hostname or "")
             if reason:
                 raise IgnoreRequest(reason)

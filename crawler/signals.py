@@ -7,14 +7,10 @@ page was (`archive.outcomes.Outcome`); the SQL pipeline records it on the captur
 archive already holds; `crawler.archivequeries.ArchiveQueries` answers with (a Deferred of) a dict canonical
 URL → the date of the stored copy (or None). Used for incremental crawls; with no store connected nobody
 answers and everything is fetched.
-`address_refused(host: str, reason: str)`: the resolver (`crawler.safety.PublicAddressResolver`) refused a host
-name for the address it resolves to; `crawler.safety.RefusedAddressMiddleware` reports the request's failure
-with that reason.
 `validators_requested(url: str)`: a discovery document is about to be fetched again; `ArchiveQueries` answers with
 (a Deferred of) the `If-None-Match` / `If-Modified-Since` headers of its last capture, if any.
 """
 
-address_refused = object()
 archived_articles_requested = object()
 capture_recorded = object()
 page_outcome = object()

@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 from scrapy.http import Request, Response, XmlResponse
 from scrapy.utils.test import get_crawler
+from sqlalchemy import select, update
 
+from archive.models import CrawlRun, RunLockRow
 from archive.outcomes import Outcome
+from archive.runlock import KILLED_STAT, RunLock
+from archive.runstatus import RunStatus
+from archive.store import ArchiveStore
 from crawler.addon import SPIDER_MIDDLEWARES
 from crawler.retry import RetryAfterMiddleware, retry_after_seconds
 from crawler.settings import ADDONS
@@ -196,3 +201,22 @@ def test_extraction_workers_die_with_a_killed_crawler():
     while any(_running(pid) for pid in processes) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in processes if _running(pid)], "orphan processes left by a killed crawler"
+
+
+def test_a_run_left_running_by_a_killed_crawler_is_marked_killed(tmp_path):
+    store = ArchiveStore(f"sqlite:///{tmp_path / 'a.db'}")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    killed_lock = RunLock(store.engine, "baonghean")
+    killed_lock._take()
+    with store.engine.begin() as connection:  # the lock of a process that is gone, as kill -9 leaves it
+        connection.execute(update(RunLockRow).values(pid=dead.pid))
+    left_running = store.start_run("baonghean", {})
+    other_site = store.start_run("vnexpress", {})
+    with RunLock(store.engine, "baonghean").acquire(), store.engine.connect() as connection:
+        runs = {row.id: row for row in connection.execute(select(CrawlRun))}
+    assert runs[left_running].status == RunStatus.KILLED
+    assert "died without closing the run" in runs[left_running].stats[KILLED_STAT]
+    assert runs[left_running].finished_at is not None
+    assert runs[other_site].status == RunStatus.RUNNING
+    store.close()
