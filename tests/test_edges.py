@@ -16,10 +16,13 @@ from sqlalchemy import select, update
 
 from archive.models import CrawlRun, RunLockRow
 from archive.outcomes import Outcome
+from archive.records import NotAnArticle
 from archive.runlock import KILLED_STAT, RunLock
 from archive.runstatus import RunStatus
 from archive.store import ArchiveStore
 from crawler.addon import SPIDER_MIDDLEWARES
+from crawler.extract import extract_article
+from crawler.extract.decoding import decode_html
 from crawler.retry import RetryAfterMiddleware, retry_after_seconds
 from crawler.settings import ADDONS
 from crawler.signals import page_outcome
@@ -220,3 +223,42 @@ def test_a_run_left_running_by_a_killed_crawler_is_marked_killed(tmp_path):
     assert runs[left_running].finished_at is not None
     assert runs[other_site].status == RunStatus.RUNNING
     store.close()
+
+
+VIETNAMESE = "Người dân Nghệ An đón mưa lớn sau nhiều ngày nắng nóng kéo dài trên khắp các huyện miền núi. " * 4
+
+
+def test_damaged_utf8_costs_only_the_damaged_characters():
+    page = f"<html lang=vi><body><p>{VIETNAMESE}</p></body></html>".encode()
+    invalid_run = page.replace("mưa".encode(), b"m\xff\xfe\xfda", 1)
+    assert "m\ufffd\ufffd\ufffda" in decode_html(invalid_run, "utf-8")
+    assert "Người dân" in decode_html(invalid_run, "utf-8")  # not misread as windows-1258
+    cut = f"<html><p>{VIETNAMESE}ệ".encode()[:-1]
+    assert decode_html(cut, None).endswith("\ufffd") and "Nghệ An" in decode_html(cut, None)
+    with_nul = page.replace(b"<p>", b"<p>\x00", 1)
+    assert "\x00" not in decode_html(with_nul, "utf-8") and "\ufffd" in decode_html(with_nul, "utf-8")
+    latin1 = "<html><p>Café, crème brûlée, déjà vu.</p></html>"
+    assert decode_html(latin1.encode("latin-1"), "utf-8") == latin1  # a legacy page stays a legacy page
+
+
+def _article_page(title: str, heading: str, text: str) -> bytes:
+    return (f"<html lang=vi><head><title>{title}</title><meta property='og:type' content='article'></head><body>"
+            f"<article><h1>{heading}</h1><p>{text}</p><p>{text}</p></article></body></html>").encode()
+
+
+@pytest.mark.parametrize(("title", "heading"), [
+    ("404 Not Found", "404 Not Found"),
+    ("Báo Nghệ An", "Không tìm thấy trang bạn yêu cầu"),
+    ("Oops", "This page doesn't exist"),
+])
+def test_soft_404_pages_are_not_articles(title, heading):
+    text = "Trang bạn tìm có thể đã bị xóa hoặc chuyển sang địa chỉ khác. Mời bạn quay lại trang chủ để đọc tin."
+    with pytest.raises(NotAnArticle, match="soft 404"):
+        extract_article(_article_page(title, heading, text), "https://x.vn/a-1.html")
+
+
+def test_an_article_page_with_damage_is_still_an_article():
+    page = _article_page("Mưa lớn ở Nghệ An", "Mưa lớn ở Nghệ An", VIETNAMESE)
+    damaged = page.replace("kéo".encode(), b"k\xc3\x00o", 1)[:-3]
+    article = extract_article(damaged, "https://x.vn/a-1.html", encoding="utf-8")
+    assert "Người dân Nghệ An" in article.text

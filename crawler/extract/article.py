@@ -42,6 +42,7 @@ from crawler.extract.metadata import (
     page_language,
     signature_line,
 )
+from crawler.extract.soft404 import soft_404_reason
 from crawler.sites import SiteProfile
 
 MIN_TEXT_CHARS = 120
@@ -102,6 +103,8 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
     lead, printed_lead = choose_lead(tree, profile, articles, metadata.description)
     numbered = article_paragraphs(work, document_body, found, profile, title, printed_lead)
     captions = [found[index].caption for _, index in numbered if index is not None]
+    if soft_404 := soft_404_reason(tree, sum(len(text) for text, _ in numbered)):
+        raise NotAnArticle(soft_404)
     _require_article_text(page, numbered)
     paragraphs = [text for text, _ in numbered]
     section = choose_section(tree, profile, page.jsonld, articles, title, metadata.categories)
