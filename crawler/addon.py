@@ -92,6 +92,8 @@ SAFETY_ORDER = 50  # first: a refused URL goes no further
 REFUSED_ADDRESS_ORDER = 560
 RETRY_ORDER = 550
 URLLENGTH_ORDER = 800  # Scrapy's own order for it
+# Just above HttpCompressionMiddleware (590): sees the body still encoded, after the recorder archived it
+DAMAGED_BODY_ORDER = 595
 CONDITIONAL_ORDER = 60
 # Above HttpCompressionMiddleware (590) and every other built-in: the recorder sees the request as sent and the
 # response as received (still compressed, before redirects and retries are handled).
@@ -108,6 +110,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.robots.RobotsTxtMiddleware": ROBOTS_ORDER,
     "crawler.conditional.ConditionalRequestMiddleware": CONDITIONAL_ORDER,
     "crawler.recorder.WarcRecorderMiddleware": RECORDER_ORDER,
+    "crawler.damaged.DamagedBodyMiddleware": DAMAGED_BODY_ORDER,
 }
 SPIDER_MIDDLEWARES = {
     # Scrapy's, recording each over-long URL as failed instead of dropping it with a log line (crawler/urllength.py)

@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import run_newsarchive
+from hostile import EXPECTED, LONG_PATH, HostileSite
 from scrapy.http import Request, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select, update
 
-from archive.models import CrawlRun, RunLockRow
+from archive.models import CaptureRow, CrawlRun, RunLockRow
 from archive.outcomes import Outcome
 from archive.records import NotAnArticle
 from archive.runlock import KILLED_STAT, RunLock
@@ -262,3 +264,39 @@ def test_an_article_page_with_damage_is_still_an_article():
     damaged = page.replace("kéo".encode(), b"k\xc3\x00o", 1)[:-3]
     article = extract_article(damaged, "https://x.vn/a-1.html", encoding="utf-8")
     assert "Người dân Nghệ An" in article.text
+
+
+@pytest.mark.integration
+def test_hostile_inputs_are_each_recorded_with_their_reason(tmp_path):
+    with HostileSite() as site:
+        database = tmp_path / "archive.db"
+        run_newsarchive("crawl", "--sitemap", f"{site.base}/sitemap.xml", "--db", f"sqlite:///{database}",
+                        "--warc-dir", str(tmp_path / "warc"), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
+                        "-s", "LOG_LEVEL=WARNING", cwd=tmp_path)
+        assert site.hits["/tin/a-busy.html"] == 2  # the 429 was retried once, after its Retry-After
+        assert site.hits[LONG_PATH] == 0
+    store = ArchiveStore(f"sqlite:///{database}", create=False)
+    with store.engine.connect() as connection:
+        captures = connection.execute(select(CaptureRow.url, CaptureRow.outcome, CaptureRow.reason,
+                                             CaptureRow.warc_file)).all()
+    store.close()
+    latest = {row.url.removeprefix(site.base): row for row in captures}
+    for path, (outcome, reason) in EXPECTED.items():
+        assert latest[path].outcome == outcome, (path, latest[path])
+        assert reason in (latest[path].reason or ""), (path, latest[path])
+    assert latest["/tin/a-cut-gzip.html"].warc_file  # the damaged response is archived as received
+    assert latest[LONG_PATH].warc_file is None
+
+
+def test_cut_or_corrupt_encoded_bodies_are_damaged():
+    import gzip
+    import zlib
+
+    from crawler.damaged import encoded_body_problem
+
+    body = gzip.compress(b"<html>" + b"x" * 5000 + b"</html>")
+    assert encoded_body_problem(body, b"gzip") is None
+    assert "cut before its end" in encoded_body_problem(body[: len(body) // 2], b"gzip")
+    assert "corrupt gzip" in encoded_body_problem(b"\x1f\x8b\x08\x00garbage-garbage", b"gzip")
+    assert encoded_body_problem(zlib.compress(b"<html></html>"), b"deflate") is None
+    assert encoded_body_problem(body[:20], b"br") is None  # not checked: Scrapy's own decoder reports it
