@@ -2,16 +2,13 @@
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from conftest import run_newsarchive
-from hostile import EXPECTED, LONG_PATH, HostileSite
 from scrapy.http import Request, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select, update
@@ -22,9 +19,11 @@ from archive.records import NotAnArticle
 from archive.runlock import KILLED_STAT, RunLock
 from archive.runstatus import RunStatus
 from archive.store import ArchiveStore
+from benchmarks.faults import descendants, running
 from crawler.addon import SPIDER_MIDDLEWARES
 from crawler.extract import extract_article
 from crawler.extract.decoding import decode_html
+from crawler.newsroom.hostile import EXPECTED, LONG_PATH, HostileSite
 from crawler.retry import RetryAfterMiddleware, retry_after_seconds
 from crawler.settings import ADDONS
 from crawler.signals import page_outcome
@@ -158,30 +157,6 @@ def test_a_hung_extraction_times_out_and_a_queued_one_waits():
     assert asyncio.run(answered_later()) == "article"
 
 
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.integration
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_extraction_workers_die_with_a_killed_crawler():
@@ -197,15 +172,15 @@ def test_extraction_workers_die_with_a_killed_crawler():
                                text=True)
     try:
         workers = json.loads(crawler.stdout.readline())
-        processes = _descendants(crawler.pid)
+        processes = descendants(crawler.pid)
         assert set(workers) <= processes
     finally:
         crawler.kill()
         crawler.wait()
     deadline = time.monotonic() + 20
-    while any(_running(pid) for pid in processes) and time.monotonic() < deadline:
+    while any(running(pid) for pid in processes) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not [pid for pid in processes if _running(pid)], "orphan processes left by a killed crawler"
+    assert not [pid for pid in processes if running(pid)], "orphan processes left by a killed crawler"
 
 
 def test_a_run_left_running_by_a_killed_crawler_is_marked_killed(tmp_path):
