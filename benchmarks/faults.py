@@ -2,6 +2,7 @@
 then a table: scenario, articles expected / stored / archived, rows without a WARC record, crashes.
 
     python benchmarks/faults.py [--articles 150] [--only NAME ...] [--million-urls 1000000] [--sigint-after 20]
+                                [--workers 2]
 
 - `kill-9`: a crawl killed with SIGKILL at a random moment, five times in a row, then one run to the end; also
   counts the processes a killed crawl left behind and the runs the next start marked `killed`.
@@ -10,6 +11,8 @@ then a table: scenario, articles expected / stored / archived, rows without a WA
   is never stopped; the scenario's database is created and dropped here.
 - `hostile-inputs`: `crawler.newsroom.hostile.HostileSite` (bad header names, a cut gzip body, 429 with
   Retry-After, a soft 404, a 2,100-character URL, a cut sitemap): each URL's recorded outcome checked.
+- `slow-pages`: 8 pages that take extraction many seconds each ahead of 40 ordinary articles, `--workers`
+  extraction workers: no ordinary page may fail (waiting for a free worker does not count against its time).
 - `million-url-sitemap`: a gzipped sitemap of `--million-urls` URLs; peak memory of the crawler and its workers
   while it runs, and the time it takes to stop after SIGINT (sent after `--sigint-after` seconds).
 
@@ -31,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +45,7 @@ from archive.models import CaptureRow, CrawlRun
 from archive.runstatus import RunStatus
 from archive.store import ArchiveStore
 from crawler.newsroom import Newsroom, serve
-from crawler.newsroom.hostile import EXPECTED, HostileSite
+from crawler.newsroom.hostile import EXPECTED, HostileSite, SlowSite
 
 CRAWL_TIME_LIMIT = 600  # seconds any one crawl may take
 POSTGRES = ("127.0.0.1", 5432)
@@ -281,6 +285,21 @@ def latest_outcomes(db_url: str, base: str) -> dict[str, tuple[str, str]]:
         store.close()
 
 
+def slow_pages(workdir: Path, workers: int) -> Row:
+    db_url, warc = f"sqlite:///{workdir / 'slow.db'}", workdir / "slow-warc"
+    with SlowSite(normal=40, slow=8) as site:
+        code, stderr = finish(start(crawl_command(f"{site.base}/sitemap.xml", db_url, warc, "ROBOTSTXT_OBEY=false",
+                                                  f"EXTRACT_WORKERS={workers}"), workdir))
+        outcomes = latest_outcomes(db_url, site.base)
+    normal = {path: outcome for path, outcome in outcomes.items() if path.startswith("/tin/a-")}
+    failed = [path for path, (outcome, _) in normal.items() if outcome != "article"]
+    slow = [outcome for path, (outcome, _) in outcomes.items() if path.startswith("/tin/slow-")]
+    stored, archived = audit(db_url, warc)
+    note = (f"{workers} workers, EXTRACT_TIMEOUT 30 s: normal pages not stored {len(failed)}"
+            f"{' ' + str([normal[p] for p in failed[:3]]) if failed else ''}; slow pages {Counter(slow)}")
+    return Row("8 slow among 40 pages", 40, stored, archived, stored - archived, crashed(code, stderr), note)
+
+
 class MillionSitemap(socketserver.ThreadingTCPServer):
     """Serves /sitemap.xml.gz listing `count` article URLs, and a small page for each."""
 
@@ -335,7 +354,7 @@ def million_url_sitemap(workdir: Path, count: int, sigint_after: float) -> Row:
     return Row(f"{count:,}-URL sitemap", None, stored, archived, stored - archived, crashed(code, stderr), note)
 
 
-SCENARIOS = ("kill-9", "database-outage", "hostile-inputs", "million-url-sitemap")
+SCENARIOS = ("kill-9", "database-outage", "hostile-inputs", "slow-pages", "million-url-sitemap")
 
 
 def main() -> None:
@@ -345,6 +364,7 @@ def main() -> None:
     parser.add_argument("--million-urls", type=int, default=1_000_000)
     parser.add_argument("--sigint-after", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workers", type=int, default=2, help="extraction workers of the slow-pages scenario")
     args = parser.parse_args()
     chosen = args.only or SCENARIOS
     rows = []
@@ -357,6 +377,8 @@ def main() -> None:
             rows.append(database_outage(base, workdir, expected))
         if "hostile-inputs" in chosen:
             rows.append(hostile_inputs(workdir))
+        if "slow-pages" in chosen:
+            rows.append(slow_pages(workdir, args.workers))
         if "million-url-sitemap" in chosen:
             rows.append(million_url_sitemap(workdir, args.million_urls, args.sigint_after))
     print(f"{'scenario':<24} {'expected':>8} {'stored':>7} {'archived':>8} {'no WARC':>7} {'crashes':>7}  note")
