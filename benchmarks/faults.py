@@ -137,7 +137,7 @@ def running(pid: int) -> bool:
 def rss_kib(pids: set[int]) -> int:
     total = 0
     for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
+        with contextlib.suppress(OSError, ValueError, IndexError, StopIteration):  # a zombie has no VmRSS
             line = next(li for li in Path(f"/proc/{pid}/status").read_text().splitlines() if li.startswith("VmRSS"))
             total += int(line.split()[1])
     return total
