@@ -92,6 +92,11 @@ def crashed(code: int, stderr: str) -> bool:
     return "Traceback" in stderr or code not in (0, 3, 4, 130)
 
 
+def last_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if "Error" in line or "error" in line]
+    return (lines or stderr.splitlines() or [""])[-1][:200]
+
+
 def audit(db_url: str, warc_dir: Path) -> tuple[int, int]:
     """(articles stored, articles whose WARC pointer leads to a record in a finished WARC file)."""
     store = ArchiveStore(db_url)
@@ -174,6 +179,8 @@ def kill_nine(base: str, workdir: Path, expected: int, rng: random.Random) -> Ro
     store.close()
     note = (f"orphan processes {orphans}; runs killed {statuses.count(RunStatus.KILLED)}, still running "
             f"{statuses.count(RunStatus.RUNNING)}; final exit {code}")
+    if crashed(code, stderr):
+        note += f"; last error line: {last_error_line(stderr)}"
     return Row("kill-9 x5 + 1 run", expected, stored, archived, stored - archived, crashes, note)
 
 
@@ -255,6 +262,8 @@ def database_outage(base: str, workdir: Path, expected: int) -> Row:
         proxy.shutdown()
     crashes = crashed(first_code, first_err) + crashed(code, stderr)
     note = f"exit codes {first_code} then {code}"
+    if crashes:
+        note += f"; last error line: {last_error_line(stderr or first_err)}"
     return Row("database outage 20 s", expected, stored, archived, stored - archived, crashes, note)
 
 
@@ -351,6 +360,8 @@ def million_url_sitemap(workdir: Path, count: int, sigint_after: float) -> Row:
     server.shutdown()
     stored, archived = audit(db_url, warc)
     note = f"{count:,} URLs; peak memory {peak / 1024:.0f} MB; stopped {stop_seconds:.1f} s after SIGINT (exit {code})"
+    if crashed(code, stderr):
+        note += f"; last error line: {last_error_line(stderr)}"
     return Row(f"{count:,}-URL sitemap", None, stored, archived, stored - archived, crashed(code, stderr), note)
 
 
