@@ -360,6 +360,8 @@ def million_url_sitemap(workdir: Path, count: int, sigint_after: float) -> Row:
         peak = max(peak, rss_kib({process.pid} | descendants(process.pid)))
         time.sleep(0.2)
     stop_seconds = time.monotonic() - interrupted
+    if process.poll() is None:  # SIGINT not honoured within the time limit
+        process.kill()
     code, stderr = finish(process)
     server.shutdown()
     stored, archived = audit(db_url, warc)
