@@ -7,7 +7,7 @@ runs starting in the same second cannot both take it. Crawlers of the same distr
 
 A holder refreshes its heartbeat every `heartbeat_every` seconds from a thread. A lock whose holder is gone is
 taken over: its process no longer exists on this host, or its heartbeat is older than `stale_after` seconds
-(the holder was killed, or its machine died).
+(the holder was killed, or its machine died). The runs that holder left `running` are then marked `killed`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from archive import db
-from archive.models import RunLockRow
+from archive.models import CrawlRun, RunLockRow
+from archive.runstatus import RunStatus
 
 logger = logging.getLogger(__name__)
+
+KILLED_STAT = "newsarchive/killed"  # the stat a run marked killed holds: why
 
 # PostgreSQL advisory lock key serialising lock takers (the bytes of "runlock")
 RUN_LOCK_KEY = int.from_bytes(b"runlock", "big")
@@ -119,14 +122,20 @@ class RunLock:
         with db.exclusive(self.engine).begin() as connection:
             if db.is_postgresql(self.engine):
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({RUN_LOCK_KEY})")
+            gone, live = [], []
             for row in connection.execute(select(RunLockRow).where(RunLockRow.site == self.site)).all():
                 holder = Holder(row.site, row.job, row.host, row.pid, row.acquired_at, row.heartbeat_at)
                 if self._is_stale(holder, now):
                     logger.warning("taking over the lock of %s from a run that is gone: %s", self.site,
                                    holder.describe(now))
                     connection.execute(delete(RunLockRow).where(RunLockRow.id == row.id))
+                    gone.append(holder)
                 elif not (self.job and holder.job == self.job):
                     raise LockHeld(self.site, holder)
+                else:
+                    live.append(holder)
+            if gone and not live:  # with a live worker of the same job, its runs may be the ones still running
+                _mark_killed(connection, self.site, gone, now)
             self._insert(connection, now)
 
     def _insert(self, connection: Connection, now: datetime) -> None:
@@ -138,7 +147,7 @@ class RunLock:
     def _is_stale(self, holder: Holder, now: datetime) -> bool:
         if now - holder.heartbeat_at > self.stale_after:
             return True
-        return holder.host == self.host and not _process_exists(holder.pid)
+        return holder.host == self.host and not process_exists(holder.pid)
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.heartbeat_every):
@@ -154,7 +163,25 @@ class RunLock:
                 logger.warning("cannot refresh the lock of %s: %s", self.site, _first_line(exc))
 
 
-def _process_exists(pid: int) -> bool:
+def _mark_killed(connection: Connection, site: str, gone: list[Holder], now: datetime) -> None:
+    """The runs of `site` still `running` that began under the lock of a holder that is gone died without closing
+    their run: they are marked `killed`, with the holder's last heartbeat as their end and the reason in their
+    stats."""
+    since = min(holder.acquired_at for holder in gone)
+    last_seen = max(holder.heartbeat_at for holder in gone)
+    reason = "; ".join(f"the process died without closing the run ({holder.describe(now)})" for holder in gone)
+    killed = connection.execute(
+        update(CrawlRun)
+        .where(CrawlRun.site == site, CrawlRun.status == RunStatus.RUNNING, CrawlRun.started_at >= since)
+        .values(status=RunStatus.KILLED, finished_at=last_seen,
+                stats={KILLED_STAT: reason})
+    )
+    if killed.rowcount:
+        logger.warning("marked %d run(s) of %s as killed: %s", killed.rowcount, site, reason)
+
+
+def process_exists(pid: int) -> bool:
+    """True when a process `pid` exists on this host (this user's or another's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

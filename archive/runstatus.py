@@ -10,7 +10,8 @@ from enum import IntEnum, StrEnum
 
 
 class RunStatus(StrEnum):
-    RUNNING = "running"  # not finished (or the process died without closing the run)
+    RUNNING = "running"  # not finished (or the process died and no run of the site has started since)
+    KILLED = "killed"  # the process died without closing the run (kill -9, a crash): found by the next start
     FINISHED = "finished"  # the run did its job
     NOTHING_FETCHED = "nothing_fetched"  # every seed failed: no page could be fetched
     FAILED_SEEDS = "failed_seeds"  # a seed failed and FAIL_ON_FAILED_SEEDS is on
@@ -46,6 +47,7 @@ EXIT_CODES: dict[RunStatus, ExitCode] = {
     RunStatus.DATABASE_UNREACHABLE: ExitCode.DATABASE_UNREACHABLE,
     RunStatus.ERROR: ExitCode.ERROR,
     RunStatus.RUNNING: ExitCode.ERROR,
+    RunStatus.KILLED: ExitCode.ERROR,
 }
 
 # Scrapy close reasons of a run that did its job: it ran out of work or reached a limit it was given.

@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "EXTRACT_WORKERS": 0,  # 0: one per CPU
     "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
     "ALLOW_PRIVATE_ADDRESSES": False,
+    "RETRY_AFTER_MAX": 120.0,  # seconds of a 429/503 Retry-After waited for before the retry; longer: the page fails
+    "SITEMAP_MAX_DEPTH": 4,  # levels of sitemap indexes followed below a seed sitemap
+    "SITEMAP_MAX_COUNT": 5000,  # sitemaps fetched in one run
     "REDIS_URL": None,  # distributed mode
     "CRAWL_JOB": "",  # distributed mode (required there): crawlers of the same job share one queue on Redis
     "REDIS_JOB_TTL": 7 * 24 * 3600,  # seconds an unfinished job's queue and dupefilter stay on Redis
@@ -86,6 +89,13 @@ SCRAPY_DEFAULTS: dict[str, Any] = {
 }
 
 SAFETY_ORDER = 50  # first: a refused URL goes no further
+# Above RetryMiddleware (550), whose place RetryAfterMiddleware takes: exceptions pass the chain from the highest
+# order down, so a host the resolver refused is reported as refused before it could be retried.
+REFUSED_ADDRESS_ORDER = 560
+RETRY_ORDER = 550
+URLLENGTH_ORDER = 800  # Scrapy's own order for it
+# Just above HttpCompressionMiddleware (590): sees the body still encoded, after the recorder archived it
+DAMAGED_BODY_ORDER = 595
 CONDITIONAL_ORDER = 60
 # Above HttpCompressionMiddleware (590) and every other built-in: the recorder sees the request as sent and the
 # response as received (still compressed, before redirects and retries are handled).
@@ -93,11 +103,21 @@ RECORDER_ORDER = 950
 ROBOTS_ORDER = 100  # Scrapy's own order for it
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.PublicAddressMiddleware": SAFETY_ORDER,
+    "crawler.safety.RefusedAddressMiddleware": REFUSED_ADDRESS_ORDER,
+    # Scrapy's, waiting out a 429's or 503's Retry-After (crawler/retry.py)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.RetryAfterMiddleware": RETRY_ORDER,
     # Scrapy's, fixed: requests waiting for a host's robots.txt are checked too (crawler/robots.py)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsTxtMiddleware": ROBOTS_ORDER,
     "crawler.conditional.ConditionalRequestMiddleware": CONDITIONAL_ORDER,
     "crawler.recorder.WarcRecorderMiddleware": RECORDER_ORDER,
+    "crawler.damaged.DamagedBodyMiddleware": DAMAGED_BODY_ORDER,
+}
+SPIDER_MIDDLEWARES = {
+    # Scrapy's, recording each over-long URL as failed instead of dropping it with a log line (crawler/urllength.py)
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.urllength.RecordedUrlLengthMiddleware": URLLENGTH_ORDER,
 }
 ITEM_PIPELINES = {
     "pipelines.dedup.DedupPipeline": 200,
@@ -169,6 +189,7 @@ class Newsarchive:
     def update_settings(self, settings: BaseSettings) -> None:
         apply_defaults(settings)
         _install(settings, "DOWNLOADER_MIDDLEWARES", DOWNLOADER_MIDDLEWARES)
+        _install(settings, "SPIDER_MIDDLEWARES", SPIDER_MIDDLEWARES)
         _install(settings, "ITEM_PIPELINES", ITEM_PIPELINES)
         _install(settings, "EXTENSIONS", EXTENSIONS)
         if settings.getbool("WARC_ENABLED"):

@@ -42,27 +42,29 @@ class Sitemap:
 
     is_index: bool
     links: list[Link]
+    problem: str = ""  # why the document could be read only in part (cut, malformed, hostile): links are those before
 
 
 class DiscoveryError(ValueError):
     """A discovery document could not be read; the message says why."""
 
 
-def gunzip_limited(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
-    """Decompress gzip data, refusing anything that inflates beyond `limit` bytes (a decompression bomb)."""
+def gunzip_partial(data: bytes, limit: int = MAX_DECOMPRESSED) -> tuple[bytes, str]:
+    """Decompress gzip data as far as it goes: (the bytes inflated, "" or why it stopped early: cut or corrupt).
+    Raises `DiscoveryError` for data that inflates beyond `limit` bytes (a decompression bomb)."""
     out = b""
     while data:  # a gzip file may hold several members, one after the other
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
             out += inflater.decompress(data, limit + 1 - len(out))
         except zlib.error as exc:
-            raise DiscoveryError(f"corrupt gzip data: {exc}") from exc
+            return out, f"corrupt gzip data: {exc}"
         if len(out) > limit or inflater.unconsumed_tail:
             raise DiscoveryError(f"gzip data inflates beyond {limit} bytes")
         if not inflater.eof:
-            raise DiscoveryError("truncated gzip data")
+            return out + inflater.flush(), "truncated gzip data"
         data = inflater.unused_data
-    return out
+    return out, ""
 
 
 def parse_iso_datetime(value: str | None) -> datetime | None:
@@ -89,9 +91,14 @@ def _local(tag: object) -> str:
 
 
 def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
-    """Parse a sitemap or sitemap index (gzipped or not), including Google News `news:publication_date`."""
+    """Parse a sitemap or sitemap index (gzipped or not), including Google News `news:publication_date`.
+
+    A document readable only in part (a cut gzip body, a cut or malformed XML document, an entity bomb lxml
+    stopped) gives the links before the damage, its last entry left out (it may be cut too), and the problem in
+    `Sitemap.problem`."""
+    problem = ""
     if body.startswith(GZIP_MAGIC):
-        body = gunzip_limited(body)
+        body, problem = gunzip_partial(body)
     parser = lxml.etree.XMLParser(
         recover=True, remove_comments=True, resolve_entities=False, no_network=True, huge_tree=False
     )
@@ -100,7 +107,9 @@ def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
     except lxml.etree.XMLSyntaxError as exc:
         raise DiscoveryError(f"not a sitemap: {exc}") from exc
     if root is None or _local(root.tag) not in ("urlset", "sitemapindex"):
-        raise DiscoveryError("not a sitemap: the root element is neither urlset nor sitemapindex")
+        raise DiscoveryError(f"not a sitemap: the root element is neither urlset nor sitemapindex{_also(problem)}")
+    fatal = [error for error in parser.error_log if error.level_name == "FATAL"]
+    problem = "; ".join(filter(None, [problem, *(f"{e.message.strip()} (line {e.line})" for e in fatal[:1])]))
     links = []
     for entry in root:
         # loc and lastmod of the entry itself (not of an <image:image> or <video:video> inside it), and the
@@ -116,7 +125,13 @@ def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
                     published=parse_iso_datetime(fields.get("publication_date")),
                 )
             )
-    return Sitemap(is_index=_local(root.tag) == "sitemapindex", links=links)
+    if problem and links:
+        links.pop()
+    return Sitemap(is_index=_local(root.tag) == "sitemapindex", links=links, problem=problem)
+
+
+def _also(problem: str) -> str:
+    return f" ({problem})" if problem else ""
 
 
 def _struct_to_datetime(value: object) -> datetime | None:

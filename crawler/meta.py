@@ -12,6 +12,8 @@ Ours:
 - `REQUISITE_OF`: set by the spider on a page requisite's request (`crawler.requisites`): the URL of the article
   page that needs it, recorded as the requisite's reason.
 
+- `SITEMAP_DEPTH`: set by the spider on a sitemap an index lists: how many indexes lie above it
+  (`SITEMAP_MAX_DEPTH`).
 Scrapy's own, read by our components: `REDIRECT_URLS` (RedirectMiddleware), `DOWNLOAD_LATENCY` (the downloader),
 `PROXY` (HttpProxyMiddleware); set by the spider: `ALLOW_OFFSITE` (OffsiteMiddleware lets a requisite on another
 host through: a CDN is the normal case), `HANDLE_HTTPSTATUS_LIST` (HttpErrorMiddleware: a discovery document's 304
@@ -23,6 +25,7 @@ WARC_DATE = "warc_date"
 CONDITIONAL = "conditional"
 WIRE = "newsarchive_wire"
 REQUISITE_OF = "requisite_of"
+SITEMAP_DEPTH = "sitemap_depth"
 
 REDIRECT_URLS = "redirect_urls"
 DOWNLOAD_LATENCY = "download_latency"

@@ -6,6 +6,12 @@ linking or redirecting there. Two components enforce it, both off when `ALLOW_PR
 included, since a redirected request passes through the middlewares again); `PublicAddressResolver` refuses host
 names whose DNS answer is a private address, at the moment of resolution, so a name that changes its answer between
 a check and the connection (DNS rebinding) cannot slip through.
+
+Twisted's connection code replaces the resolver's error by a bare "DNS lookup failed", which Scrapy's retry
+middleware would retry: the resolver therefore keeps the reason of each refusal (`PublicAddressResolver.refusal`;
+Scrapy installs one resolver per process, on the reactor), and `RefusedAddressMiddleware`, placed above the retry
+middleware so it sees the failure first, turns the lookup failure of a refused host into `IgnoreRequest` with that
+reason: recorded as refused, never retried.
 """
 
 from __future__ import annotations
@@ -14,11 +20,14 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.misc import load_object
 from twisted.internet.error import DNSLookupError
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+# A failed lookup as it reaches the downloader middlewares: Scrapy wraps Twisted's error in its own
+LOOKUP_FAILURES = (DNSLookupError, CannotResolveHostError)
 
 
 def is_public_ip(address: str) -> bool:
@@ -72,6 +81,7 @@ class PublicAddressResolver(CachingThreadedResolver):
     def __init__(self, reactor: Any, cache_size: int, timeout: float, allow_private: bool) -> None:
         super().__init__(reactor, cache_size, timeout)
         self.allow_private = allow_private
+        self.refusals: dict[str, str] = {}  # host name → why it was refused
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> PublicAddressResolver:
@@ -85,11 +95,48 @@ class PublicAddressResolver(CachingThreadedResolver):
             deferred.addCallback(self._refuse_private, name)
         return deferred
 
-    @staticmethod
-    def _refuse_private(address: str, name: str) -> str:
+    def _refuse_private(self, address: str, name: str) -> str:
         if not is_public_ip(address):
-            raise DNSLookupError(
-                f"refused {name}: it resolves to {address}, a loopback, private or link-local address "
-                "(set ALLOW_PRIVATE_ADDRESSES to crawl it)"
-            )
+            reason = (f"refused {name}: it resolves to {address}, a loopback, private or link-local address "
+                      "(set ALLOW_PRIVATE_ADDRESSES to crawl it)")
+            self.refusals[_host_key(name)] = reason
+            raise DNSLookupError(reason)
         return address
+
+    def refusal(self, host: str) -> str | None:
+        """Why `host` was refused, if it was."""
+        return self.refusals.get(_host_key(host))
+
+
+def _host_key(host: str) -> str:
+    return host.rstrip(".").lower()
+
+
+class RefusedAddressMiddleware:
+    """Downloader middleware (above RetryMiddleware) turning the lookup failure of a host the resolver refused into
+    `IgnoreRequest` with the refusal's reason, so it is recorded as refused and not retried as a DNS failure."""
+
+    def __init__(self, resolver: PublicAddressResolver | None = None) -> None:
+        self._resolver = resolver  # None: the one installed on the reactor, looked up when needed
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RefusedAddressMiddleware:
+        settings = crawler.settings
+        if settings.getbool("ALLOW_PRIVATE_ADDRESSES"):
+            raise NotConfigured("private addresses are allowed")
+        if load_object(settings["TWISTED_DNS_RESOLVER"]) is not PublicAddressResolver:
+            raise NotConfigured("another DNS resolver is installed")
+        return cls()
+
+    def process_exception(self, request: Any, exception: Exception, spider: Any = None) -> None:
+        if not isinstance(exception, LOOKUP_FAILURES):
+            return
+        resolver = self._resolver
+        if resolver is None:
+            from twisted.internet import reactor  # the installed one, with the resolver Scrapy put on it
+
+            resolver = reactor.resolver
+        if isinstance(resolver, PublicAddressResolver):
+            reason = resolver.refusal(urlsplit(request.url).hostname or "")
+            if reason:
+                raise IgnoreRequest(reason)

@@ -4,6 +4,9 @@ Pure (no Scrapy). Two URLs of one article must give the same string: scheme and 
 fragments, tracking parameters (`utm_*`, `fbclid`, `gclid`, Zalo's `zarsrc`/`gidzl`, ... via courlan's tracker
 list), a trailing `index.html` and the order of query parameters do not matter, and the page's own
 `<link rel=canonical>` wins when it points to the same site.
+
+Host names are compared in one form everywhere (`ascii_host`): an internationalised name (`bücher.example`) and
+its IDNA form (`xn--bcher-kva.example`) are the same host.
 """
 
 from __future__ import annotations
@@ -39,6 +42,32 @@ def canonicalize_url(url: str, canonical_href: str | None = None) -> str:
         if not is_external(declared, base, ignore_suffix=False):
             return declared
     return base
+
+
+def ascii_host(host: str) -> str:
+    """`host` in the form hosts are compared in: lower case, no trailing dot, IDNA ASCII (`xn--…`) labels."""
+    host = host.strip().rstrip(".").lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid IDNA name: compared as given
+        return host
+
+
+def host_of(url: str) -> str:
+    """The host of `url` in `ascii_host` form ("" when it has none)."""
+    return ascii_host(urlsplit(url.strip()).hostname or "")
+
+
+def with_ascii_host(url: str) -> str:
+    """`url` with its host in `ascii_host` form, everything else as given."""
+    parts = urlsplit(url.strip())
+    if not parts.hostname or parts.hostname.isascii():
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    netloc[-1] = netloc[-1].lower().replace(parts.hostname, ascii_host(parts.hostname), 1)
+    return urlunsplit((parts.scheme, "@".join(netloc), parts.path, parts.query, parts.fragment))
 
 
 def lookup_forms(url: str) -> list[str]:

@@ -36,6 +36,7 @@ from twisted.web.client import Response as TxResponse
 from twisted.web.client import _HTTP11ClientFactory
 
 from crawler import meta
+from crawler.headers import skip_invalid_header_names
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ class TappedClientProtocol(_ScrapyClientProtocol):
         peer, local = self.transport.getPeer(), self.transport.getHost()
         wire = self._wire = Wire(self._wire_limit, getattr(peer, "host", None), getattr(local, "host", None))
         answer = super().request(request)
+        if getattr(self, "_parser", None) is not None:  # None when the request was refused before it was sent
+            skip_invalid_header_names(self._parser)
 
         def attach(response: TxResponse) -> TxResponse:
             setattr(response, _WIRE_ATTRIBUTE, wire)

@@ -16,11 +16,10 @@ the outcome `requisite`, or `failed` with its reason, and none counts as an arti
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
@@ -51,10 +50,13 @@ from crawler.signals import (
 )
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
+from crawler.workers import extraction_pool
 
 ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
 # After the articles already queued, before more discovery: requisites never pile up in the queue.
 REQUISITE_PRIORITY = 5
+WORKER_WATCH_INTERVAL = 1.0  # seconds between looks at an extraction in the pool
+HUNG_WORKER_GRACE = 10.0  # seconds beyond the bound of a page's budget before its worker counts as hung
 
 
 class DocumentKind(StrEnum):
@@ -76,6 +78,30 @@ def _declared_encoding(response: Response) -> str | None:
 
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _hung_after(budget: float) -> float:
+    """Seconds after which a page handed to a worker counts as lost to a hung worker: the safety net behind the
+    worker's own budget. The pool hands a page over (`Future.running()`) when it queues it for the next free worker,
+    so it may first wait for one page ahead of it, itself bounded by the budget."""
+    return 2 * budget + HUNG_WORKER_GRACE
+
+
+async def _result_of(future: Future, hung_after: float) -> Any:
+    """The result of `future`; TimeoutError when it has run `hung_after` seconds without one (waiting in the pool's
+    queue does not count)."""
+    answer = asyncio.wrap_future(future)
+    loop = asyncio.get_running_loop()
+    started = None
+    while True:
+        done, _ = await asyncio.wait({answer}, timeout=WORKER_WATCH_INTERVAL)
+        if done:
+            return answer.result()
+        if started is None and future.running():
+            started = loop.time()
+        if started is not None and loop.time() - started > hung_after:
+            answer.cancel()
+            raise TimeoutError
 
 
 class NewsSpider(scrapy.Spider):
@@ -116,6 +142,7 @@ class NewsSpider(scrapy.Spider):
         self.waiting_articles: deque[str] = deque()
         self.known_articles: dict[str, datetime | None] = {}
         self._pool: ProcessPoolExecutor | None = None
+        self.sitemaps_requested = 0  # sitemaps listed by indexes and requested (SITEMAP_MAX_COUNT)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -213,15 +240,36 @@ class NewsSpider(scrapy.Spider):
         except DiscoveryError as exc:
             self._settle(response, Outcome.FAILED, str(exc))
             return
-        self._settle(response, Outcome.SITEMAP)
+        self._settle(response, Outcome.SITEMAP, f"partial: {sitemap.problem}" if sitemap.problem else "")
         if sitemap.is_index:
-            children = [link.url for link in sitemap.links if self._is_recent(link)]
+            depth = response.meta.get(meta.SITEMAP_DEPTH, 0) + 1
+            children = [
+                link.url for link in sitemap.links
+                if self._is_recent(link) and self._within_sitemap_limits(link.url, depth)
+            ]
             await self._listed(response, DocumentKind.SITEMAP, children)
             for url in children:
-                yield self._discovery(url, self.parse_sitemap)
+                request = self._discovery(url, self.parse_sitemap)
+                request.meta[meta.SITEMAP_DEPTH] = depth
+                yield request
             return
         async for request in self._article_requests(response, sitemap.links):
             yield request
+
+    def _within_sitemap_limits(self, url: str, depth: int) -> bool:
+        """Whether a sitemap an index lists may be fetched (`SITEMAP_MAX_DEPTH`, `SITEMAP_MAX_COUNT`); one that may
+        not is recorded as skipped with the limit it hit."""
+        settings = self.settings
+        if depth > settings.getint("SITEMAP_MAX_DEPTH"):
+            reason = f"sitemap index nested deeper than SITEMAP_MAX_DEPTH ({settings.getint('SITEMAP_MAX_DEPTH')})"
+        elif self.sitemaps_requested >= settings.getint("SITEMAP_MAX_COUNT"):
+            reason = f"more sitemaps than SITEMAP_MAX_COUNT ({settings.getint('SITEMAP_MAX_COUNT')}) in one run"
+        else:
+            self.sitemaps_requested += 1
+            return True
+        self.crawler.stats.inc_value("newsarchive/skipped_sitemap_limit")
+        self._outcome(url, Outcome.SKIPPED, reason)
+        return False
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         if response.status == 304:
@@ -321,18 +369,22 @@ class NewsSpider(scrapy.Spider):
             self._release_article_slot(response.request)
 
     async def _extract(self, response: Response, fetched_at: datetime) -> Article | None:
-        """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none."""
-        timeout = self.settings.getfloat("EXTRACT_TIMEOUT")
+        """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none.
+
+        The worker spends at most `EXTRACT_TIMEOUT` seconds on the page (`crawler.extract.budget`), counted from
+        when it starts on it: time waiting for a free worker costs nothing."""
+        budget = self.settings.getfloat("EXTRACT_TIMEOUT")
         try:
             future = self._extraction_pool().submit(
-                extract_article, response.body, response.url,
-                profile=self.profile, encoding=_declared_encoding(response), fetched_at=fetched_at,
+                extract_article, response.body, response.url, profile=self.profile,
+                encoding=_declared_encoding(response), fetched_at=fetched_at, time_limit=budget,
             )
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+            return await _result_of(future, _hung_after(budget))
         except NotAnArticle as exc:
             self._settle(response, Outcome.NOT_ARTICLE, str(exc))
         except TimeoutError:
-            self._settle(response, Outcome.FAILED, f"extraction took longer than {timeout:g} s")
+            self._settle(response, Outcome.FAILED,
+                         f"extraction worker hung: no answer {_hung_after(budget):g} s after it took the page")
         except BrokenProcessPool as exc:
             self._close_pool()
             self._settle(response, Outcome.FAILED, f"extraction worker died: {exc}")
@@ -383,10 +435,7 @@ class NewsSpider(scrapy.Spider):
 
     def _extraction_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            workers = self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1
-            # forkserver: workers do not inherit the reactor's threads and sockets
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = extraction_pool(self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1)
         return self._pool
 
     def _count_left_waiting(self) -> None:

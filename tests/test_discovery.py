@@ -7,7 +7,7 @@ import pytest
 
 from crawler.discovery import (
     DiscoveryError,
-    gunzip_limited,
+    gunzip_partial,
     listing_links,
     page_number,
     parse_feed,
@@ -69,13 +69,40 @@ def test_entities_are_not_expanded():
     assert [link.url for link in links] == ["https://x.vn/"]  # the entity reference is dropped, not expanded
 
 
-def test_gzip_bomb_is_refused():
+def test_gzip_bomb_is_refused_and_damage_reported():
     with pytest.raises(DiscoveryError, match="inflates beyond"):
-        gunzip_limited(gzip.compress(b"\0" * 200_000), limit=100_000)
-    with pytest.raises(DiscoveryError, match="corrupt gzip"):
-        gunzip_limited(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff\xff\xff garbage")
-    with pytest.raises(DiscoveryError, match="truncated"):
-        gunzip_limited(gzip.compress(b"<urlset>" * 1000)[:40])
+        gunzip_partial(gzip.compress(b"\0" * 200_000), limit=100_000)
+    assert "corrupt gzip" in gunzip_partial(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff\xff\xff garbage")[1]
+    data, problem = gunzip_partial(gzip.compress(b"<urlset>" * 1000)[:40])
+    assert problem == "truncated gzip data" and data.startswith(b"<urlset>")
+
+
+URLSET = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">%s</urlset>'
+
+
+def _entries(count):
+    return b"".join(b"<url><loc>https://x.vn/a-%d.html</loc></url>" % n for n in range(count))
+
+
+def test_cut_gzip_sitemap_is_partial():
+    sitemap = parse_sitemap(gzip.compress(URLSET % _entries(2000))[:3000], "https://x.vn/s.xml.gz")
+    assert sitemap.problem.startswith("truncated gzip data")
+    assert 0 < len(sitemap.links) < 2000
+    assert all(link.url.endswith(".html") for link in sitemap.links)  # the cut last entry is left out
+
+
+def test_billion_laughs_sitemap_is_partial():
+    entities = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY l0 "lol">{entities}]>'.encode()
+            + URLSET % (_entries(3) + b"<url><loc>https://x.vn/&l9;</loc></url>" + _entries(3)))
+    sitemap = parse_sitemap(bomb)
+    assert "amplification" in sitemap.problem
+    assert [link.url for link in sitemap.links][:3] == [f"https://x.vn/a-{n}.html" for n in range(3)]
+    assert all("lol" not in link.url for link in sitemap.links)
+
+
+def test_whole_sitemap_has_no_problem():
+    assert parse_sitemap(URLSET % _entries(3)).problem == ""
 
 
 def test_robots_sitemap_lines():
@@ -149,5 +176,5 @@ def test_multi_member_gzip_and_nested_locations():
     second = gzip.compress(b"""<image:image xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
       <image:loc>https://cdn.x.vn/a.jpg</image:loc></image:image><loc>https://x.vn/a-12345.html</loc>
       </url></urlset>""")
-    assert gunzip_limited(first + second).endswith(b"</urlset>")
+    assert gunzip_partial(first + second) == (gzip.decompress(first + second), "")
     assert [link.url for link in parse_sitemap(first + second).links] == ["https://x.vn/a-12345.html"]

@@ -30,6 +30,7 @@ def test_every_status_has_its_exit_code():
         RunStatus.RUNNING: ExitCode.ERROR, RunStatus.FINISHED: 0, RunStatus.NOTHING_FETCHED: 3,
         RunStatus.FAILED_SEEDS: 4, RunStatus.TOO_MANY_FAILURES: 4, RunStatus.INTERRUPTED: 130,
         RunStatus.LOCKED: 6, RunStatus.CONFIG_ERROR: 2, RunStatus.DATABASE_UNREACHABLE: 5, RunStatus.ERROR: 1,
+        RunStatus.KILLED: ExitCode.ERROR,
     }
     assert exit_code("no such status") == ExitCode.ERROR
     assert exit_code("shutdown") == ExitCode.INTERRUPTED  # a run recorded with its close reason, before statuses

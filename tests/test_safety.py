@@ -1,15 +1,29 @@
 """The crawler refuses to be steered into the operator's network."""
 
 import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
 from scrapy.http import Request
+from scrapy.utils.test import get_crawler
+from sqlalchemy import select
 from twisted.internet.error import DNSLookupError
 
-from crawler.safety import PublicAddressMiddleware, PublicAddressResolver, is_public_ip, refusal_reason
+from archive.models import CaptureRow, CrawlRun
+from archive.store import ArchiveStore
+from crawler.addon import DOWNLOADER_MIDDLEWARES, RETRY_ORDER
+from crawler.safety import (
+    PublicAddressMiddleware,
+    PublicAddressResolver,
+    RefusedAddressMiddleware,
+    is_public_ip,
+    refusal_reason,
+)
+from crawler.settings import ADDONS
 
 
 @pytest.mark.parametrize(
@@ -73,9 +87,30 @@ def test_middleware_raises_with_reason():
 
 
 def test_resolver_refuses_names_resolving_to_private_addresses():
+    resolver = PublicAddressResolver(None, 0, 1.0, allow_private=False)
     with pytest.raises(DNSLookupError, match=r"resolves to 10\.0\.0\.5"):
-        PublicAddressResolver._refuse_private("10.0.0.5", "intranet.example")
-    assert PublicAddressResolver._refuse_private("93.184.216.34", "example.org") == "93.184.216.34"
+        resolver._refuse_private("10.0.0.5", "intranet.example")
+    assert resolver._refuse_private("93.184.216.34", "example.org") == "93.184.216.34"
+
+
+def test_refused_host_is_reported_as_refused_not_retried():
+    """The resolver's refusal reaches the request's failure (Twisted's lookup error loses its message), as
+    IgnoreRequest, which the retry middleware below it never retries."""
+    crawler = get_crawler(settings_dict={"ADDONS": ADDONS})
+    resolver = PublicAddressResolver.from_crawler(crawler, None)
+    assert isinstance(RefusedAddressMiddleware.from_crawler(crawler), RefusedAddressMiddleware)
+    middleware = RefusedAddressMiddleware(resolver)
+    with pytest.raises(DNSLookupError):
+        resolver._refuse_private("127.0.0.7", "Intranet.Example.")
+    with pytest.raises(IgnoreRequest, match=r"refused Intranet\.Example\.: it resolves to 127\.0\.0\.7"):
+        middleware.process_exception(Request("http://intranet.example/a"), CannotResolveHostError("lookup failed"))
+    # an ordinary lookup failure of another host goes on to be retried
+    assert middleware.process_exception(Request("http://other.example/"), DNSLookupError("no answer")) is None
+    assert DOWNLOADER_MIDDLEWARES["crawler.safety.RefusedAddressMiddleware"] > RETRY_ORDER
+    assert DOWNLOADER_MIDDLEWARES["crawler.retry.RetryAfterMiddleware"] == RETRY_ORDER
+    with pytest.raises(NotConfigured):
+        RefusedAddressMiddleware.from_crawler(get_crawler(settings_dict={"ADDONS": ADDONS,
+                                                                         "ALLOW_PRIVATE_ADDRESSES": True}))
 
 
 def test_cookie_handling_never_downloads_the_public_suffix_list(tmp_path):
@@ -99,3 +134,31 @@ def test_cookie_handling_never_downloads_the_public_suffix_list(tmp_path):
     result = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0", "tldextract tried to download the Public Suffix List"
+
+
+@pytest.mark.integration
+def test_a_name_resolving_to_loopback_is_recorded_as_refused_once(tmp_path):
+    host = socket.gethostname()
+    try:
+        address = socket.gethostbyname(host)
+    except OSError:
+        pytest.skip("this machine's name does not resolve")
+    if is_public_ip(address) or host == "localhost":
+        pytest.skip("this machine's name does not resolve to a private address")
+    database = tmp_path / "archive.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--start", f"http://{host}:9/news", "--db",
+         f"sqlite:///{database}", "--warc-dir", str(tmp_path / "warc"), "-s", "LOG_LEVEL=WARNING"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert "Traceback" not in result.stderr
+    store = ArchiveStore(f"sqlite:///{database}", create=False)
+    with store.engine.connect() as connection:
+        captures = connection.execute(select(CaptureRow.outcome, CaptureRow.reason)).all()
+        stats = connection.execute(select(CrawlRun.stats)).scalar_one()
+    store.close()
+    assert len(captures) == 1 and captures[0].outcome == "failed"
+    assert f"refused {host}: it resolves to {address}" in captures[0].reason
+    assert "DNS lookup failed" not in captures[0].reason
+    assert not stats.get("retry/count")

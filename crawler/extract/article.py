@@ -42,6 +42,7 @@ from crawler.extract.metadata import (
     page_language,
     signature_line,
 )
+from crawler.extract.soft404 import soft_404_reason
 from crawler.sites import SiteProfile
 
 MIN_TEXT_CHARS = 120
@@ -59,18 +60,20 @@ def extract_article(
     profile: SiteProfile | None = None,
     encoding: str | None = None,
     fetched_at: datetime | None = None,
+    time_limit: float = TIME_BUDGET_SECONDS,
 ) -> Article:
     """Extract one article from an HTML response body; raise `NotAnArticle(reason)` when the page is not one.
 
-    `encoding` is the charset of the HTTP Content-Type, if any; `fetched_at` (aware) bounds the dates.
+    `encoding` is the charset of the HTTP Content-Type, if any; `fetched_at` (aware) bounds the dates;
+    `time_limit` is the page's time budget in seconds, counted from here.
     """
     if len(body) > MAX_INPUT_BYTES:
         raise NotAnArticle(f"page too large ({len(body)} bytes > {MAX_INPUT_BYTES})")
     try:
-        with time_budget(TIME_BUDGET_SECONDS):
+        with time_budget(time_limit):
             return _extract(body, url, profile or DEFAULT_PROFILE, encoding, fetched_at)
     except ExtractionTimeout as exc:
-        raise NotAnArticle(f"extraction exceeded its time budget of {TIME_BUDGET_SECONDS:g} s") from exc
+        raise NotAnArticle(f"extraction exceeded its time budget of {time_limit:g} s") from exc
     except NotAnArticle:
         raise
     except RecursionError as exc:
@@ -100,6 +103,8 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
     lead, printed_lead = choose_lead(tree, profile, articles, metadata.description)
     numbered = article_paragraphs(work, document_body, found, profile, title, printed_lead)
     captions = [found[index].caption for _, index in numbered if index is not None]
+    if soft_404 := soft_404_reason(tree, sum(len(text) for text, _ in numbered)):
+        raise NotAnArticle(soft_404)
     _require_article_text(page, numbered)
     paragraphs = [text for text, _ in numbered]
     section = choose_section(tree, profile, page.jsonld, articles, title, metadata.categories)

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from crawler.dates import guess_timezone
+from crawler.urls import ascii_host, host_of, with_ascii_host
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -45,17 +45,23 @@ class SiteProfile:
     date_order: str = "DMY"
     selectors: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # one form for hosts: a profile naming bücher.example owns links to xn--bcher-kva.example and back
+        object.__setattr__(self, "domains", tuple(dict.fromkeys(ascii_host(d) for d in self.domains)))
+
     def is_article_url(self, url: str) -> bool:
-        """True when `url` matches the article patterns (every URL does when none are set) and no deny pattern."""
-        if any(re.search(p, url) for p in self.deny_patterns):
+        """True when `url` matches the article patterns (every URL does when none are set) and no deny pattern.
+        A URL with an internationalised host is matched as given and with its host in IDNA form."""
+        forms = dict.fromkeys((url, with_ascii_host(url)))
+        if any(re.search(p, form) for p in self.deny_patterns for form in forms):
             return False
-        return not self.article_patterns or any(re.search(p, url) for p in self.article_patterns)
+        return not self.article_patterns or any(re.search(p, form) for p in self.article_patterns for form in forms)
 
     @classmethod
     def ad_hoc(cls, urls: list[str]) -> SiteProfile:
         """The profile of a crawl without one (`--sitemap`/`--feed`/`--start`, or `import-warc` without `--site`):
         named after the first host, staying on the hosts of `urls`, no zone (each page's is guessed)."""
-        hosts = tuple(dict.fromkeys((urlsplit(u).hostname or "").lower() for u in urls))
+        hosts = tuple(dict.fromkeys(host_of(u) for u in urls))
         return cls(name=hosts[0], domains=hosts, timezone="")
 
     def zone_name(self, url: str, language: str = "") -> str:
@@ -64,8 +70,9 @@ class SiteProfile:
         return self.timezone or guess_timezone(url, language)
 
     def owns(self, url: str) -> bool:
-        """True when `url` belongs to one of the profile's domains (or any domain when none are set)."""
-        host = (urlsplit(url).hostname or "").lower()
+        """True when `url` belongs to one of the profile's domains (or any domain when none are set), whichever
+        form (Unicode or IDNA) either names its host in."""
+        host = host_of(url)
         return not self.domains or any(host == d or host.endswith("." + d) for d in self.domains)
 
 

@@ -1,0 +1,49 @@
+"""The extraction worker pool: processes that die with the crawler.
+
+The spider extracts articles in a `ProcessPoolExecutor` started with the forkserver method (workers do not inherit
+the reactor's threads and sockets). When the crawler is killed (kill -9, the OOM killer) nothing shuts the pool
+down, and the workers' parent is the forkserver, not the crawler: the workers would wait on their queue for ever,
+and the forkserver and the resource tracker with them (each worker holds the pipe whose closing ends the
+forkserver). So each worker watches the crawler's process (a pidfd on Linux, immune to pid reuse; else a poll
+every second) from a thread and exits the moment it is gone; the forkserver and the resource tracker then end
+on their own.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import select
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+from archive.runlock import process_exists
+
+PARENT_POLL_SECONDS = 1.0  # where pidfds are missing
+
+
+def die_with(crawler_pid: int) -> None:
+    """Pool initializer: the worker exits as soon as the process `crawler_pid` is gone."""
+    try:
+        pidfd = os.pidfd_open(crawler_pid) if hasattr(os, "pidfd_open") else None
+    except ProcessLookupError:
+        os._exit(1)  # the crawler died before this worker started
+    except OSError:  # pidfds refused (old kernel, seccomp): poll instead
+        pidfd = None
+    threading.Thread(target=_watch, args=(crawler_pid, pidfd), name="newsarchive-parent-watch", daemon=True).start()
+
+
+def _watch(crawler_pid: int, pidfd: int | None) -> None:
+    if pidfd is not None:
+        select.select([pidfd], [], [])  # readable once the process has exited
+    else:
+        while process_exists(crawler_pid):
+            threading.Event().wait(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def extraction_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` extraction processes (forkserver), each dying with the process that made the pool."""
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with,
+                               initargs=(os.getpid(),))
