@@ -34,6 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from archive import db, rows
+from archive.captures import CaptureBatch
 from archive.db import ARTICLE_WRITE_LOCK, NoArchive, StoreUnavailable
 from archive.duplicates import Duplicate, DuplicateRule, simhash_columns
 from archive.models import ArticleRow, ArticleUrl, ArticleVersion, CaptionRow, CaptureRow, CrawlRun, WarcFolder
@@ -193,20 +194,17 @@ class ArchiveStore:
         captures, articles, outcomes = list(captures), list(articles), list(outcomes)
         report = SaveReport()
         with self._writing(exclusive=bool(articles)) as session:
-            batch_captures: dict[str, CaptureRow] = {}  # URL key → its latest capture in this batch
+            batch = CaptureBatch(session, run_id)
             for capture in captures:
-                row = rows.capture_row(capture, run_id)
-                session.add(row)
-                batch_captures[row.url_key] = row  # captures come in fetch order
-            if captures:
-                session.flush()
+                batch.add(capture)
             # A stable order: concurrent writers that lock rows do so in the same order.
             ordered = sorted(articles, key=lambda a: (a.site, a.canonical_url or a.url))
             for start in range(0, len(ordered), PREFETCH_CHUNK):
                 chunk = ordered[start : start + PREFETCH_CHUNK]
-                _ArticleWriter(session, run_id, report, self.is_postgresql).write(chunk)
+                _ArticleWriter(session, batch, report, self.is_postgresql).write(chunk)
             for url, outcome, reason in outcomes:
-                rows.record_outcome(session, url, outcome, reason, run_id, batch_captures.get(rows.url_key(url)))
+                batch.set_outcome(url, outcome, reason)
+            batch.write()
         return report
 
     # --- reads --------------------------------------------------------------------------------------------------
@@ -383,9 +381,10 @@ class _ArticleWriter:
     still makes one row.
     """
 
-    def __init__(self, session: Session, run_id: int | None, report: SaveReport, is_postgresql: bool) -> None:
+    def __init__(self, session: Session, captures: CaptureBatch, report: SaveReport, is_postgresql: bool) -> None:
         self.session = session
-        self.run_id = run_id
+        self.captures = captures
+        self.run_id = captures.run_id
         self.report = report
         self.insert = postgresql_insert if is_postgresql else sqlite_insert
         self.now = rows.now()
@@ -398,7 +397,7 @@ class _ArticleWriter:
             values, issues = rows.article_values(article)
             if isinstance(values, str):
                 self.report.refused.append((article.url, values))
-                rows.record_outcome(self.session, article.url, Outcome.FAILED, f"not stored: {values}", self.run_id)
+                self.captures.set_outcome(article.url, Outcome.FAILED, f"not stored: {values}")
             else:
                 prepared.append((values, issues))
         if not prepared:
