@@ -28,7 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -44,6 +44,7 @@ from archive.warcfiles import local_host
 
 __all__ = ["ArchiveStore", "NoArchive", "SaveReport", "StoreUnavailable"]
 
+ARTICLE_COLUMNS = [column for column in ArticleRow.__table__.columns if column.key != "id"]
 PREFETCH_CHUNK = 500  # articles whose existing rows are fetched in one query
 MAX_REDIRECT_HOPS = 10  # redirects followed to find the article a URL leads to (Scrapy's REDIRECT_MAX_TIMES is 20)
 
@@ -389,6 +390,7 @@ class _ArticleWriter:
         self.insert = postgresql_insert if is_postgresql else sqlite_insert
         self.now = rows.now()
         self.by_url: dict[tuple[str, str], ArticleRow] = {}  # (site, URL) → the article archived under it
+        self.captions: list[dict[str, Any]] = []  # of the articles inserted, written with the aliases
         self.duplicates = DuplicateRule(session, report.duplicates)
 
     def write(self, articles: list[Article]) -> None:
@@ -407,6 +409,7 @@ class _ArticleWriter:
         for values, issues in prepared:
             row = self._save(values, issues)
             aliases += [{"site": row.site, "url": url, "article_id": row.id} for url in _urls_of(values)]
+        self._write_captions()
         self.session.execute(
             self.insert(ArticleUrl).values(aliases).on_conflict_do_nothing(index_elements=["site", "url"])
         )
@@ -441,13 +444,11 @@ class _ArticleWriter:
         values["issues"] = "; ".join(issues) or None
         row = next((self.by_url[(site, url)] for url in _urls_of(values) if (site, url) in self.by_url), None)
         seen = values.get("fetched_at") or self.now  # first_seen / last_seen are when the page was fetched
+        if row is not None and row not in self.session:  # inserted by this chunk: changed below through the ORM
+            self._write_captions()
+            row = self.session.get_one(ArticleRow, row.id)
         if row is None:
-            row = ArticleRow(**values, first_seen=seen, last_seen=seen, version=1, run_id=self.run_id)
-            row.captions = [CaptionRow(position=i, **c) for i, c in enumerate(captions)]
-            self.duplicates.mark(row)
-            self.session.add(row)
-            self.session.flush()
-            self.report.new.append(row.canonical_url)
+            row = self._insert(values, captions, seen)
         elif row.content_hash == values["content_hash"]:
             row.last_seen = max(row.last_seen, seen)
             if values["url"] == row.canonical_url != row.url:  # first archived via an alias (AMP, old URL)
@@ -471,6 +472,21 @@ class _ArticleWriter:
             self.by_url[(site, url)] = row
         self.duplicates.remember(row)
         return row
+
+    def _insert(self, values: dict[str, Any], captions: list[dict[str, Any]], seen: datetime) -> ArticleRow:
+        """A new article: one INSERT (no ORM flush), its captions written with the chunk's."""
+        row = ArticleRow(**values, first_seen=seen, last_seen=seen, version=1, run_id=self.run_id)
+        self.duplicates.mark(row)
+        columns = {column.key: getattr(row, column.key) for column in ARTICLE_COLUMNS}
+        row.id = self.session.execute(insert(ArticleRow).values(columns)).inserted_primary_key[0]
+        self.captions += [{"article_id": row.id, "position": i, **caption} for i, caption in enumerate(captions)]
+        self.report.new.append(row.canonical_url)
+        return row
+
+    def _write_captions(self) -> None:
+        if self.captions:
+            self.session.execute(insert(CaptionRow), self.captions)
+            self.captions = []
 
 
 def _urls_of(values: dict[str, Any]) -> set[str]:

@@ -16,8 +16,8 @@ from conftest import vietnamese_like_text
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from archive.duplicates import NEAR_DUPLICATE_THRESHOLD
-from archive.models import ArticleRow, ArticleVersion, Base, CaptureRow, CrawlRun
-from archive.records import Article, Capture, WarcPointer
+from archive.models import ArticleRow, ArticleVersion, Base, CaptionRow, CaptureRow, CrawlRun
+from archive.records import Article, Caption, Capture, WarcPointer
 from archive.store import ArchiveStore, NoArchive, StoreUnavailable
 from archive.text import content_hash
 
@@ -196,6 +196,23 @@ def test_changed_text_keeps_the_old_version(store: ArchiveStore, make_article) -
         assert connection.execute(select(ArticleRow.version)).scalar_one() == 2
     # the archive knows the new modification date, so a sitemap saying the same date does not refetch
     assert store.known_article_urls("baonghean")[original.canonical_url] == edited.modified_at
+
+
+def test_an_article_inserted_and_changed_in_one_batch_is_versioned(store: ArchiveStore, make_article) -> None:
+    """A row the batch inserted (one INSERT, no ORM object) is changed like a stored one when a later copy in the
+    same batch has another text: its first text and captions become version 1."""
+    first = make_article(1)
+    edited = replace(first, text=first.text + "\n\nCập nhật.", content_hash=content_hash(first.text + "\n\nCập nhật."),
+                     captions=[Caption("Ảnh mới.", None, "https://baonghean.vn/img/moi.jpg")])  # fmt: skip
+    report = store.save_articles([first, edited, replace(edited, url=first.url + "?utm_source=x")])
+    assert (report.new, report.changed, report.unchanged) == ([first.canonical_url], [first.canonical_url],
+                                                              [first.canonical_url])  # fmt: skip
+    [current] = store.iter_articles()
+    assert current.text == edited.text and current.captions == edited.captions
+    [old] = store.article_versions(first.canonical_url)
+    assert (old["version"], old["text"]) == (1, first.text)
+    assert old["captions"] == [{"text": c.text, "credit": c.credit, "image_url": c.image_url} for c in first.captions]
+    assert count(store, ArticleRow) == 1 and count(store, CaptionRow) == 1
 
 
 def test_a_second_url_of_an_article_is_the_same_row(store: ArchiveStore, make_article) -> None:
