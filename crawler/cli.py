@@ -203,9 +203,9 @@ def export(db: str | None, fmt: str, output: str, site: str | None, since: str |
         locations = _warc_locations(store, warc_dir) if fmt in ("warc", "wacz") else None
         count = export_records(store, fmt, output, site=site, since=since_date, warc_dir=locations)
     except (ExportError, RecordsMissing) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc), RunStatus.ERROR) from exc
     except OSError as exc:
-        raise click.ClickException(_os_error(exc)) from exc
+        raise CommandError(_os_error(exc), RunStatus.ERROR) from exc
     console.print(f"exported {count} articles as {fmt} to {output}")
 
 
@@ -256,14 +256,14 @@ def show(url: str, db: str | None, warc_dir: str | None, raw: bool, decoded: boo
     store = _store(db, create=False)
     article = store.get_article(lookup_forms(url))
     if article is None:
-        raise click.ClickException(f"no archived article for {url}")
+        raise CommandError(f"no archived article for {url}", RunStatus.ERROR)
     if raw or decoded:
         if article.warc is None:
-            raise click.ClickException(f"{url} has no WARC record")
+            raise CommandError(f"{url} has no WARC record", RunStatus.ERROR)
         try:
             message = read_record(_warc_locations(store, warc_dir), article.warc, decoded=decoded)
         except (RecordsMissing, ValueError) as exc:  # ValueError: a body that cannot be decoded
-            raise click.ClickException(str(exc)) from exc
+            raise CommandError(str(exc), RunStatus.ERROR) from exc
         sys.stdout.buffer.write(message)
     else:
         click.echo(to_text_form(article))
@@ -304,7 +304,7 @@ def replay(warc_dir: str | None, port: int, host: str) -> None:
             console.print(f"pywb replays {folder} at {server.base_url}/archive/ (Ctrl-C to stop)")
             server.wait()
     except PywbUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc), RunStatus.ERROR) from exc
     except KeyboardInterrupt:
         console.print("pywb stopped")
 

@@ -186,9 +186,9 @@ def test_rows_imported_from_a_wacz_read_like_any_other(two_crawls: TwoCrawls, tm
 def test_read_commands_never_create_an_archive(tmp_path: Path) -> None:
     for command in (["stats"], ["show", "http://news.example/a"], ["export", "--format", "jsonl"]):
         line = fails(*command, cwd=tmp_path)
-        assert line == f"Error: no archive at {Path('data/newsarchive.db')}; crawl first or pass --db"
+        assert line == f"error: no archive at {Path('data/newsarchive.db')}; crawl first or pass --db"
         line = fails(*command, "--db", "sqlite:////nonexistent/dir/x.db", cwd=tmp_path)
-        assert line == "Error: no archive at /nonexistent/dir/x.db; crawl first or pass --db"
+        assert line == "error: no archive at /nonexistent/dir/x.db; crawl first or pass --db"
     assert list(tmp_path.iterdir()) == [] and not Path("/nonexistent").exists()
 
 
@@ -207,7 +207,7 @@ def test_every_mistake_is_one_clear_line(two_crawls: TwoCrawls, tmp_path: Path) 
     assert "no archived article for http://nosuch.example/" in fails("show", "http://nosuch.example/", *db, cwd=here)
     assert "is not a WARC" in fails("import-warc", str(Path(__file__)), *db, cwd=here)
     line = fails("import-warc", str(tmp_path / "nothere.warc.gz"), *db, cwd=here)
-    assert line == f"Error: no such WARC, WACZ or folder: {tmp_path / 'nothere.warc.gz'}"
+    assert line == f"error: no such WARC, WACZ or folder: {tmp_path / 'nothere.warc.gz'}"
 
 
 def test_a_warc_folder_gone_is_one_clear_line(two_crawls: TwoCrawls, tmp_path: Path) -> None:
