@@ -68,9 +68,6 @@ SCRAPY_DEFAULTS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    # Scrapy starts this many tasks for every callback's output: the spider yields one article per page and a
-    # few requests, and the pipelines are synchronous, so Scrapy's 100 only cost the reactor time.
-    "CONCURRENT_ITEMS": 4,
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_START_DELAY": 0.5,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0,
