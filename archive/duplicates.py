@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from trafilatura.deduplication import Simhash, sample_tokens
 
 from archive.models import ArticleRow
-from archive.text import containment, shingles
+from archive.text import containment, content_hash, shingle_containment, shingles
 
 NEAR_DUPLICATE_THRESHOLD = 0.9  # Simhash similarity (64 - differing bits) / 64
 NEAR_DUPLICATE_CONTAINMENT = 0.8  # share of the shorter text's 5-word shingles the other must contain
@@ -86,6 +86,21 @@ def _signed(value: int) -> int:
 
 def _unsigned(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
+
+
+def same_story(text: str, fingerprint: int | None, other_text: str, other_fingerprint: int | None) -> bool:
+    """True when two texts are one story by the rules above: the same normal-form text, or near-duplicates (Simhash
+    similarity and shingle containment; shingle containment alone for texts too short for a Simhash). How the
+    store judges a declared canonical URL that would merge a page into another article's row."""
+    if content_hash(text) == content_hash(other_text):
+        return True
+    if fingerprint is not None and other_fingerprint is not None:
+        similarity = Simhash(existing_hash=_unsigned(fingerprint)).similarity(
+            Simhash(existing_hash=_unsigned(other_fingerprint))
+        )
+        if similarity < NEAR_DUPLICATE_THRESHOLD:
+            return False
+    return shingle_containment(text, other_text) >= NEAR_DUPLICATE_CONTAINMENT
 
 
 class Original(NamedTuple):

@@ -259,3 +259,23 @@ class RunLockRow(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DiscoveredUrl(Base):
+    """A URL a discovery document of a site listed: an article URL the archive owes until it holds it (or knows
+    why not), or a discovery document (sitemap, listing page) another one led to (`source`), followed again when
+    that one answers 304. What is owed is read from the captures (`ArchiveStore.owed_urls`), not stored here.
+    """
+
+    __tablename__ = "discovered"
+    __table_args__ = (UniqueConstraint("site", "url_key"), Index("ix_discovered_site_source_key", "site", "source_key"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(64))  # archive.rows.url_key(url), as in captures
+    kind: Mapped[str] = mapped_column(String(16))  # article, sitemap, feed, listing
+    source: Mapped[str] = mapped_column(Text)  # the discovery document that listed it last
+    source_key: Mapped[str] = mapped_column(String(64))
+    first_listed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_listed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -22,3 +22,6 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # fetched, then left out by a rule of the crawl (reason: which)
     FAILED = "failed"  # reason: what went wrong
     REQUISITE = "requisite"  # a photo or stylesheet an article page needs (reason: which article)
+    # fetched, but its WARC record could not be written (reason: why, e.g. disk full): nothing stored, and the
+    # next run fetches it again at once (it counts as no failed attempt of the page)
+    NOT_ARCHIVED = "not_archived"

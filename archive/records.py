@@ -103,6 +103,7 @@ class Article:
     duplicate_of: str | None = None
     similarity: float | None = None
     warc: WarcPointer | None = None
+    issues: list[str] = field(default_factory=list)  # what extraction dropped and why (an impossible date)
 
     def to_record(self) -> dict[str, Any]:
         """The export record: plain JSON-ready values, datetimes in ISO 8601 with their offset (`format_date`)."""

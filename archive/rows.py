@@ -103,7 +103,7 @@ def _date_qualities(article: Article, kept: dict[str, datetime | None]) -> dict[
 
 def article_values(article: Article) -> tuple[dict[str, Any] | str, list[str]]:
     """Column values of `article` cleaned for storage and the issues met, or the reason it cannot be stored."""
-    issues: list[str] = []
+    issues: list[str] = list(article.issues)
     url = clean(article.url or "").strip()
     canonical = clean(article.canonical_url or "").strip() or url
     if not url:
@@ -276,4 +276,5 @@ def article_of(row: ArticleRow) -> Article:
         duplicate_of=row.duplicate_of,
         similarity=row.similarity,
         warc=warc,
+        issues=row.issues.split("; ") if row.issues else [],
     )

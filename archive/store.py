@@ -5,9 +5,14 @@ gets its schema from the Alembic migrations on first use (`archive.db`); an olde
 `upgrade()` (the `newsarchive db upgrade` command). Records become rows in `archive.rows`.
 
 Deduplication, each case recorded rather than dropped: one row per (site, canonical URL) (the pipeline
-canonicalises URLs, `crawler.urls`), and every URL an article was fetched under is kept in `article_urls`, so a
-second URL of a known article is not fetched again; exact and near-duplicate texts under other URLs point at their
-original (`archive.duplicates`).
+canonicalises URLs, `crawler.urls`) when the texts are one story (a canonical link is evidence, not an order:
+different articles declaring one canonical URL stay different rows), and every URL an article was fetched under is
+kept in `article_urls`, so a second URL of a known article is not fetched again; exact and near-duplicate texts
+under other URLs point at their original (`archive.duplicates`).
+
+Reachability: what discovery listed is recorded (`note_listed`, table `discovered`); `owed_urls` says which listed
+article URLs the archive still lacks (read from the captures: never fetched, failed and due again, lost), and
+`listed_documents` what a discovery document led to when it was last read.
 
 Versions: a re-crawled article whose text changed keeps its previous text in `article_versions` and the row is
 updated (its `version` incremented); an unchanged re-crawl only moves `last_seen`.
@@ -28,7 +33,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, tuple_, update
+from sqlalchemy import delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -36,13 +41,22 @@ from sqlalchemy.orm import Session, selectinload
 from archive import db, rows
 from archive.captures import CaptureBatch
 from archive.db import ARTICLE_WRITE_LOCK, NoArchive, StoreUnavailable
-from archive.duplicates import Duplicate, DuplicateRule, simhash_columns
-from archive.models import ArticleRow, ArticleUrl, ArticleVersion, CaptionRow, CaptureRow, CrawlRun, WarcFolder
+from archive.duplicates import Duplicate, DuplicateRule, same_story, simhash_columns
+from archive.models import (
+    ArticleRow,
+    ArticleUrl,
+    ArticleVersion,
+    CaptionRow,
+    CaptureRow,
+    CrawlRun,
+    DiscoveredUrl,
+    WarcFolder,
+)
 from archive.outcomes import Outcome
 from archive.records import Article, Capture
 from archive.warcfiles import local_host
 
-__all__ = ["ArchiveStore", "NoArchive", "SaveReport", "StoreUnavailable"]
+__all__ = ["ArchiveStore", "NoArchive", "OwedUrls", "SaveReport", "StoreUnavailable"]
 
 ARTICLE_COLUMNS = [column for column in ArticleRow.__table__.columns if column.key != "id"]
 PREFETCH_CHUNK = 500  # articles whose existing rows are fetched in one query
@@ -58,6 +72,24 @@ class SaveReport:
     unchanged: list[str] = field(default_factory=list)  # only last_seen moved
     duplicates: dict[str, Duplicate] = field(default_factory=dict)  # url → (kind, of, similarity)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    # pages whose declared canonical URL named another article: archived under their own URL
+    canonical_disagreed: list[str] = field(default_factory=list)
+
+
+# A page that ended so is accounted for: the archive holds it elsewhere or knows why it holds nothing.
+SETTLED_OUTCOMES = (Outcome.NOT_ARTICLE, Outcome.SKIPPED, Outcome.DUPLICATE)
+
+
+LISTING_UPDATED = ("kind", "source", "source_key", "last_listed_at")  # what listing a URL again changes
+
+
+@dataclass
+class OwedUrls:
+    """The article URLs of a site the archive owes (`ArchiveStore.owed_urls`)."""
+
+    due: list[str] = field(default_factory=list)  # to fetch now: never fetched, lost, or failed and due again
+    later: int = 0  # failed, waiting for their back-off
+    given_up: int = 0  # failed as often as allowed
 
 
 class ArchiveStore:
@@ -207,6 +239,83 @@ class ArchiveStore:
                 batch.set_outcome(url, outcome, reason)
             batch.write()
         return report
+
+    # --- discovered URLs ----------------------------------------------------------------------------------------
+    def note_listed(self, site: str, source: str, kind: str, urls: Iterable[str]) -> None:
+        """Record that the discovery document `source` listed `urls` (article URLs, or documents of `kind`)."""
+        now = rows.now()
+        source = rows.clean(source)
+        values = {
+            rows.url_key(url): {
+                "site": rows.bounded(site, 200), "url": rows.clean(url), "url_key": rows.url_key(url),
+                "kind": kind, "source": source, "source_key": rows.url_key(source),
+                "first_listed_at": now, "last_listed_at": now,
+            }
+            for url in urls
+        }  # fmt: skip
+        if not values:
+            return
+        insert = postgresql_insert if self.is_postgresql else sqlite_insert
+        statement = insert(DiscoveredUrl).values(list(values.values()))
+        with self._writing() as session:
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["site", "url_key"],
+                    set_={name: statement.excluded[name] for name in LISTING_UPDATED},
+                )
+            )
+
+    def listed_documents(self, site: str, source: str) -> list[tuple[str, str]]:
+        """(URL, kind) of the discovery documents `source` listed when it was last read."""
+        with self._reading() as session:
+            found = session.execute(
+                select(DiscoveredUrl.url, DiscoveredUrl.kind)
+                .where(DiscoveredUrl.site == site, DiscoveredUrl.source_key == rows.url_key(source))
+                .where(DiscoveredUrl.kind != "article")
+                .order_by(DiscoveredUrl.id)
+            )
+            return [(url, kind) for url, kind in found]
+
+    def owed_urls(
+        self, site: str, *, attempts: int, backoff: float, now: datetime | None = None
+    ) -> OwedUrls:
+        """The article URLs of `site` discovery listed that the archive does not hold (no article under them, and no
+        capture saying why none: not an article, skipped, a duplicate). A URL whose captures failed `n` times is
+        due again `backoff` * 2^(n-1) seconds after its last failure, and given up after `attempts` failures."""
+        now = now or rows.now()
+        known = self.known_article_urls(site)
+        owed = OwedUrls()
+        with self._reading() as session:
+            listed = session.execute(
+                select(DiscoveredUrl.url, DiscoveredUrl.url_key)
+                .where(DiscoveredUrl.site == site, DiscoveredUrl.kind == "article")
+                .order_by(DiscoveredUrl.id)
+            )
+            candidates = {key: url for url, key in listed if url not in known}
+            failures: dict[str, list[datetime]] = {}
+            settled: set[str] = set()
+            keys = list(candidates)
+            for start in range(0, len(keys), PREFETCH_CHUNK):
+                chunk = keys[start : start + PREFETCH_CHUNK]
+                for key, outcome, fetched_at in session.execute(
+                    select(CaptureRow.url_key, CaptureRow.outcome, CaptureRow.fetched_at)
+                    .where(CaptureRow.url_key.in_(chunk), CaptureRow.outcome.is_not(None))
+                ):
+                    if outcome in SETTLED_OUTCOMES:
+                        settled.add(key)
+                    elif outcome == Outcome.FAILED:
+                        failures.setdefault(key, []).append(fetched_at)
+        for key, url in candidates.items():
+            failed = failures.get(key, [])
+            if key in settled:
+                continue
+            if len(failed) >= attempts:
+                owed.given_up += 1
+            elif failed and (now - max(failed)).total_seconds() < backoff * 2 ** (len(failed) - 1):
+                owed.later += 1
+            else:
+                owed.due.append(url)
+        return owed
 
     # --- reads --------------------------------------------------------------------------------------------------
     def known_article_urls(self, site: str) -> dict[str, datetime | None]:
@@ -390,6 +499,7 @@ class _ArticleWriter:
         self.insert = postgresql_insert if is_postgresql else sqlite_insert
         self.now = rows.now()
         self.by_url: dict[tuple[str, str], ArticleRow] = {}  # (site, URL) → the article archived under it
+        self.aliases: dict[tuple[str, str], int] = {}  # the chunk's (site, URL) → article id, to insert
         self.captions: list[dict[str, Any]] = []  # of the articles inserted, written with the aliases
         self.duplicates = DuplicateRule(session, report.duplicates)
 
@@ -405,11 +515,13 @@ class _ArticleWriter:
         if not prepared:
             return
         self._prefetch(prepared)
-        aliases: list[dict[str, Any]] = []
+        self.aliases = {}  # the first row wins
         for values, issues in prepared:
             row = self._save(values, issues)
-            aliases += [{"site": row.site, "url": url, "article_id": row.id} for url in _urls_of(values)]
+            for url in _urls_of(values):
+                self.aliases.setdefault((row.site, url), row.id)
         self._write_captions()
+        aliases = [{"site": site, "url": url, "article_id": row_id} for (site, url), row_id in self.aliases.items()]
         self.session.execute(
             self.insert(ArticleUrl).values(aliases).on_conflict_do_nothing(index_elements=["site", "url"])
         )
@@ -442,11 +554,8 @@ class _ArticleWriter:
         captions = values.pop("captions")
         values.update(simhash_columns(values["text"]))
         values["issues"] = "; ".join(issues) or None
-        row = next((self.by_url[(site, url)] for url in _urls_of(values) if (site, url) in self.by_url), None)
+        row = self._row_at_own_url(values) or self._row_of_declared_canonical(values)
         seen = values.get("fetched_at") or self.now  # first_seen / last_seen are when the page was fetched
-        if row is not None and row not in self.session:  # inserted by this chunk: changed below through the ORM
-            self._write_captions()
-            row = self.session.get_one(ArticleRow, row.id)
         if row is None:
             row = self._insert(values, captions, seen)
         elif row.content_hash == values["content_hash"]:
@@ -483,10 +592,53 @@ class _ArticleWriter:
         self.report.new.append(row.canonical_url)
         return row
 
+    def _known(self, site: str, url: str) -> ArticleRow | None:
+        """The row archived under (site, URL); one this chunk inserted is loaded, to be changed through the ORM."""
+        row = self.by_url.get((site, url))
+        if row is not None and row not in self.session:
+            self._write_captions()
+            inserted, row = row, self.session.get_one(ArticleRow, row.id)
+            for key, known in self.by_url.items():
+                if known is inserted:
+                    self.by_url[key] = row
+        return row
+
     def _write_captions(self) -> None:
         if self.captions:
             self.session.execute(insert(CaptionRow), self.captions)
             self.captions = []
+
+    def _row_at_own_url(self, values: dict[str, Any]) -> ArticleRow | None:
+        """The row archived under the page's own URL. A row another page put there, by declaring this URL its
+        canonical, that is not this story moves to that page's own URL (it claimed a key that was not its own)."""
+        row = self._known(values["site"], values["url"])
+        if row is None or row.url == values["url"] or row.canonical_url not in _urls_of(values) or same_story(
+            values["text"], values["simhash"], row.text, row.simhash
+        ):
+            return row
+        claimed = row.canonical_url
+        row.canonical_url = row.url
+        self.session.execute(delete(ArticleUrl).where(
+            ArticleUrl.site == row.site, ArticleUrl.url == claimed, ArticleUrl.article_id == row.id
+        ))  # fmt: skip
+        self.session.flush()
+        self.by_url.pop((row.site, claimed), None)
+        self.aliases.pop((row.site, claimed), None)
+        self.by_url[(row.site, row.url)] = row
+        self.report.canonical_disagreed.append(row.url)
+        return None
+
+    def _row_of_declared_canonical(self, values: dict[str, Any]) -> ArticleRow | None:
+        """The row archived under the page's canonical URL if the page is that story; else (different articles
+        sharing a canonical link) the page is archived under its own URL, and None."""
+        row = self._known(values["site"], values["canonical_url"])
+        if row is None or values["url"] == values["canonical_url"] or same_story(
+            values["text"], values["simhash"], row.text, row.simhash
+        ):
+            return row
+        values["canonical_url"] = values["url"]
+        self.report.canonical_disagreed.append(values["url"])
+        return None
 
 
 def _urls_of(values: dict[str, Any]) -> set[str]:

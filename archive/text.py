@@ -15,9 +15,19 @@ if TYPE_CHECKING:
     from archive.records import Article
 
 # Invisible format characters that carry no text: zero-width space/joiners, word joiner, BOM, soft hyphen.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _SPACE_RUN = re.compile(r"\s+")
+
+
+def _visible_nfc(s: str) -> str:
+    """NFC without the invisible characters (an ASCII text has neither to change: the common case, left as is)."""
+    return s if s.isascii() else unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
+
+
+def normalize_line(s: str) -> str:
+    """The normal form of `s` on one line: what `normalize_text` gives, its paragraphs joined by a space."""
+    return " ".join(_visible_nfc(s).split())
 
 
 def normalize_text(s: str) -> str:
@@ -27,7 +37,7 @@ def normalize_text(s: str) -> str:
     whitespace, line breaks included, becomes one space.
     """
     # `\s` is Unicode-aware: NBSP, thin and ideographic spaces are whitespace like any other.
-    s = unicodedata.normalize("NFC", s.translate(_INVISIBLE)).replace("\r\n", "\n").replace("\r", "\n")
+    s = _visible_nfc(s).replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = (_SPACE_RUN.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(s))
     return "\n\n".join(p for p in paragraphs if p)
 

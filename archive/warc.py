@@ -303,7 +303,7 @@ class RotatingWarcWriter:
         self.on_close = on_close
         self._clock = clock
         self._serial = 0
-        self._file: io.BufferedWriter | None = None
+        self._file: io.FileIO | None = None
         self._path: Path | None = None
         self._opened_at = 0.0
         self._warcinfo_id = ""
@@ -327,7 +327,8 @@ class RotatingWarcWriter:
             path = self.directory / (name + OPEN_SUFFIX)
             # Two writers of one process (two crawlers) may start in the same millisecond: next serial then.
             with contextlib.suppress(FileExistsError):
-                self._file = open(path, "xb")  # noqa: SIM115 (lives until rotation)
+                # unbuffered: after a failed write nothing waits in a buffer to be written later (see _append)
+                self._file = open(path, "xb", buffering=0)  # noqa: SIM115 (lives until rotation)
         self._path = path
         self._opened_at = self._clock()
         record = self._builder.create_warcinfo_record(name, self._warcinfo_fields())
@@ -390,9 +391,27 @@ class RotatingWarcWriter:
         for member in members:
             spans.append((offset, len(member)))
             offset += len(member)
-        self._file.write(b"".join(members))
-        self._file.flush()
+        start = self._file.tell()
+        try:
+            data = memoryview(b"".join(members))
+            while data:
+                data = data[self._file.write(data) :]
+        except OSError:
+            self._cut_and_close(start)
+            raise
         return spans
+
+    def _cut_and_close(self, end: int) -> None:
+        """After a failed write (the disk full): cut the file back to its last whole record and finish it, so that
+        it stays a valid WARC file and no record points into a partial one; the next write opens a new file."""
+        assert self._file is not None
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._file.fileno(), end)
+        try:
+            self.close()
+        except OSError:  # left as `.open`: the next run finishes it (archive.warcfiles.finish_abandoned)
+            self._file.close()
+            self._file = self._path = None
 
     def _pointer(self, record: ArcWarcRecord, span: tuple[int, int], payload_digest: str | None) -> WarcPointer:
         """The pointer to a record of the current file that `_append` wrote at `span`."""

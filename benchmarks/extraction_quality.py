@@ -1,6 +1,6 @@
 """Extraction quality of newsarchive against plain trafilatura on labelled real pages, cross-validated by publisher.
 
-    python benchmarks/extraction_quality.py --aeb DIR --fundus DIR [--vi DIR] [--failures]
+    python benchmarks/extraction_quality.py --aeb DIR --fundus DIR [--vi DIR] [--dates DIR] [--failures]
 
 The pages are split by publisher into 5 deterministic folds (CRC-32 of the publisher: the fundus label file's name,
 the aeb page's host without "www."). Folds 0 and 1 are the development folds: the rules were written looking at
@@ -16,7 +16,9 @@ averaged over pages, F1 from the averages), newsarchive's captions taken out of 
 the lead is put before the text, the label being summary + body). Captions (fundus): recall and precision (a
 caption matches a label at token F1 >= 0.8, credits taken out of both), credit accuracy on the matched ones
 (marker word left out), dates (right to the day, and to the minute where the label has a time), lead and section
-fill rates, exact titles, authors. `--vi`: the hand-labelled Vietnamese pages and date strings. Prints figures;
+fill rates, exact titles, authors. `--vi`: the hand-labelled Vietnamese pages and date strings. `--dates`: the
+date benchmark (htmldate's layout) scored by `benchmarks/date_quality.py`, its seen and held-apart table against
+htmldate alone and trafilatura, so that one command prints body, captions, credits and dates. Prints figures;
 asserts nothing.
 """
 
@@ -39,6 +41,9 @@ from urllib.parse import urlsplit
 import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import date_quality
 
 from archive.records import Article, DatePrecision, NotAnArticle
 from crawler.dates import parse_date
@@ -510,15 +515,22 @@ def main() -> None:
     parser.add_argument("--aeb", type=Path, help="article-extraction-benchmark folder")
     parser.add_argument("--fundus", type=Path, help="fundus test-resources folder")
     parser.add_argument("--vi", type=Path, help="folder of hand-labelled Vietnamese pages and date strings")
+    parser.add_argument("--dates", type=Path, help="date benchmark folder (labels.json, html/), scored by date_quality")
     parser.add_argument("--failures", action="store_true", help="print the failures on development-fold pages")
     args = parser.parse_args()
-    if not (args.aeb or args.fundus or args.vi):
-        parser.error("give --aeb DIR, --fundus DIR and/or --vi DIR")
+    if not (args.aeb or args.fundus or args.vi or args.dates):
+        parser.error("give --aeb DIR, --fundus DIR, --vi DIR and/or --dates DIR")
+    for folder in (args.aeb, args.fundus, args.vi, args.dates):
+        if folder is not None and not folder.is_dir():
+            parser.error(f"not a folder: {folder}")
     pages = [*(aeb_pages(args.aeb) if args.aeb else ()), *(fundus_pages(args.fundus) if args.fundus else ())]
     if pages:
         benchmark_folds(pages, args.failures)
     if args.vi:
         benchmark_vi(args.vi)
+    if args.dates:
+        report = date_quality.evaluate(date_quality.dates_dev_pages(args.dates))
+        date_quality.print_report(f"dates: {args.dates}", report, args.failures)
 
 
 if __name__ == "__main__":

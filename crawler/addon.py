@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "SQL_SPOOL_DIR": "data/sql-spool",  # what could not be written then, replayed by the next crawl
     "DEDUP_ENABLED": True,  # duplicates within one crawl (the store resolves them across crawls regardless)
     "CONDITIONAL_REQUESTS_ENABLED": True,  # If-None-Match / If-Modified-Since on discovery documents
+    "REFETCH_ATTEMPTS": 5,  # failed fetches of a listed article before later runs give it up
+    "REFETCH_BACKOFF": 900.0,  # seconds after a first failure before a run tries again (doubled after each)
     "REQUISITES_ENABLED": True,  # archive each article's photos and stylesheets (crawler.requisites)
     "REQUISITES_ALL_IMAGES": False,  # ... and every other image of the page
     "EXTRACT_WORKERS": 0,  # 0: one per CPU
@@ -100,7 +102,8 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.sql.SqlStorePipeline": 300,
-    "pipelines.warcmeta.WarcMetadataPipeline": 400,  # after sql: archives what dedup and the store decided
+    # after dedup (it archives what dedup decided), before sql: no row without its records
+    "pipelines.warcmeta.WarcMetadataPipeline": 250,
 }
 EXTENSIONS: dict[str, int] = {
     "crawler.archivequeries.ArchiveQueries": 500,

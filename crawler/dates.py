@@ -19,7 +19,7 @@ from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,6 +62,7 @@ class ParsedDate:
     has_offset: bool = False
     ambiguous: bool = False
     has_seconds: bool = False
+    day_dot_month: bool = False  # written "D.M.Y": the order every locale that writes dots reads day first
 
     @property
     def precision(self) -> DatePrecision:
@@ -72,6 +73,14 @@ class ParsedDate:
     @property
     def zone(self) -> ZoneSource:
         return ZoneSource.DECLARED if self.has_offset else ZoneSource.ASSUMED
+
+
+class FoundDates(NamedTuple):
+    """What `find_dates` found on a page, and why dates the page states were dropped."""
+
+    published: ParsedDate | None
+    modified: ParsedDate | None
+    dropped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,8 @@ _ISO = re.compile(
 )
 # ASP.NET's invariant culture prints "M/D/YYYY h:mm:ss AM": month first, seconds, 12-hour clock, no zone.
 _DOTNET_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M)$", re.IGNORECASE)
-_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})(?!\d)")
+# A dot may be followed by a space, as typesetting does with thin spaces ("4. 2. 2022").
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})(?:[/-]|\.\s?)(\d{1,2})(?:[/-]|\.\s?)(\d{2,4})(?!\d)")
 _CLOCK = re.compile(r"(?<![\d/.-])(\d{1,2})[:hg](\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?\s?[Mm]\.?)?(?![\d/])")
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
 _NUMERIC_OFFSET = re.compile(r"(?<=[\d\s])([+-])(\d{2}):?(\d{2})\b")
@@ -200,6 +210,7 @@ def _parse_numeric(text: str, zone: tzinfo, date_order: str) -> ParsedDate | Non
         has_time=clock is not None,
         has_offset=offset is not None,
         has_seconds=bool(clock and clock.group(3)),
+        day_dot_month=len(a) < 4 and "." in date_match.group(0),
     )
 
 
@@ -506,14 +517,15 @@ _PUBLISHED_LABEL = re.compile(
     re.IGNORECASE,
 )
 LABEL_WINDOW = 40  # characters after a "published" label where its date must stand
-_BODY_TEXTS = etree.XPath("//body//text()[not(parent::script or parent::style)]", smart_strings=False)
+_TEXTS = etree.XPath(".//text()[not(parent::script or parent::style or parent::title)]", smart_strings=False)
 
 
 def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
     """Dates the page's text introduces as published ("Published: 3 May 2024", "Veröffentlicht am 03.05.2024"),
     the label and the date in one text or in two that follow each other; more than `MAX_MARKED_TIMES` different
     ones are a list, not the page's date."""
-    texts = "\n".join(_BODY_TEXTS(tree))
+    body = tree.find(".//body")  # a page with text before <html> (server warnings) may have no <body>
+    texts = "\n".join(_TEXTS(tree if body is None else body))
     found: list[DateCandidate] = []
     for start in _label_starts(texts):
         if (match := _PUBLISHED_LABEL.match(texts, start)) is None:
@@ -574,9 +586,24 @@ def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             break
     if not found:
         found = _dateline_near_headline(elements[:NEAR_HEADLINE_ELEMENTS], settings)
-    if headline is not None and (opening := _opening_dateline(elements, settings)):
-        found.append(opening)
+    if headline is not None:
+        opening = _opening_dateline(elements, settings) or _kicker_dateline(headline, settings)
+        found += [opening] if opening else []
     return found
+
+
+def _kicker_dateline(headline, settings: DateSettings) -> DateCandidate | None:
+    """A short line that opens with a numeric date right above the headline, where a kicker stands
+    ("03.04.2022 10:16 - Politics - Wire"): read before the headline, it is the page's date as the reader sees it."""
+    above = headline.getprevious()
+    if above is None or not isinstance(above.tag, str) or above.tag in ("script", "style"):
+        return None
+    text = " ".join(above.text_content().split())
+    match = _NUMERIC_DATE.search(text[:DATELINE_START])
+    if len(text) > MAX_DATELINE_LENGTH or not match:
+        return None
+    parsed = settings.parse(text[: match.end() + DATELINE_CLOCK])
+    return DateCandidate(parsed, "opening", RANK_OPENING_DATELINE) if parsed else None
 
 
 def _opening_dateline(elements: list, settings: DateSettings) -> DateCandidate | None:
@@ -665,12 +692,22 @@ def _checked_by_htmldate(
     day = htmldate.parsed.value.date()
     if any(c.parsed.ambiguous and c.parsed.value.date() == day for c in published):
         return best  # htmldate read the same ambiguous string (M/D or D/M) one way: no evidence of its own
+    if any(c.parsed.day_dot_month and _month_first(c.parsed.value.date()) == day for c in published):
+        return best  # htmldate read a "D.M.Y" string month first: no evidence of its own
     if best is not None:
         best_day = best.parsed.value.date()
         confirmed = any(_family(c) != _family(best) and c.parsed.value.date() == best_day for c in published)
         if best_day == day or confirmed:
             return best
     return reconcile([htmldate, *(c for c in published if c.parsed.value.date() == day)])
+
+
+def _month_first(day: date) -> date | None:
+    """`day` as it reads with day and month swapped, if that is a calendar day."""
+    try:
+        return day.replace(month=day.day, day=day.month)
+    except ValueError:
+        return None
 
 
 MAX_OFFSET_EAST = timedelta(hours=14)
@@ -779,8 +816,9 @@ def find_dates(
     modified_texts: tuple[str, ...] = (),
     fetched_at: datetime | None = None,
     htmldate: str | None = None,
-) -> tuple[ParsedDate | None, ParsedDate | None]:
-    """(published, modified) of the page in `tree` (an lxml HTML tree), each aware or None.
+) -> FoundDates:
+    """The publication and modification dates of the page in `tree` (an lxml HTML tree), each aware or None, and
+    why dates the page states were dropped (an impossible date, a modification before the publication).
 
     `jsonld` are the page's article objects; `published_texts`/`modified_texts` are what the site profile's
     selectors matched (the most trusted source). `htmldate` is htmldate's day of the page when the caller already
@@ -806,8 +844,7 @@ def find_dates(
     published = believable(stated, fetched_at)
     best = reconcile(published)
     impossible = [reason for text in _stated_publication(tree, jsonld) if (reason := impossible_date(text))]
-    for reason in impossible:
-        logger.warning("%s: publication date dropped: %s", url, reason)
+    dropped = [f"publication date dropped: {reason}" for reason in impossible]
 
     # Dates the page states, all later than the fetch or impossible, mean the date is unknown, not that htmldate
     # should guess (it reads "31/02/2025" as 1 February).
@@ -828,15 +865,34 @@ def find_dates(
     if best is not None:
         best = _on_readers_day(best, local_days(), get_zone(settings.timezone_name))
     modified_at = reconcile(_in_page_offset(modified, everything), fetched_at)
-    return (best.parsed if best else None), (modified_at.parsed if modified_at else None)
+    published_date = best.parsed if best else None
+    modified_date = modified_at.parsed if modified_at else None
+    if published_date and modified_date and _before(modified_date, published_date):
+        dropped.append(
+            f"modification date dropped: {modified_date.value.isoformat()} is before the publication date"
+            f" {published_date.value.isoformat()}"
+        )
+        modified_date = None
+    for reason in dropped:
+        logger.warning("%s: %s", url, reason)
+    return FoundDates(published_date, modified_date, tuple(dropped))
 
 
-def set_dates(article: Article, published: ParsedDate | None, modified: ParsedDate | None) -> Article:
-    """Put found dates on `article` with their precision and whether their offset was the page's own."""
-    for name, found in zip(DATE_FIELDS, (published, modified), strict=True):
+def _before(a: ParsedDate, b: ParsedDate) -> bool:
+    """True when `a` is before `b`: by the day when either gives only a day, else by the instant."""
+    if not (a.has_time and b.has_time):
+        return a.value.date() < b.value.date()
+    return a.value < b.value
+
+
+def set_dates(article: Article, dates: FoundDates) -> Article:
+    """Put found dates on `article` with their precision and whether their offset was the page's own, and the
+    reasons of dropped dates among its issues."""
+    for name, found in zip(DATE_FIELDS, (dates.published, dates.modified), strict=True):
         setattr(article, f"{name}_at", found.value if found else None)
         setattr(article, f"{name}_precision", found.precision if found else None)
         setattr(article, f"{name}_zone", found.zone if found else None)
+    article.issues += dates.dropped
     return article
 
 

@@ -14,7 +14,8 @@ Ours:
 
 Scrapy's own, read by our components: `REDIRECT_URLS` (RedirectMiddleware), `DOWNLOAD_LATENCY` (the downloader),
 `PROXY` (HttpProxyMiddleware); set by the spider: `ALLOW_OFFSITE` (OffsiteMiddleware lets a requisite on another
-host through: a CDN is the normal case).
+host through: a CDN is the normal case), `HANDLE_HTTPSTATUS_LIST` (HttpErrorMiddleware: a discovery document's 304
+reaches its callback, which requests again what the document listed).
 """
 
 WARC_POINTER = "warc"
@@ -27,3 +28,4 @@ REDIRECT_URLS = "redirect_urls"
 DOWNLOAD_LATENCY = "download_latency"
 PROXY = "proxy"
 ALLOW_OFFSITE = "allow_offsite"
+HANDLE_HTTPSTATUS_LIST = "handle_httpstatus_list"

@@ -8,7 +8,11 @@ a wire (another download handler) they are rebuilt from the request as Scrapy se
 handler produced it (still content-encoded). A download that fails after its head came in (over
 `DOWNLOAD_MAXSIZE`, cut before its end, past `DOWNLOAD_TIMEOUT`) reaches `process_exception` with its wire and is
 archived with `WARC-Truncated` (`length`, `disconnect`, `time`); the capture says so, and the failure goes on to
-the retry middleware and the spider's errback as before. The exchange is written with
+the retry middleware and the spider's errback as before. Write order: no page goes on without its record. A
+response that cannot be archived (a write error, the disk full; or any response after the archive stopped
+accepting records) is refused with `WarcWriteFailed` (an `IgnoreRequest`: the spider's errback records the
+outcome `not_archived`, owed to the next run), and the first write error closes the spider
+(`warc_write_failed`). The exchange is written with
 `archive.warc.RotatingWarcWriter`; the `WarcPointer` of the response (or revisit) record goes in
 `request.meta["warc"]` and `capture_recorded` is sent. The item pipeline `pipelines.warcmeta` finds this
 middleware with `crawler.get_downloader_middleware` to write its metadata records into the same files.
@@ -32,7 +36,13 @@ from urllib.parse import urldefrag, urlunparse
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, NotConfigured, ResponseDataLossError
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    NotConfigured,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -72,6 +82,10 @@ TRUNCATION_EXCEPTIONS: dict[type[Exception], str] = {
     DownloadTimeoutError: "time",
     ResponseDataLossError: "disconnect",
 }
+
+
+class WarcWriteFailed(IgnoreRequest):
+    """A response the WARC archive could not take: the page is not archived, and goes no further."""
 
 
 def request_target(request: Request) -> str:
@@ -264,7 +278,12 @@ class WarcRecorderMiddleware:
             self._record(request, exchange, wire)
 
     def _recordable(self, request: Request) -> bool:
-        return urlparse_cached(request).scheme in DEFAULT_PORTS and not self._write_failed
+        """True for what the archive records (http and https); a `WarcWriteFailed` once it stopped accepting."""
+        if urlparse_cached(request).scheme not in DEFAULT_PORTS:
+            return False
+        if self._write_failed:
+            raise WarcWriteFailed(f"not archived: the WARC archive in {self.warc_dir} stopped accepting records")
+        return True
 
     @staticmethod
     def _fetched_at(request: Request) -> datetime:
@@ -277,17 +296,13 @@ class WarcRecorderMiddleware:
             self.writer.info["ip"] = wire.local  # warcinfo: the crawler's address, as its connections show it
         try:
             recorded = self.writer.write_exchange(exchange)
-        except OSError:
-            # A file the archive cannot write to may hold a partial record: write no more to it.
-            logger.exception("cannot write the WARC archive in %s: stopping the crawl", self.warc_dir)
-            self.stats.inc_value("warc/errors")
-            self._write_failed = True
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
-            return
-        except Exception:
+        except OSError as exc:
+            self._stop_archiving(exc)
+            raise WarcWriteFailed(f"not archived: {exc}") from exc
+        except Exception as exc:
             logger.exception("could not archive %s", exchange.url)
             self.stats.inc_value("warc/errors")
-            return
+            raise WarcWriteFailed(f"not archived: {type(exc).__name__}: {exc}") from exc
         self._account(recorded, exchange)
         request.meta[meta.WARC_POINTER] = recorded.pointer
         request.meta[meta.WARC_DATE] = recorded.date
@@ -304,6 +319,14 @@ class WarcRecorderMiddleware:
         )
         self.crawler.signals.send_catch_log(signal=newsarchive_signals.capture_recorded, capture=capture)
 
+    def _stop_archiving(self, exc: OSError) -> None:
+        """The archive cannot be written (the disk full): accept no more records and close the spider."""
+        logger.error("cannot write the WARC archive in %s (%s): stopping the crawl", self.warc_dir, exc)
+        self.stats.inc_value("warc/errors")
+        if not self._write_failed:
+            self._write_failed = True
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
+
     def _account(self, recorded: RecordedExchange, exchange: HttpExchange) -> None:
         self.stats.inc_value(f"warc/{recorded.record_type}_records")
         self.stats.inc_value("warc/payload_bytes", len(exchange.body))
@@ -314,7 +337,11 @@ class WarcRecorderMiddleware:
         """Archive derived data (e.g. an extracted article as JSON) about the record `refers_to` of `about`."""
         if self._write_failed:
             raise OSError(f"the WARC archive in {self.warc_dir} stopped accepting records")
-        pointer = self.writer.write_metadata(about, refers_to, payload, content_type)
+        try:
+            pointer = self.writer.write_metadata(about, refers_to, payload, content_type)
+        except OSError as exc:
+            self._stop_archiving(exc)
+            raise
         self.stats.inc_value("warc/metadata_records")
         return pointer
 

@@ -1,10 +1,11 @@
 """Item pipeline: duplicates within one crawl (switch: `DEDUP_ENABLED`).
 
 Articles arrive finished (`crawler.finish`: canonical URL, content hash). A second article of this crawl with an
-already seen (site, canonical URL) (an AMP copy, a tracking link that escaped canonicalisation) goes on to the
-store, which keeps one row and learns the URL, so the next crawl does not fetch it again; its capture gets the
-outcome `duplicate` with the URL it duplicates. A second article with already seen text under another URL goes
-on with `duplicate_of` set (unless it was published before the copy seen first: the original is the copy
+already seen (site, canonical URL) and the same text (an AMP copy, a tracking link that escaped canonicalisation)
+goes on to the store, which keeps one row and learns the URL, so the next crawl does not fetch it again; its
+capture gets the outcome `duplicate` with the URL it duplicates (a different text under a shared canonical URL may
+be another article: the store judges it, `archive.store`). A second article with already seen text under another
+URL goes on with `duplicate_of` set (unless it was published before the copy seen first: the original is the copy
 published first). The store resolves duplicates again across crawls, in its transaction, and its answer is the
 one archived.
 """
@@ -24,7 +25,8 @@ from crawler.signals import page_outcome
 class DedupPipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.urls_seen: dict[tuple[str, str], str] = {}  # (site, canonical URL) → URL of the first copy
+        # (site, canonical URL) → URL and content hash of the first copy
+        self.urls_seen: dict[tuple[str, str], tuple[str, str]] = {}
         # content hash → (canonical URL, publication date) of the first copy: not the article, whose text would
         # stay in memory for the whole crawl
         self.texts_seen: dict[str, tuple[str, datetime | None]] = {}
@@ -38,8 +40,9 @@ class DedupPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        first_url = self.urls_seen.setdefault((item.site, item.canonical_url), item.url)
-        if first_url != item.url:
+        key = (item.site, item.canonical_url)
+        first_url, first_hash = self.urls_seen.setdefault(key, (item.url, item.content_hash))
+        if first_url != item.url and first_hash == item.content_hash:
             reason = f"same article as {first_url} (canonical URL {item.canonical_url})"
             self._record(item, Outcome.DUPLICATE, reason)
             self.crawler.stats.inc_value("newsarchive/duplicates/url_in_run")

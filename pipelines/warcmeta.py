@@ -4,6 +4,8 @@ The record holds `Article.to_record()` as JSON, `WARC-Target-URI` `urn:newsarchi
 no replay tool serves it in place of the page) and `WARC-Refers-To` the
 response record the article was extracted from, so the WARC files alone are a complete archive. It writes
 through the `crawler.recorder.WarcRecorderMiddleware` of the crawl; items without a WARC pointer pass through.
+It runs before the SQL pipeline: an article whose metadata record cannot be written (the disk full) is dropped
+with the outcome `not_archived` and its reason, so no row lacks its records and the next run fetches it again.
 Switch: `WARC_ENABLED`.
 """
 
@@ -14,10 +16,12 @@ import logging
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
+from archive.outcomes import Outcome
 from archive.records import Article
 from crawler.recorder import WarcRecorderMiddleware
+from crawler.signals import page_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +56,13 @@ class WarcMetadataPipeline:
             return item
         try:
             self.recorder.write_metadata(item.url, item.warc.record_id, payload, CONTENT_TYPE)
-        except OSError:
-            # The article itself is kept (and stored in SQL); only its copy in the archive is missing.
-            logger.exception("could not write the WARC metadata record of %s", item.url)
+        except OSError as exc:
+            logger.error("could not write the WARC metadata record of %s: %s", item.url, exc)
             self.crawler.stats.inc_value("warc/metadata_errors")
+            reason = f"no WARC metadata record: {exc}"
+            self.crawler.signals.send_catch_log(
+                signal=page_outcome, url=item.url, outcome=Outcome.NOT_ARCHIVED, reason=reason
+            )
+            # logged once above, with its reason: not again at WARNING with the whole item
+            raise DropItem(f"article {item.url} not stored: {reason}", log_level="DEBUG") from exc
         return item

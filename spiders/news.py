@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any
 
 import scrapy
@@ -33,19 +34,35 @@ from w3lib.encoding import http_content_type_encoding
 
 from archive.outcomes import Outcome
 from archive.records import Article, NotAnArticle
+from archive.store import OwedUrls
 from crawler import meta
 from crawler.dates import get_zone
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
 from crawler.extract import extract_article
 from crawler.finish import finish_article
+from crawler.recorder import WarcWriteFailed
 from crawler.requisites import page_requisites
-from crawler.signals import archived_articles_requested, page_outcome
+from crawler.signals import (
+    archived_articles_requested,
+    listed_documents_requested,
+    owed_urls_requested,
+    page_outcome,
+    urls_listed,
+)
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
 
 ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
 # After the articles already queued, before more discovery: requisites never pile up in the queue.
 REQUISITE_PRIORITY = 5
+
+
+class DocumentKind(StrEnum):
+    """What a discovery document listed (`urls_listed`): article URLs or other discovery documents."""
+
+    ARTICLE = "article"
+    SITEMAP = "sitemap"
+    LISTING = "listing"
 
 
 def _split(value: str | None) -> list[str]:
@@ -104,20 +121,33 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._close_pool, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider._count_left_waiting, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.on_dropped, signal=scrapy.signals.request_dropped)
         return spider
 
     # --- start ---------------------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
         if not self.refresh:
-            answers = await self.crawler.signals.send_catch_log_async(
-                signal=archived_articles_requested, site=self.profile.name
-            )
-            for _, known in answers:
+            for known in await self._ask(archived_articles_requested):
                 if isinstance(known, dict):
                     self.known_articles.update(known)
         for request in self._start_requests():
             yield request
+        # What earlier runs listed and the archive still lacks (left out, failed, lost): fetched whatever
+        # discovery finds this time, since an unchanged sitemap answers 304 and lists nothing.
+        for owed in await self._ask(owed_urls_requested):
+            if isinstance(owed, OwedUrls):
+                self.crawler.stats.set_value("newsarchive/owed/seeded", len(owed.due))
+                self.crawler.stats.set_value("newsarchive/owed/later", owed.later)
+                self.crawler.stats.set_value("newsarchive/owed/given_up", owed.given_up)
+                for url in owed.due:
+                    if request := self._schedule_article(url):
+                        yield request
+
+    async def _ask(self, signal: object, **arguments: Any) -> list[Any]:
+        """The answers of the archive (`crawler.archivequeries`) to `signal`; none without a store."""
+        answers = await self.crawler.signals.send_catch_log_async(signal=signal, site=self.profile.name, **arguments)
+        return [answer for _, answer in answers]
 
     def _start_requests(self) -> Iterator[Request]:
         for url, callback in self.seeds():
@@ -140,15 +170,44 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery -----------------------------------------------------------------------------------------------
     def _discovery(self, url: str, callback: Any, dont_filter: bool = False) -> Request:
-        """A request for a discovery document, fetched conditionally on its last capture (see crawler.conditional)."""
-        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter, meta={meta.CONDITIONAL: True})
+        """A request for a discovery document, fetched conditionally on its last capture (see crawler.conditional);
+        its callback gets a 304 too (`_unchanged`)."""
+        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
+                       meta={meta.CONDITIONAL: True, meta.HANDLE_HTTPSTATUS_LIST: [304]})
 
-    def parse_robots(self, response: Response) -> Iterator[Request]:
+    def _callback_of(self, kind: str) -> Any:
+        return {DocumentKind.SITEMAP: self.parse_sitemap, DocumentKind.LISTING: self.parse_listing}[kind]
+
+    async def _unchanged(self, response: Response) -> AsyncIterator[Request]:
+        """A discovery document answered 304: nothing to parse, but the documents it listed when last read are
+        requested again (conditionally): a child sitemap may change while its index does not."""
+        self._settle(response, Outcome.NOT_MODIFIED)
+        for listed in await self._ask(listed_documents_requested, source=response.url):
+            for url, kind in listed or ():
+                if kind in (DocumentKind.SITEMAP, DocumentKind.LISTING):
+                    yield self._discovery(url, self._callback_of(kind))
+
+    async def _listed(self, response: Response, kind: str, urls: list[str]) -> None:
+        """Record what `response` listed before it is requested: a run that ends first leaves it owed."""
+        if urls:
+            await self._ask(urls_listed, source=response.url, kind=kind, urls=urls)
+
+    async def parse_robots(self, response: Response) -> AsyncIterator[Request]:
+        if response.status == 304:
+            async for request in self._unchanged(response):
+                yield request
+            return
         self._settle(response, Outcome.ROBOTS)
-        for url in sitemaps_from_robots(response.body, response.url):
+        sitemaps = list(sitemaps_from_robots(response.body, response.url))
+        await self._listed(response, DocumentKind.SITEMAP, sitemaps)
+        for url in sitemaps:
             yield self._discovery(url, self.parse_sitemap)
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
+        if response.status == 304:
+            async for request in self._unchanged(response):
+                yield request
+            return
         try:  # in a thread: a sitemap may hold 50,000 URLs in 50 MB, too much parsing for the reactor
             sitemap = await asyncio.to_thread(parse_sitemap, response.body, response.url)
         except DiscoveryError as exc:
@@ -156,35 +215,55 @@ class NewsSpider(scrapy.Spider):
             return
         self._settle(response, Outcome.SITEMAP)
         if sitemap.is_index:
-            for link in sitemap.links:
-                if self._is_recent(link):
-                    yield self._discovery(link.url, self.parse_sitemap)
+            children = [link.url for link in sitemap.links if self._is_recent(link)]
+            await self._listed(response, DocumentKind.SITEMAP, children)
+            for url in children:
+                yield self._discovery(url, self.parse_sitemap)
             return
-        for request in self._article_requests(sitemap.links):
+        async for request in self._article_requests(response, sitemap.links):
             yield request
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
+        if response.status == 304:
+            async for request in self._unchanged(response):
+                yield request
+            return
         try:
             links = await asyncio.to_thread(parse_feed, response.body, response.url)
         except DiscoveryError as exc:
             self._settle(response, Outcome.FAILED, str(exc))
             return
         self._settle(response, Outcome.FEED)
-        for request in self._article_requests(links):
+        async for request in self._article_requests(response, links):
             yield request
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
+    async def parse_listing(self, response: Response) -> AsyncIterator[Request]:
+        if response.status == 304:
+            async for request in self._unchanged(response):
+                yield request
+            return
         links, pages = listing_links(response.body, response.url)
         self._settle(response, Outcome.LISTING)
-        yield from self._article_requests(Link(url) for url in links if url not in pages)
+        async for request in self._article_requests(response, [Link(url) for url in links if url not in pages]):
+            yield request
+        pages = [url for url in pages if self.profile.owns(url)]
+        await self._listed(response, DocumentKind.LISTING, pages)
         for url in pages:
-            if self.profile.owns(url):
-                yield self._discovery(url, self.parse_listing)
+            yield self._discovery(url, self.parse_listing)
 
     def _is_recent(self, link: Link) -> bool:
         return self.since is None or link.latest is None or link.latest >= self.since
 
-    def _article_requests(self, links: Iterable[Link]) -> Iterator[Request]:
+    async def _article_requests(self, response: Response, links: Iterable[Link]) -> AsyncIterator[Request]:
+        """Requests for the article URLs `response` listed that the archive lacks, recorded as owed first."""
+        wanted = list(self._wanted_articles(links))
+        await self._listed(response, DocumentKind.ARTICLE, wanted)
+        for url in wanted:
+            if request := self._schedule_article(url):
+                yield request
+
+    def _wanted_articles(self, links: Iterable[Link]) -> Iterator[str]:
+        """The article URLs of `links` to fetch, as requested: on the site, recent enough, not archived."""
         for link in links:
             try:
                 canonical = canonicalize_url(link.url)
@@ -200,11 +279,15 @@ class NewsSpider(scrapy.Spider):
             if self._already_archived(canonical, link):
                 self.crawler.stats.inc_value("newsarchive/skipped_already_archived")
                 continue
-            if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
-                self.waiting_articles.append(url)
-                continue
-            self.articles_scheduled += 1
-            yield self._article_request(url)
+            yield url
+
+    def _schedule_article(self, url: str) -> Request | None:
+        """The request for article `url`, or None when --max-articles makes it wait for a free slot."""
+        if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
+            self.waiting_articles.append(url)
+            return None
+        self.articles_scheduled += 1
+        return self._article_request(url)
 
     def _article_request(self, url: str) -> Request:
         return Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY)
@@ -306,6 +389,10 @@ class NewsSpider(scrapy.Spider):
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         return self._pool
 
+    def _count_left_waiting(self) -> None:
+        """Article URLs --max-articles left for a later run (owed: recorded as listed, not fetched)."""
+        self.crawler.stats.set_value("newsarchive/owed/left_waiting", len(self.waiting_articles))
+
     def _close_pool(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -323,6 +410,9 @@ class NewsSpider(scrapy.Spider):
             self._settle(failure.value.response, Outcome.NOT_MODIFIED, requisite_of)
             return
         context = f"requisite of {requisite_of}: " if requisite_of else ""
+        if failure.check(WarcWriteFailed):  # fetched, but the archive could not take it: owed to the next run
+            self._outcome(request.url, Outcome.NOT_ARCHIVED, context + failure.getErrorMessage())
+            return
         if failure.check(HttpError):
             response = failure.value.response
             self.logger.warning("could not fetch %s: HTTP %s", response.url, response.status)

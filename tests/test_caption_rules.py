@@ -173,3 +173,56 @@ def test_alt_text_repeating_the_description_is_no_evidence_of_a_caption():
     block = f"{image}<p>{description}, after a long debate.</p>"
     article = extract_article(article_page(block, head=head), "https://news.example/story.html")
     assert article.captions == []
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # an icon or an avatar: the page sizes the image at most 100 pixels both ways
+        '<figure><img src="/img/pen.png" width="48" height="48"><figcaption>Written by our harbour desk'
+        "</figcaption></figure>",
+        # a promotion: the image and most of its caption link to a page on another site
+        '<figure><a href="https://shop.example.org/magazine"><img src="/img/cover.jpg"></a><figcaption>'
+        '<a href="https://shop.example.org/magazine">Subscribe to our sister magazine</a> for more stories'
+        "</figcaption></figure>",
+        # a card: the caption holds a linked headline of its own (a video, another story)
+        '<figure><img src="/img/clip.jpg"><figcaption><h4><a href="/videos/clip">Harbour cranes in the storm</a>'
+        "</h4><p>Watch the cranes sway in the wind.</p></figcaption></figure>",
+    ],
+)
+def test_captions_of_what_is_not_a_photo_of_the_article(block: str):
+    assert captions_of(article_page(block)) == []
+
+
+def test_teaser_whose_caption_is_the_title_of_a_link_to_another_page():
+    teaser = '<figure><img src="/img/ferry.jpg"><figcaption>New ferry timetable starts in May</figcaption></figure>'
+    related = '<ul><li><a href="/ferry-timetable.html">New ferry timetable starts in May</a></li></ul>'
+    assert captions_of(article_page(teaser, after=related)) == []
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # a photo linking to its source with only its credit linked too
+        '<figure><a href="https://space.example.org/images/42"><img src="/img/map.jpg" width="700"></a><figcaption>'
+        'The first map of the moon. (<a href="https://space.example.org/images/42">Space Agency</a>)</figcaption>'
+        "</figure>",
+        # a large image (sized by the page) and a caption with a heading that links nowhere
+        '<figure><img src="/img/map.jpg" width="700" height="400"><figcaption><h2>The first map of the moon.</h2>'
+        "</figcaption></figure>",
+    ],
+)
+def test_photos_of_the_article_stay_captioned(block: str):
+    captions = captions_of(article_page(block))
+    assert len(captions) == 1 and captions[0][0].startswith("The first map of the moon.")
+
+
+def test_paragraphs_that_are_wholly_links_to_other_pages_are_not_the_text():
+    related = (
+        '<p><a href="/ferries-return.html">The night ferries return to the harbour next week</a></p>'
+        '<p><strong><a href="https://app.example.org/">Get the harbour news app on your phone</a></strong></p>'
+        '<p>The mayor <a href="/mayor.html">Jane Roe</a> opened the new pier on Monday morning with a speech.</p>'
+    )
+    text = extract_article(article_page(related), "https://news.example/story.html").text
+    assert "opened the new pier" in text and "Paragraph 5 of the article" in text
+    assert "night ferries" not in text and "harbour news app" not in text

@@ -33,8 +33,8 @@ def page(head: str = "", byline: str = "", tail: str = "") -> str:
 
 
 def published(document: str, url: str = "https://example.org/story", zone: str = "UTC", **kwargs):
-    found, _ = find_dates(html.fromstring(document), url, settings=DateSettings(zone, "DMY", ("en", "de")), **kwargs)
-    return found
+    settings = DateSettings(zone, "DMY", ("en", "de"))
+    return find_dates(html.fromstring(document), url, settings=settings, **kwargs).published
 
 
 # --- the page's offset ----------------------------------------------------------------------------------------------
@@ -116,6 +116,20 @@ def test_a_dateline_opening_the_text_stands_against_htmldate(opening: str):
     assert found.value.date() == date(2022, 4, 3)
 
 
+def test_a_dateline_right_above_the_headline_stands_against_htmldate():
+    document = (
+        "<html><head><title>Story</title></head><body><div><p>03.04.2022 10:16 - Politics - Wire</p>"
+        f"<h1>Story</h1>{PARAGRAPHS}</div><ul><li>28.03.2022 - An older story</li></ul></body></html>"
+    )
+    assert published(document, zone="Europe/Berlin", htmldate="2022-03-28").value == datetime(
+        2022, 4, 3, 10, 16, tzinfo=timezone(timedelta(hours=2))
+    )
+    # a long paragraph above the headline is not a dateline
+    long_line = "<p>03.04.2022: a teaser of another story that runs on for far more words than a dateline has</p>"
+    document = document.replace("<p>03.04.2022 10:16 - Politics - Wire</p>", long_line)
+    assert published(document, zone="Europe/Berlin", htmldate="2022-03-28").value.date() == date(2022, 3, 28)
+
+
 def test_a_visible_reading_confirmed_by_an_independent_source_stands_against_htmldate():
     byline = '<div class="related"><span class="date-box">14.07.2021</span></div>'
     confirmed = published(page(tail=byline), url="https://example.org/2021/07/14/story", htmldate="2021-07-20")
@@ -144,11 +158,27 @@ def test_htmldate_refined_by_a_candidate_of_its_day():
 @pytest.mark.parametrize(
     "statement",
     ["<footer><p>Last change: 02.11.2023<br><b>Published on:</b> 30.10.2023</p></footer>",
-     "<footer><p>Veröffentlicht am 30. Oktober 2023</p></footer>"],
+     "<footer><p>Veröffentlicht am 30. Oktober 2023</p></footer>",
+],
 )  # fmt: skip
 def test_a_date_the_text_calls_published_stands_against_htmldate(statement: str):
     found = published(page(tail=statement), zone="Europe/Berlin", htmldate="2023-11-02")
     assert found.value.date() == date(2023, 10, 30)
+
+
+def test_htmldate_reading_a_dotted_date_month_first_is_no_evidence():
+    byline = '<div class="publish-date">By the desk 4.\u20092.\u20092022.</div>'
+    assert published(page(tail=byline), zone="Europe/Berlin", htmldate="2022-04-02").value.date() == date(2022, 2, 4)
+    # a slashed date may be month first: htmldate's reading stands
+    byline = '<div class="publish-date">By the desk 4/2/2022</div>'
+    assert published(page(tail=byline), zone="Europe/Berlin", htmldate="2022-04-02").value.date() == date(2022, 4, 2)
+
+
+def test_a_published_label_counts_on_a_page_that_server_warnings_leave_without_a_body():
+    warnings = "<br />\n<b>Warning</b>: undefined constant in <b>page.php</b><br />\n<!DOCTYPE html>"
+    document = warnings + page(tail="<p>Veröffentlicht am 3. Dezember 2011</p>")
+    assert html.fromstring(document).find(".//body") is None
+    assert published(document, zone="Europe/Berlin", htmldate="2010-06-01").value.date() == date(2011, 12, 3)
 
 
 def test_many_published_labels_are_a_list():
@@ -258,6 +288,37 @@ def test_an_impossible_date_is_dropped_with_its_reason_and_the_article_kept(head
     article = extract_article(page(head).encode(), "https://example.de/story")
     assert article.title == "Story" and article.published_at is None and article.published_precision is None
     assert "publication date dropped" in caplog.text
+    assert [issue.split(":")[0] for issue in article.issues] == ["publication date dropped"]
+
+
+def test_the_reason_of_a_dropped_date_is_stored_and_exported(store: ArchiveStore, make_article, tmp_path: Path):
+    reason = "publication date dropped: '31/02/2025' is not a calendar day"
+    store.save_articles([make_article(1, published_at=None, issues=[reason])])
+    out = tmp_path / "a.jsonl"
+    export(store, "jsonl", out)
+    assert json.loads(out.read_text(encoding="utf-8"))["issues"] == [reason]
+
+
+@pytest.mark.parametrize(
+    ("modified", "kept"),
+    [
+        ("2024-06-01T09:00:00+02:00", False),
+        ("2024-06-02T08:00:00+02:00", False),
+        ("2024-06-02T12:00:00+02:00", True),
+        ("2024-06-02", True),
+    ],
+)
+def test_a_modification_before_the_publication_is_dropped_with_its_reason(modified: str, kept: bool, caplog):
+    head = (
+        '<meta property="article:published_time" content="2024-06-02T10:00:00+02:00">'
+        f'<meta property="article:modified_time" content="{modified}">'
+    )
+    found_published, found_modified, _ = find_dates(
+        html.fromstring(page(head)), "https://example.org/story", settings=DateSettings("Europe/Berlin")
+    )
+    assert found_published.value == datetime(2024, 6, 2, 10, tzinfo=timezone(timedelta(hours=2)))
+    assert (found_modified is not None) is kept
+    assert ("is before the publication date" in caplog.text) is not kept
 
 
 def test_itemprop_dates_of_a_list_are_not_the_pages():

@@ -136,7 +136,7 @@ PAGE = """<html><head>
 
 
 def test_find_dates_reads_meta_and_visible_byline_but_not_the_site_header():
-    published, modified = find_dates(html.fromstring(PAGE), "https://example.vn/a.html", settings=DateSettings())
+    published, modified, _ = find_dates(html.fromstring(PAGE), "https://example.vn/a.html", settings=DateSettings())
     assert published.value == at(2026, 9, 5, 22, 17, 1)
     assert modified.value == at(2026, 9, 6, 8, 0)
 
@@ -144,9 +144,9 @@ def test_find_dates_reads_meta_and_visible_byline_but_not_the_site_header():
 def test_find_dates_prefers_jsonld_and_falls_back_to_the_url():
     tree = html.fromstring("<html><body><h1>T</h1><p>x</p></body></html>")
     jsonld = [{"@type": "NewsArticle", "datePublished": "2024-05-03T14:24:00+00:00"}]
-    published, _ = find_dates(tree, "https://e.de/2024/05/01/a.html", settings=DateSettings(), jsonld=jsonld)
+    published = find_dates(tree, "https://e.de/2024/05/01/a.html", settings=DateSettings(), jsonld=jsonld).published
     assert published.value == at(2024, 5, 3, 14, 24, tz=UTC)
-    published, _ = find_dates(tree, "https://e.de/2024/05/01/a.html", settings=DateSettings())
+    published = find_dates(tree, "https://e.de/2024/05/01/a.html", settings=DateSettings()).published
     assert published.value == at(2024, 5, 1, 0, 0)
 
 
@@ -155,7 +155,7 @@ def test_a_page_that_states_its_offset_reads_its_other_dates_in_it():
         '<html><head><meta property="article:modified_time" content="2024-04-26T21:00:00+02:00">'
         '<meta property="article:published_time" content="2024-04-26 20:44"></head><body><p>x</p></body></html>'
     )
-    published, modified = find_dates(tree, "https://example.com/a", settings=DateSettings("UTC"))
+    published, modified, _ = find_dates(tree, "https://example.com/a", settings=DateSettings("UTC"))
     assert published.value == datetime(2024, 4, 26, 20, 44, tzinfo=timezone(timedelta(hours=2)))
     assert modified.value == datetime(2024, 4, 26, 21, 0, tzinfo=timezone(timedelta(hours=2)))
 
@@ -165,7 +165,7 @@ def test_utc_machine_times_do_not_move_local_ones():
         '<html><head><meta property="article:modified_time" content="2026-09-05T22:57:40Z"></head>'
         '<body><h1>T</h1><span class="date">05/09/2026 - 22:17</span><p>x</p></body></html>'
     )
-    published, _ = find_dates(tree, "https://example.vn/a", settings=DateSettings())
+    published = find_dates(tree, "https://example.vn/a", settings=DateSettings()).published
     assert published.value == at(2026, 9, 5, 22, 17)
 
 
@@ -187,5 +187,5 @@ def test_an_ambiguous_reading_loses_even_to_the_url():
     # OneCMS writes US month/day without a zone: "5/9/2026" is 9 May or 5 September; the URL says September
     tree = html.fromstring("<html><body><p>x</p></body></html>")
     jsonld = [{"@type": "NewsArticle", "datePublished": "5/9/2026 10:17:01 PM"}]
-    published, _ = find_dates(tree, "https://e.vn/2026/09/05/a.html", settings=DateSettings(), jsonld=jsonld)
+    published = find_dates(tree, "https://e.vn/2026/09/05/a.html", settings=DateSettings(), jsonld=jsonld).published
     assert published.value.date() == datetime(2026, 9, 5).date()

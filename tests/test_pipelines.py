@@ -102,12 +102,17 @@ def test_finishing_reads_naive_dates_in_the_profile_zone_or_the_one_the_page_sug
 def test_finishing_sets_the_archive_key_and_refuses_a_url_that_cannot_be_one() -> None:
     profile = ProfiledSpider.profile
     fetched = datetime(2025, 9, 19, 1, 0, tzinfo=UTC)
-    amp = Article(url="https://BAONGHEAN.vn/amp/bai-1.html?utm_source=zalo", canonical_url="/bai-1.html")
+    amp = Article(url="https://BAONGHEAN.vn/amp/bai-10300001.html?utm_source=zalo", canonical_url="/bai-10300001.html")
     item = finish_article(amp, profile, fetched_at=fetched, warc=None)
-    assert item.canonical_url == "https://baonghean.vn/bai-1.html"
-    foreign = finish_article(Article(url="https://baonghean.vn/bai-2.html", canonical_url="https://aggregator.com/bai-2"),
+    assert item.canonical_url == "https://baonghean.vn/bai-10300001.html"
+    url = "https://baonghean.vn/bai-10300002.html"
+    foreign = finish_article(Article(url=url, canonical_url="https://aggregator.com/bai-10300002.html"),
                              profile, fetched_at=fetched, warc=None)
-    assert foreign.canonical_url == "https://baonghean.vn/bai-2.html"
+    assert foreign.canonical_url == url
+    # a canonical link to the home page or a section is a CMS mistake, not the article's URL
+    for declared in ("/", "https://baonghean.vn", "/thoi-su/", "/tag/nghe-an-10300009.html"):
+        mistaken = finish_article(Article(url=url, canonical_url=declared), profile, fetched_at=fetched, warc=None)
+        assert mistaken.canonical_url == url
     with pytest.raises(ValueError):
         finish_article(Article(url="https://[::1"), profile, fetched_at=fetched, warc=None)
 
@@ -132,14 +137,17 @@ def test_second_url_of_an_article_in_one_crawl_goes_on_marked_as_duplicate() -> 
     crawler = crawler_with_spider()
     recorder = OutcomeRecorder(crawler)
     pipeline = DedupPipeline.from_crawler(crawler)
-    pipeline.process_item(article("https://baonghean.vn/bai-1.html"))
-    second = pipeline.process_item(article("https://baonghean.vn/amp/bai-1.html", canonical_url="/bai-1.html"))
-    assert second.canonical_url == "https://baonghean.vn/bai-1.html"  # the store makes it the same row
+    first = "https://baonghean.vn/bai-10300001.html"
+    pipeline.process_item(article(first))
+    second = pipeline.process_item(article("https://baonghean.vn/amp/bai-10300001.html", canonical_url=first))
+    assert second.canonical_url == first  # the store makes it the same row
     assert recorder.outcomes == [
-        ("https://baonghean.vn/amp/bai-1.html", "duplicate",
-         "same article as https://baonghean.vn/bai-1.html (canonical URL https://baonghean.vn/bai-1.html)")
+        ("https://baonghean.vn/amp/bai-10300001.html", "duplicate", f"same article as {first} (canonical URL {first})")
     ]
     assert crawler.stats.get_value("newsarchive/duplicates/url_in_run") == 1
+    # another text declaring the same canonical URL is not marked: the store judges whether it is the same story
+    pipeline.process_item(article("https://baonghean.vn/bai-10300003.html", text="Một bài khác.", canonical_url=first))
+    assert len(recorder.outcomes) == 1
 
 
 def test_same_text_under_another_url_in_one_crawl_is_marked() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from datetime import UTC, datetime
 
 import pytest
@@ -10,8 +11,10 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from archive.records import Article, WarcPointer
+from archive.store import OwedUrls
 from crawler.discovery import Link
 from crawler.settings import ADDONS
+from crawler.signals import listed_documents_requested, owed_urls_requested, urls_listed
 from spiders.news import NewsSpider
 
 BASE = "https://baonghean.vn"
@@ -30,6 +33,23 @@ def article_urls(requests) -> list[str]:
     return [r.url for r in requests if r.callback.__name__ == "parse_article"]
 
 
+def scheduled(spider: NewsSpider, links) -> list[str]:
+    """The article URLs `links` lead to (wanted, and within --max-articles)."""
+    return article_urls(filter(None, map(spider._schedule_article, spider._wanted_articles(links))))
+
+
+def asking(spider: NewsSpider, answers: dict | None = None) -> list:
+    """Replace the spider's questions to the archive: record them, answer from `answers` (signal → answer)."""
+    asked = []
+
+    async def ask(signal, **arguments):
+        asked.append((signal, arguments))
+        return [answers[signal]] if answers and signal in answers else []
+
+    spider._ask = ask
+    return asked
+
+
 def test_arguments_are_required():
     with pytest.raises(ValueError, match="give a site profile"):
         make_spider()
@@ -46,7 +66,7 @@ def test_a_profile_starts_from_robots_txt():
 def test_without_a_profile_the_crawl_stays_on_the_given_hosts():
     spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
     links = [Link(f"{BASE}/thoi-su/a-10300001.html"), Link("https://other.example/b-10300002.html")]
-    assert article_urls(spider._article_requests(links)) == [f"{BASE}/thoi-su/a-10300001.html"]
+    assert scheduled(spider, links) == [f"{BASE}/thoi-su/a-10300001.html"]
 
 
 def test_since_max_articles_and_tracking_parameters():
@@ -59,10 +79,8 @@ def test_since_max_articles_and_tracking_parameters():
         Link(f"{BASE}/thoi-su/undated-10300004.html"),
         Link(f"{BASE}/thoi-su/over-budget-10300005.html"),
     ]
-    assert article_urls(spider._article_requests(links)) == [
-        f"{BASE}/thoi-su/new-10300002.html",
-        f"{BASE}/thoi-su/undated-10300004.html",
-    ]
+    assert scheduled(spider, links) == [f"{BASE}/thoi-su/new-10300002.html", f"{BASE}/thoi-su/undated-10300004.html"]
+    assert spider.waiting_articles == deque([f"{BASE}/thoi-su/over-budget-10300005.html"])  # owed to a later run
 
 
 def test_archived_articles_are_skipped_unless_modified_since():
@@ -74,7 +92,7 @@ def test_archived_articles_are_skipped_unless_modified_since():
         Link(f"{BASE}/b-10300002.html", modified=datetime(2025, 9, 21, tzinfo=UTC)),
         Link(f"{BASE}/c-10300003.html"),
     ]
-    assert article_urls(spider._article_requests(links)) == [f"{BASE}/b-10300002.html", f"{BASE}/c-10300003.html"]
+    assert scheduled(spider, links) == [f"{BASE}/b-10300002.html", f"{BASE}/c-10300003.html"]
 
 
 def test_listing_pages_lead_to_articles_and_further_pages():
@@ -82,9 +100,41 @@ def test_listing_pages_lead_to_articles_and_further_pages():
     html = f"""<html><body><a href="/thoi-su/bai-10300001.html">1</a><a href="/thoi-su?page=2">2</a>
     <a href="https://facebook.com/share?u={BASE}">share</a></body></html>""".encode()
     response = HtmlResponse(f"{BASE}/thoi-su", body=html, request=Request(f"{BASE}/thoi-su"))
-    requests = list(spider.parse_listing(response))
+    asked = asking(spider)
+    requests = asyncio.run(collect(spider.parse_listing(response)))
     assert article_urls(requests) == [f"{BASE}/thoi-su/bai-10300001.html"]
     assert [r.url for r in requests if r.callback.__name__ == "parse_listing"] == [f"{BASE}/thoi-su?page=2"]
+    # recorded before they are requested: a run that ends first leaves them owed to the next one
+    assert [(signal, a["kind"], a["urls"]) for signal, a in asked] == [
+        (urls_listed, "article", [f"{BASE}/thoi-su/bai-10300001.html"]),
+        (urls_listed, "listing", [f"{BASE}/thoi-su?page=2"]),
+    ]
+
+
+def test_an_unchanged_document_leads_again_to_the_documents_it_listed():
+    spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
+    outcomes = []
+    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    children = [(f"{BASE}/sitemaps/a.xml", "sitemap"), (f"{BASE}/thoi-su?page=2", "listing")]
+    asked = asking(spider, {listed_documents_requested: children})
+    request = spider._discovery(f"{BASE}/sitemap.xml", spider.parse_sitemap)
+    assert request.meta["handle_httpstatus_list"] == [304]
+    requests = asyncio.run(collect(spider.parse_sitemap(XmlResponse(request.url, status=304, request=request))))
+    assert [(r.url, r.callback.__name__, r.meta["conditional"]) for r in requests] == [
+        (f"{BASE}/sitemaps/a.xml", "parse_sitemap", True), (f"{BASE}/thoi-su?page=2", "parse_listing", True)]
+    assert asked == [(listed_documents_requested, {"source": f"{BASE}/sitemap.xml"})]
+    assert outcomes == [(f"{BASE}/sitemap.xml", "not_modified", "")]
+
+
+def test_the_articles_still_owed_are_requested_at_start():
+    spider = make_spider(sitemap=f"{BASE}/sitemap.xml", max_articles="1")
+    owed = OwedUrls(due=[f"{BASE}/a-10300001.html", f"{BASE}/b-10300002.html"], later=3, given_up=1)
+    asking(spider, {owed_urls_requested: owed})
+    requests = asyncio.run(collect(spider.start()))
+    assert [r.url for r in requests] == [f"{BASE}/sitemap.xml", f"{BASE}/a-10300001.html"]
+    assert spider.waiting_articles == deque([f"{BASE}/b-10300002.html"])
+    stats = spider.crawler.stats
+    assert [stats.get_value(f"newsarchive/owed/{n}") for n in ("seeded", "later", "given_up")] == [2, 3, 1]
 
 
 def test_a_broken_sitemap_is_a_recorded_failure():

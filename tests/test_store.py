@@ -24,7 +24,7 @@ from archive.text import content_hash
 ICT = timezone(timedelta(hours=7))
 TABLES = {
     "alembic_version", "crawl_runs", "articles", "captions", "article_versions", "article_urls", "captures",
-    "warc_folders", "run_locks",
+    "warc_folders", "run_locks", "discovered",
 }  # fmt: skip
 
 
@@ -741,3 +741,57 @@ def test_the_store_seeds_the_warc_revisit_index(database_url: str) -> None:
     assert list(payload_digests_of(crawler)) == [
         ("sha1:AAA", "https://x.vn/1", datetime(2025, 9, 19, 1, 1, tzinfo=UTC), "<urn:uuid:1>")
     ]
+
+
+# --- what discovery listed, and what the archive still owes ----------------------------------------------------------
+def test_listed_urls_are_owed_until_archived_or_settled(store: ArchiveStore, make_article) -> None:
+    listed = [make_article(n).url for n in range(1, 7)]
+    store.note_listed("baonghean", "https://baonghean.vn/sitemap-1.xml", "article", listed)
+    store.note_listed("baonghean", "https://baonghean.vn/sitemap.xml", "sitemap", ["https://baonghean.vn/sitemap-1.xml"])
+    store.save_articles([make_article(1)])  # archived
+    now = datetime(2025, 9, 20, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    store.save_captures([
+        Capture(listed[1], 200, now - hour, outcome="not_article", reason="no text"),  # settled
+        Capture(listed[2], 500, now - hour, outcome="failed", reason="HTTP 500"),  # failed once, an hour ago
+        Capture(listed[3], 500, now - 10 * hour, outcome="failed", reason="HTTP 500"),  # twice, 3 h ago at last
+        Capture(listed[3], 500, now - 3 * hour, outcome="failed", reason="HTTP 500"),
+        Capture(listed[4], 200, now - hour, outcome="article"),  # fetched, but no row: lost (a crash, a failed write)
+    ])  # fmt: skip
+    owed = store.owed_urls("baonghean", attempts=2, backoff=1800, now=now)
+    # listed[5] was never fetched; listed[3] failed as often as allowed
+    assert (owed.due, owed.later, owed.given_up) == ([listed[2], listed[4], listed[5]], 0, 1)
+    owed = store.owed_urls("baonghean", attempts=5, backoff=7200, now=now)  # listed[2] due 2 h after its failure
+    assert (owed.due, owed.later, owed.given_up) == ([listed[4], listed[5]], 2, 0)
+    assert store.owed_urls("another-site", attempts=5, backoff=0).due == []
+    assert store.listed_documents("baonghean", "https://baonghean.vn/sitemap.xml") == [
+        ("https://baonghean.vn/sitemap-1.xml", "sitemap")]
+
+
+def test_a_canonical_link_merges_only_the_same_story(store: ArchiveStore, make_article) -> None:
+    first = make_article(1)
+    # another article declaring the first one's URL as its canonical (a CMS mistake): another row
+    other = make_article(2, canonical_url=first.url)
+    # the same story under a second URL (a print version with a byline added): one row
+    copy = make_article(1, url=first.url.replace(".html", "-print.html"), canonical_url=first.url,
+                        text=first.text + "\n\nThành Duy")
+    report = store.save_articles([first, other, copy])
+    assert report.canonical_disagreed == [other.url]
+    by_url = {a.canonical_url: a for a in store.iter_articles()}
+    assert set(by_url) == {first.url, other.url}
+    assert by_url[other.url].text == other.text
+    assert store.get_article(copy.url).canonical_url == first.url  # the copy is a version of the first
+    assert [v["text"] for v in store.article_versions(first.url)] == [first.text]
+
+
+def test_a_page_claiming_another_articles_url_gives_it_back(store: ArchiveStore, make_article) -> None:
+    second = make_article(2)
+    # fetched first, the page declaring the second article's URL its canonical is archived under it...
+    first = make_article(1, canonical_url=second.url)
+    store.save_articles([first])
+    assert store.get_article(second.url).text == first.text
+    # ...until the second article itself comes, another story: each is then archived under its own URL
+    report = store.save_articles([second])
+    assert report.canonical_disagreed == [first.url]
+    assert {a.canonical_url: a.text for a in store.iter_articles()} == {first.url: first.text, second.url: second.text}
+    assert store.get_article(second.url).text == second.text and store.get_article(first.url).text == first.text

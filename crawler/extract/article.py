@@ -20,7 +20,7 @@ from archive.records import Article, NotAnArticle
 from archive.text import normalize_text
 from crawler.dates import (
     DateSettings,
-    ParsedDate,
+    FoundDates,
     find_dates,
     guess_timezone,
     set_dates,
@@ -105,7 +105,7 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
     section = choose_section(tree, profile, page.jsonld, articles, title, metadata.categories)
     authors, text = _authors_and_text(page, paragraphs)
     language = page_language(tree, articles)
-    published, modified = _dates(page, language, fetched_at)
+    dates = _dates(page, language, fetched_at)
     article = Article(
         url=url,
         canonical_url=canonical_url(tree, url),
@@ -120,7 +120,7 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
         main_image=main_image_url(tree, articles, url, metadata.image, captions),
         fetched_at=fetched_at,
     )
-    return set_dates(article, published, modified)
+    return set_dates(article, dates)
 
 
 def _read_page(body: bytes, url: str, profile: SiteProfile, encoding: str | None) -> _Page:
@@ -174,8 +174,8 @@ def _authors_and_text(page: _Page, paragraphs: list[str]) -> tuple[list[str], st
     return authors or organizations, text
 
 
-def _dates(page: _Page, language: str, fetched_at: datetime | None) -> tuple[ParsedDate | None, ParsedDate | None]:
-    """(published, modified) as `crawler.dates` finds them, read in the site's zone and the page's languages."""
+def _dates(page: _Page, language: str, fetched_at: datetime | None) -> FoundDates:
+    """The dates as `crawler.dates` finds them, read in the site's zone and the page's languages."""
     # A profile without a zone (no profile, an ad-hoc crawl) gets the zone of the country domain or language.
     zone = page.profile.timezone or guess_timezone(page.url, language)
     settings = DateSettings(zone, page.profile.date_order, _date_languages(language, page.profile))

@@ -16,7 +16,7 @@ from trafilatura.settings import Document
 
 from archive.records import NotAnArticle
 from crawler.extract.captions import CAPTION_MARK, MARK_PATTERN, FoundCaption, mark_captions
-from crawler.extract.dom import class_names, one_line, same_text, select
+from crawler.extract.dom import class_names, link_texts, loose_form, one_line, same_text, select
 from crawler.sites import SiteProfile
 
 
@@ -239,4 +239,12 @@ def article_paragraphs(
     numbered = body_paragraphs(body, captions)
     if not profile.selectors.get("body"):
         numbered = recover_captions(work, numbered, captions)
+        numbered = drop_link_headlines(work, numbered)
     return drop_header_blocks(numbered, title, printed_lead)
+
+
+def drop_link_headlines(work: etree._Element, paragraphs: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+    """Leave out the paragraphs that are wholly the text of a link to another page: the headlines of related
+    stories, "read more" teasers, calls to follow or subscribe elsewhere, not the article's own text."""
+    headlines = link_texts(work)
+    return [(text, index) for text, index in paragraphs if index is not None or loose_form(text) not in headlines]

@@ -7,13 +7,23 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
 
 from archive.records import Caption
 from crawler.extract.credits import DANGLING_MARKER, bare_credit, credit_node, split_credit, strip_caption_end
-from crawler.extract.dom import class_names, loose_form, meta_contents, one_line, same_text, select, visible_text
+from crawler.extract.dom import (
+    IMAGE_FILE,
+    class_names,
+    link_texts,
+    loose_form,
+    meta_contents,
+    one_line,
+    same_text,
+    select,
+    visible_text,
+)
 
 MAX_CAPTION_CHARS = 1500
 CAPTION_MARK = "nacaptionmark"
@@ -182,6 +192,49 @@ def _caption_belongs_elsewhere(element, holder) -> bool:
     return any(q.tag == "blockquote" or next(q.iter("blockquote"), None) is not None for q in parent.iterchildren())
 
 
+MAX_ICON_PIXELS = 100
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _pixels(value: str | None) -> int | None:
+    value = (value or "").strip().removesuffix("px")
+    return int(value) if value.isdigit() else None
+
+
+def _is_icon(image) -> bool:
+    """An image the page sizes at most 100 pixels wide and high: an icon, a logo, an author's avatar."""
+    sizes = [_pixels(image.get(a)) for a in ("width", "height")]
+    return all(size is not None and 0 < size <= MAX_ICON_PIXELS for size in sizes)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url.strip()).hostname or "").removeprefix("www.")
+
+
+def _promotes_another_site(element, image, page_host: str) -> bool:
+    """The image and most of its caption are links to another host: an advertisement, a promotion of a partner's
+    product or a video. (A photo that links to another host with only its credit points to its source.)"""
+    link = next((a for a in [*image.iterancestors()][:4] if a.tag == "a"), None)
+    if link is None or IMAGE_FILE.search(link.get("href") or ""):
+        return False
+    host = _host(link.get("href") or "")
+    if not host or host == page_host:
+        return False
+    linked = sum(len(one_line(a.text_content())) for a in element.iter("a") if _host(a.get("href") or "") == host)
+    return linked >= 0.5 * len(one_line(element.text_content()))
+
+
+def _not_an_article_photo(element, holder, base_url: str) -> bool:
+    """A caption of an icon, an avatar or a logo, of an image linking to another site, or a card with a linked
+    headline of its own: not a photo of the article."""
+    if any(next(h.iter("a"), None) is not None for h in element.iter(*_HEADINGS)):
+        return True
+    box = holder if holder is not None else element.getparent()
+    images = list(box.iter("img", "amp-img")) if box is not None else []
+    page_host = _host(base_url)
+    return bool(images) and all(_is_icon(i) or _promotes_another_site(element, i, page_host) for i in images)
+
+
 def mark_captions(
     tree: etree._Element, base_url: str, extra_selector: str | None = None, known_captions: Iterable[str] = ()
 ) -> list[FoundCaption]:
@@ -206,6 +259,7 @@ def mark_captions(
             chosen.append(element)
             taken.add(element)
     found: list[FoundCaption] = []
+    headlines_of_links = link_texts(tree)
     for element in chosen:
         holder = holders.get(element)
         if holder is None:
@@ -213,9 +267,15 @@ def mark_captions(
             parent = element.getparent()
             if holder is None and element.tag != "figcaption" and parent is not None and parent.tag != "figure":
                 continue
-        if _caption_belongs_elsewhere(element, holder) or _is_video_caption(element, holder):
+        if (
+            _caption_belongs_elsewhere(element, holder)
+            or _is_video_caption(element, holder)
+            or _not_an_article_photo(element, holder, base_url)
+        ):
             continue
         text, credit, display = _caption_parts(element, holder)
+        if loose_form(text) in headlines_of_links:
+            continue  # a teaser card: its title is the text of a link to the other page too
         words = text.split()
         credit_only = text.startswith("(") and text.endswith(")")
         if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
@@ -276,13 +336,10 @@ def unmarked_captions(
     return found
 
 
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
-
-
 def _in_teaser(block) -> bool:
     """An image in a list item or in a link to another page (not to the image file): a teaser, not a photo."""
     for ancestor in [block, *block.iterancestors()][:6]:
-        if ancestor.tag == "li" or (ancestor.tag == "a" and not _IMAGE_FILE.search(ancestor.get("href") or "")):
+        if ancestor.tag == "li" or (ancestor.tag == "a" and not IMAGE_FILE.search(ancestor.get("href") or "")):
             return True
     return False
 

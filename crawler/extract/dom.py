@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from archive.text import normalize_text
+from archive.text import normalize_line, normalize_text
 from crawler.sites import SiteProfile, compile_selector
 
 
@@ -32,7 +32,7 @@ def selected_texts(tree: etree._Element, profile: SiteProfile, field_name: str) 
 
 
 def one_line(s: str) -> str:
-    return " ".join(normalize_text(s).split())
+    return normalize_line(s)
 
 
 def class_names(element: etree._Element) -> str:
@@ -87,3 +87,20 @@ def meta_contents(tree: etree._Element, *keys: str) -> list[str]:
         if names & wanted and (content := one_line(meta.get("content") or "")):
             values.append(content)
     return values
+
+
+IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
+MIN_LINK_HEADLINE_CHARS = 20
+
+
+def link_texts(tree: etree._Element) -> set[str]:
+    """The texts (loose form) of the page's links to other pages, long enough to be headlines."""
+    texts = set()
+    for link in tree.iter("a"):
+        href = link.get("href") or ""
+        if href.startswith(("#", "javascript:")) or IMAGE_FILE.search(href):
+            continue
+        text = link.text_content()
+        if len(text) >= MIN_LINK_HEADLINE_CHARS:
+            texts.add(loose_form(text))
+    return texts - {""}
