@@ -22,18 +22,26 @@ so far displaces it, and every copy pointing at it then points at the new origin
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from hashlib import blake2b
 from typing import NamedTuple
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
-from trafilatura.deduplication import Simhash
+from trafilatura.deduplication import Simhash, sample_tokens
 
 from archive.models import ArticleRow
-from archive.text import content_hash, shingle_containment
+from archive.text import containment, content_hash, shingle_containment, shingles
 
 NEAR_DUPLICATE_THRESHOLD = 0.9  # Simhash similarity (64 - differing bits) / 64
 NEAR_DUPLICATE_CONTAINMENT = 0.8  # share of the shorter text's 5-word shingles the other must contain
 NEAR_DUPLICATE_MIN_WORDS = 50  # shorter texts have too few tokens for a meaningful Simhash
+
+SIMHASH_BITS = 64
+# A token's hash spread out as 64 hexadecimal fields of 8 digits, bit i in field i: summing the spread hashes of a
+# text's tokens counts, in one big-integer addition, how many tokens have each bit set.
+_SPREAD = str.maketrans({"0": "00000000", "1": "00000001"})
+_FIELD = (1 << 32) - 1
 
 Duplicate = tuple[str, str, float]  # (kind: "exact" or "near", canonical URL of the original, similarity)
 
@@ -52,9 +60,24 @@ def simhash_columns(text: str) -> dict[str, int | None]:
     """The `simhash` column (signed: the columns are BIGINT) and its bands; all None for a short text."""
     if len(text.split()) < NEAR_DUPLICATE_MIN_WORDS:
         return {"simhash": None} | {f"simhash_band{i}": None for i in range(4)}
-    fingerprint = Simhash(text).hash
+    fingerprint = simhash(text)
     bands = {f"simhash_band{i}": band for i, band in enumerate(lsh_bands(fingerprint))}
     return {"simhash": _signed(fingerprint)} | bands
+
+
+def simhash(text: str) -> int:
+    """trafilatura's 64-bit Simhash of `text` (`Simhash(text).hash`, the same value), without its per-token loop
+    over 64 positions."""
+    tokens = sample_tokens(text, SIMHASH_BITS)
+    counts = sum(map(_spread_token_hash, tokens))
+    # trafilatura adds +1 for each token with the bit set, -1 for each without: the bit is set when the sum is >= 0
+    return sum(1 << i for i in range(SIMHASH_BITS) if 2 * (counts >> 32 * i & _FIELD) >= len(tokens))
+
+
+@lru_cache(maxsize=2**14)
+def _spread_token_hash(token: str) -> int:
+    token_hash = int.from_bytes(blake2b(token.encode(), digest_size=8).digest(), "big")
+    return int(format(token_hash, "064b").translate(_SPREAD), 16)
 
 
 def _signed(value: int) -> int:
@@ -148,8 +171,7 @@ class DuplicateRule:
         bands = [getattr(row, f"simhash_band{i}") for i in range(4)]
         columns = [getattr(ArticleRow, f"simhash_band{i}") for i in range(4)]
         query = (
-            select(ArticleRow.id, ArticleRow.canonical_url, ArticleRow.published_at, ArticleRow.simhash,
-                   ArticleRow.text)
+            select(ArticleRow.id, ArticleRow.canonical_url, ArticleRow.published_at, ArticleRow.simhash)
             .where(ArticleRow.duplicate_of.is_(None), ArticleRow.simhash.is_not(None))
             .where(or_(*(column == band for column, band in zip(columns, bands, strict=True))))
             .order_by(ArticleRow.id)
@@ -157,15 +179,25 @@ class DuplicateRule:
         if row.id is not None:
             query = query.where(ArticleRow.id != row.id)
         mine = Simhash(existing_hash=_unsigned(row.simhash))
-        best: tuple[Original, str, float] | None = None
-        for article_id, canonical, published, fingerprint, text in self.session.execute(query):
+        similar = []
+        for article_id, canonical, published, fingerprint in self.session.execute(query):
             similarity = mine.similarity(Simhash(existing_hash=_unsigned(fingerprint)))
-            if similarity < NEAR_DUPLICATE_THRESHOLD or (best is not None and similarity <= best[2]):
+            if similarity >= NEAR_DUPLICATE_THRESHOLD:
+                similar.append((Original(article_id, canonical, published), similarity))
+        if not similar:
+            return None
+        # Only the texts of candidates similar enough are read, each once, and this row's shingles are made once.
+        wanted = select(ArticleRow.id, ArticleRow.text).where(ArticleRow.id.in_([o.id for o, _ in similar]))
+        texts = {article_id: text for article_id, text in self.session.execute(wanted)}
+        own = shingles(row.text)
+        best: tuple[Original, str, float] | None = None
+        for original, similarity in similar:
+            if best is not None and similarity <= best[2]:
                 continue
             # A Simhash ignores word order: texts from one small vocabulary can score high by chance; the copy
             # must also contain the original's phrasing.
-            if shingle_containment(row.text, text) >= NEAR_DUPLICATE_CONTAINMENT:
-                best = (Original(article_id, canonical, published), "near", similarity)
+            if containment(own, shingles(texts[original.id])) >= NEAR_DUPLICATE_CONTAINMENT:
+                best = (original, "near", similarity)
         return best
 
     def _displace(self, original: Original, row: ArticleRow, kind: str, similarity: float) -> None:

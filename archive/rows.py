@@ -15,10 +15,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from archive.models import ArticleRow, ArticleVersion, CaptureRow
+from archive.models import ArticleRow, ArticleVersion
 from archive.records import DATE_FIELDS, Article, Caption, Capture, DatePrecision, WarcPointer, ZoneSource
 
 MAX_URL_LENGTH = 2083  # Scrapy's URLLENGTH_LIMIT; longer URLs are refused with a recorded reason
@@ -198,8 +195,9 @@ def url_key(url: str) -> str:
     return hashlib.sha256(clean(url).encode("utf-8")).hexdigest()
 
 
-def capture_row(capture: Capture, run_id: int | None) -> CaptureRow:
-    """The row of a fetched URL; an unusable fetch time becomes the time of storage, with the reason."""
+def capture_values(capture: Capture, run_id: int | None) -> dict[str, Any]:
+    """The column values of a fetched URL's row; an unusable fetch time becomes the time of storage, with the
+    reason."""
     fetched = capture.fetched_at
     reason = clean(capture.reason or "")
     if not isinstance(fetched, datetime) or fetched.tzinfo is None:
@@ -207,45 +205,30 @@ def capture_row(capture: Capture, run_id: int | None) -> CaptureRow:
         fetched = now()
     warc = capture.warc
     last_modified = capture.last_modified
-    return CaptureRow(
-        run_id=run_id,
-        url=clean(capture.url),
-        url_key=url_key(capture.url),
-        status=capture.status if isinstance(capture.status, int) else None,
-        fetched_at=fetched,
-        record_type=bounded(capture.record_type or "response", 32),
-        content_type=bounded(capture.content_type, 255) if capture.content_type else None,
-        etag=optional(capture.etag),
-        last_modified=clean(last_modified) if last_modified and len(last_modified) <= 100 else None,
-        outcome=bounded(capture.outcome or "", 32),
-        reason=reason,
-        warc_file=optional(warc.file) if warc else None,
-        warc_offset=warc.offset if warc else None,
-        warc_length=warc.length if warc else None,
-        warc_record_id=bounded(warc.record_id, 200) if warc else None,
-        payload_digest=bounded(warc.payload_digest, 200) if warc and warc.payload_digest else None,
-        truncated=bounded(capture.truncated, 16) if capture.truncated else None,
-    )
+    return {
+        "run_id": run_id,
+        "url": clean(capture.url),
+        "url_key": url_key(capture.url),
+        "status": capture.status if isinstance(capture.status, int) else None,
+        "fetched_at": fetched,
+        "record_type": bounded(capture.record_type or "response", 32),
+        "content_type": bounded(capture.content_type, 255) if capture.content_type else None,
+        "etag": optional(capture.etag),
+        "last_modified": clean(last_modified) if last_modified and len(last_modified) <= 100 else None,
+        "outcome": bounded(capture.outcome or "", 32),
+        "reason": reason,
+        "warc_file": optional(warc.file) if warc else None,
+        "warc_offset": warc.offset if warc else None,
+        "warc_length": warc.length if warc else None,
+        "warc_record_id": bounded(warc.record_id, 200) if warc else None,
+        "payload_digest": bounded(warc.payload_digest, 200) if warc and warc.payload_digest else None,
+        "truncated": bounded(capture.truncated, 16) if capture.truncated else None,
+    }
 
 
-def record_outcome(
-    session: Session, url: str, outcome: str, reason: str, run_id: int | None, latest: CaptureRow | None = None
-) -> None:
-    """Set the outcome on the latest capture of `url` (in crawl run `run_id`), or record a capture-less outcome.
-
-    `latest` is that capture when the caller already holds it (written in the same batch): no query then.
-    """
-    if latest is None:
-        query = select(CaptureRow).where(CaptureRow.url_key == url_key(url))
-        if run_id is not None:  # never rewrite what an earlier crawl made of the URL
-            query = query.where(CaptureRow.run_id == run_id)
-        query = query.order_by(CaptureRow.fetched_at.desc(), CaptureRow.id.desc()).limit(1)
-        latest = session.scalars(query).first()
-    if latest is None:
-        latest = CaptureRow(run_id=run_id, url=clean(url), url_key=url_key(url), fetched_at=now(), record_type="none")
-        session.add(latest)
-    latest.outcome = bounded(outcome, 32)
-    latest.reason = clean(reason or "")
+def outcome_values(outcome: str, reason: str) -> dict[str, str]:
+    """The columns an outcome sets on a capture."""
+    return {"outcome": bounded(outcome, 32), "reason": clean(reason or "")}
 
 
 # --- values out -----------------------------------------------------------------------------------------------------

@@ -33,12 +33,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from archive import db, rows
+from archive.captures import CaptureBatch
 from archive.db import ARTICLE_WRITE_LOCK, NoArchive, StoreUnavailable
 from archive.duplicates import Duplicate, DuplicateRule, same_story, simhash_columns
 from archive.models import (
@@ -57,6 +58,7 @@ from archive.warcfiles import local_host
 
 __all__ = ["ArchiveStore", "NoArchive", "OwedUrls", "SaveReport", "StoreUnavailable"]
 
+ARTICLE_COLUMNS = [column for column in ArticleRow.__table__.columns if column.key != "id"]
 PREFETCH_CHUNK = 500  # articles whose existing rows are fetched in one query
 MAX_REDIRECT_HOPS = 10  # redirects followed to find the article a URL leads to (Scrapy's REDIRECT_MAX_TIMES is 20)
 
@@ -225,20 +227,17 @@ class ArchiveStore:
         captures, articles, outcomes = list(captures), list(articles), list(outcomes)
         report = SaveReport()
         with self._writing(exclusive=bool(articles)) as session:
-            batch_captures: dict[str, CaptureRow] = {}  # URL key → its latest capture in this batch
+            batch = CaptureBatch(session, run_id)
             for capture in captures:
-                row = rows.capture_row(capture, run_id)
-                session.add(row)
-                batch_captures[row.url_key] = row  # captures come in fetch order
-            if captures:
-                session.flush()
+                batch.add(capture)
             # A stable order: concurrent writers that lock rows do so in the same order.
             ordered = sorted(articles, key=lambda a: (a.site, a.canonical_url or a.url))
             for start in range(0, len(ordered), PREFETCH_CHUNK):
                 chunk = ordered[start : start + PREFETCH_CHUNK]
-                _ArticleWriter(session, run_id, report, self.is_postgresql).write(chunk)
+                _ArticleWriter(session, batch, report, self.is_postgresql).write(chunk)
             for url, outcome, reason in outcomes:
-                rows.record_outcome(session, url, outcome, reason, run_id, batch_captures.get(rows.url_key(url)))
+                batch.set_outcome(url, outcome, reason)
+            batch.write()
         return report
 
     # --- discovered URLs ----------------------------------------------------------------------------------------
@@ -492,14 +491,16 @@ class _ArticleWriter:
     still makes one row.
     """
 
-    def __init__(self, session: Session, run_id: int | None, report: SaveReport, is_postgresql: bool) -> None:
+    def __init__(self, session: Session, captures: CaptureBatch, report: SaveReport, is_postgresql: bool) -> None:
         self.session = session
-        self.run_id = run_id
+        self.captures = captures
+        self.run_id = captures.run_id
         self.report = report
         self.insert = postgresql_insert if is_postgresql else sqlite_insert
         self.now = rows.now()
         self.by_url: dict[tuple[str, str], ArticleRow] = {}  # (site, URL) → the article archived under it
         self.aliases: dict[tuple[str, str], int] = {}  # the chunk's (site, URL) → article id, to insert
+        self.captions: list[dict[str, Any]] = []  # of the articles inserted, written with the aliases
         self.duplicates = DuplicateRule(session, report.duplicates)
 
     def write(self, articles: list[Article]) -> None:
@@ -508,7 +509,7 @@ class _ArticleWriter:
             values, issues = rows.article_values(article)
             if isinstance(values, str):
                 self.report.refused.append((article.url, values))
-                rows.record_outcome(self.session, article.url, Outcome.FAILED, f"not stored: {values}", self.run_id)
+                self.captures.set_outcome(article.url, Outcome.FAILED, f"not stored: {values}")
             else:
                 prepared.append((values, issues))
         if not prepared:
@@ -519,6 +520,7 @@ class _ArticleWriter:
             row = self._save(values, issues)
             for url in _urls_of(values):
                 self.aliases.setdefault((row.site, url), row.id)
+        self._write_captions()
         aliases = [{"site": site, "url": url, "article_id": row_id} for (site, url), row_id in self.aliases.items()]
         self.session.execute(
             self.insert(ArticleUrl).values(aliases).on_conflict_do_nothing(index_elements=["site", "url"])
@@ -555,12 +557,7 @@ class _ArticleWriter:
         row = self._row_at_own_url(values) or self._row_of_declared_canonical(values)
         seen = values.get("fetched_at") or self.now  # first_seen / last_seen are when the page was fetched
         if row is None:
-            row = ArticleRow(**values, first_seen=seen, last_seen=seen, version=1, run_id=self.run_id)
-            row.captions = [CaptionRow(position=i, **c) for i, c in enumerate(captions)]
-            self.duplicates.mark(row)
-            self.session.add(row)
-            self.session.flush()
-            self.report.new.append(row.canonical_url)
+            row = self._insert(values, captions, seen)
         elif row.content_hash == values["content_hash"]:
             row.last_seen = max(row.last_seen, seen)
             if values["url"] == row.canonical_url != row.url:  # first archived via an alias (AMP, old URL)
@@ -585,11 +582,36 @@ class _ArticleWriter:
         self.duplicates.remember(row)
         return row
 
+    def _insert(self, values: dict[str, Any], captions: list[dict[str, Any]], seen: datetime) -> ArticleRow:
+        """A new article: one INSERT (no ORM flush), its captions written with the chunk's."""
+        row = ArticleRow(**values, first_seen=seen, last_seen=seen, version=1, run_id=self.run_id)
+        self.duplicates.mark(row)
+        columns = {column.key: getattr(row, column.key) for column in ARTICLE_COLUMNS}
+        row.id = self.session.execute(insert(ArticleRow).values(columns)).inserted_primary_key[0]
+        self.captions += [{"article_id": row.id, "position": i, **caption} for i, caption in enumerate(captions)]
+        self.report.new.append(row.canonical_url)
+        return row
+
+    def _known(self, site: str, url: str) -> ArticleRow | None:
+        """The row archived under (site, URL); one this chunk inserted is loaded, to be changed through the ORM."""
+        row = self.by_url.get((site, url))
+        if row is not None and row not in self.session:
+            self._write_captions()
+            inserted, row = row, self.session.get_one(ArticleRow, row.id)
+            for key, known in self.by_url.items():
+                if known is inserted:
+                    self.by_url[key] = row
+        return row
+
+    def _write_captions(self) -> None:
+        if self.captions:
+            self.session.execute(insert(CaptionRow), self.captions)
+            self.captions = []
 
     def _row_at_own_url(self, values: dict[str, Any]) -> ArticleRow | None:
         """The row archived under the page's own URL. A row another page put there, by declaring this URL its
         canonical, that is not this story moves to that page's own URL (it claimed a key that was not its own)."""
-        row = self.by_url.get((values["site"], values["url"]))
+        row = self._known(values["site"], values["url"])
         if row is None or row.url == values["url"] or row.canonical_url not in _urls_of(values) or same_story(
             values["text"], values["simhash"], row.text, row.simhash
         ):
@@ -609,7 +631,7 @@ class _ArticleWriter:
     def _row_of_declared_canonical(self, values: dict[str, Any]) -> ArticleRow | None:
         """The row archived under the page's canonical URL if the page is that story; else (different articles
         sharing a canonical link) the page is archived under its own URL, and None."""
-        row = self.by_url.get((values["site"], values["canonical_url"]))
+        row = self._known(values["site"], values["canonical_url"])
         if row is None or values["url"] == values["canonical_url"] or same_story(
             values["text"], values["simhash"], row.text, row.simhash
         ):

@@ -69,11 +69,16 @@ def shingle_containment(a: str, b: str, size: int = 5) -> float:
     shingles, while a copy with a byline or an ad paragraph added, or its last paragraph cut, contains nearly
     all of the original's.
     """
+    return containment(shingles(a, size), shingles(b, size))
 
-    def shingles(text: str) -> set[tuple[str, ...]]:
-        words = _WORD.findall(normalize_text(text).lower())
-        return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
 
-    first, second = shingles(a), shingles(b)
+def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+    """The word `size`-grams of the normal form of `text`, lower-cased."""
+    words = _WORD.findall(normalize_text(text).lower())
+    return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
+
+
+def containment(first: set[tuple[str, ...]], second: set[tuple[str, ...]]) -> float:
+    """Share of the smaller set of shingles found in the other (`shingle_containment` of two shingled texts)."""
     smaller = min(len(first), len(second))
     return len(first & second) / smaller if smaller else 0.0

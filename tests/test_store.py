@@ -16,8 +16,8 @@ from conftest import vietnamese_like_text
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from archive.duplicates import NEAR_DUPLICATE_THRESHOLD
-from archive.models import ArticleRow, ArticleVersion, Base, CaptureRow, CrawlRun
-from archive.records import Article, Capture, WarcPointer
+from archive.models import ArticleRow, ArticleVersion, Base, CaptionRow, CaptureRow, CrawlRun
+from archive.records import Article, Caption, Capture, WarcPointer
 from archive.store import ArchiveStore, NoArchive, StoreUnavailable
 from archive.text import content_hash
 
@@ -198,6 +198,23 @@ def test_changed_text_keeps_the_old_version(store: ArchiveStore, make_article) -
     assert store.known_article_urls("baonghean")[original.canonical_url] == edited.modified_at
 
 
+def test_an_article_inserted_and_changed_in_one_batch_is_versioned(store: ArchiveStore, make_article) -> None:
+    """A row the batch inserted (one INSERT, no ORM object) is changed like a stored one when a later copy in the
+    same batch has another text: its first text and captions become version 1."""
+    first = make_article(1)
+    edited = replace(first, text=first.text + "\n\nCập nhật.", content_hash=content_hash(first.text + "\n\nCập nhật."),
+                     captions=[Caption("Ảnh mới.", None, "https://baonghean.vn/img/moi.jpg")])  # fmt: skip
+    report = store.save_articles([first, edited, replace(edited, url=first.url + "?utm_source=x")])
+    assert (report.new, report.changed, report.unchanged) == ([first.canonical_url], [first.canonical_url],
+                                                              [first.canonical_url])  # fmt: skip
+    [current] = store.iter_articles()
+    assert current.text == edited.text and current.captions == edited.captions
+    [old] = store.article_versions(first.canonical_url)
+    assert (old["version"], old["text"]) == (1, first.text)
+    assert old["captions"] == [{"text": c.text, "credit": c.credit, "image_url": c.image_url} for c in first.captions]
+    assert count(store, ArticleRow) == 1 and count(store, CaptionRow) == 1
+
+
 def test_a_second_url_of_an_article_is_the_same_row(store: ArchiveStore, make_article) -> None:
     article = make_article(1)
     amp = replace(article, url="https://baonghean.vn/amp/thoi-su/bai-viet-so-1-100001.html")
@@ -324,6 +341,54 @@ def test_outcome_goes_to_the_latest_capture_of_the_url(store: ArchiveStore) -> N
     # a later crawl that could not fetch the URL records that, and leaves the earlier crawl's capture alone
     store.record_outcomes([(url, "failed", "TimeoutError")], store.start_run("baonghean", {}))
     assert store.stats()["captures by outcome"] == {"failed": 2, "listing": 1, "": 1}
+
+
+def test_one_batch_of_captures_and_outcomes_is_written_as_one_at_a_time(store: ArchiveStore, make_article) -> None:
+    """The bulk path (captures inserted with their outcomes, one lookup for the stored ones) leaves the rows the
+    call-by-call path leaves: outcomes on the latest capture (of the batch, else of the run by fetch time), the last
+    outcome winning, one capture-less row per URL never fetched, an earlier run's captures untouched."""
+    page, listing, lost = "https://baonghean.vn/a.html", "https://baonghean.vn/thoi-su/", "https://baonghean.vn/x"
+    refused = make_article(7, site="")
+
+    def events(run_id: int) -> list[tuple[str, list]]:
+        return [
+            ("captures", [capture(listing, 9), capture(listing, 2)]),  # stored: the latest is minute 9, not the last
+            ("captures", [capture(page, 1), capture(page, 3), capture(refused.url, 4)]),
+            ("outcomes", [(page, "failed", "first"), (page, "article", ""), (lost, "failed", "DNS"),
+                          (lost, "failed", "DNS again"), (listing, "listing", "")]),
+            ("articles", [refused]),
+        ]
+
+    def snapshot(batched: bool) -> list[tuple]:
+        # a capture of an earlier run, later than this run's
+        store.save_captures([capture(listing, 30)], store.start_run("earlier", {}))
+        run_id = store.start_run("baonghean", {})
+        batch = events(run_id)
+        store.save_captures(batch[0][1], run_id)
+        if batched:
+            store.save_batch(captures=batch[1][1], outcomes=batch[2][1], articles=batch[3][1], run_id=run_id)
+        else:
+            store.save_captures(batch[1][1], run_id)
+            store.save_articles(batch[3][1], run_id)
+            for outcome in batch[2][1]:
+                store.record_outcomes([outcome], run_id)
+        with store.engine.begin() as connection:
+            found = connection.execute(
+                select(CaptureRow.run_id, CaptureRow.url, CaptureRow.fetched_at, CaptureRow.record_type,
+                       CaptureRow.outcome, CaptureRow.reason).order_by(CaptureRow.id)
+            ).all()
+            for table in ("captures", "crawl_runs"):
+                connection.execute(text(f"DELETE FROM {table}"))
+        return [(r.run_id - run_id, r.url, None if r.record_type == "none" else r.fetched_at, *r[3:]) for r in found]
+
+    one_at_a_time = snapshot(batched=False)
+    assert snapshot(batched=True) == one_at_a_time
+    outcomes = {(url, minute.minute if minute else None): (outcome, reason) for _, url, minute, _, outcome, reason
+                in one_at_a_time}  # fmt: skip
+    assert outcomes[listing, 9] == ("listing", "") and outcomes[listing, 30] == ("", "")
+    assert outcomes[page, 3] == ("article", "") and outcomes[page, 1] == ("", "")
+    assert outcomes[lost, None] == ("failed", "DNS again")
+    assert outcomes[refused.url, 4][0] == "failed" and "no site" in outcomes[refused.url, 4][1]
 
 
 def test_conditional_headers_come_from_the_last_capture_with_validators(store: ArchiveStore) -> None:

@@ -71,3 +71,15 @@ def test_shingle_containment():
     assert shingle_containment(text, " ".join(reversed(text.split()))) == 0.0
     assert shingle_containment("", text) == 0.0
     assert 0.0 < shingle_containment(text, text.replace("Hội nghị", "buổi gặp")) < 1.0
+
+
+def test_simhash_is_trafilaturas():
+    from trafilatura.deduplication import Simhash
+
+    from archive.duplicates import simhash
+
+    sentence = "Nghệ An tỉnh hội nghị quán triệt Đảng ủy cơ quan học tập 18/9 Báo PV, Thành Duy"
+    words = sentence.split()
+    texts = ["", "!!! ??", "。。 中文 文字", sentence]
+    texts += [" ".join(words[(i * 7 + j * 3) % len(words)] for j in range(10 * i)) for i in range(1, 60)]
+    assert [simhash(text) for text in texts] == [Simhash(text).hash for text in texts]
