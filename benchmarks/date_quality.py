@@ -85,27 +85,44 @@ def dates_dev_pages(folder: Path) -> Iterator[LabelledPage]:
         yield LabelledPage(page_id, host, html, neutral_url(label["url"]), date.fromisoformat(label["date"]))
 
 
-def fundus_pages(folder: Path) -> Iterator[LabelledPage]:
+@dataclass(frozen=True)
+class FundusFile:
+    """One page of fundus's test resources with its label, as both extraction benchmarks read it."""
+
+    name: str  # country/file name
+    publisher: str
+    html: bytes
+    url: str
+    label: dict
+    fetched_at: datetime | None
+
+
+def fundus_files(folder: Path) -> Iterator[FundusFile]:
     for country in sorted(p for p in folder.iterdir() if p.is_dir()):
         meta = json.loads((country / "meta.info").read_text(encoding="utf-8"))
         for label_file in sorted(country.glob("*.json")):
             pages = sorted(country.glob(f"{label_file.stem}_*.html.gz"))
             labels = list(json.loads(label_file.read_text(encoding="utf-8")).values())
             for page, label in zip(pages, labels, strict=False):
-                if not label.get("publishing_date"):
-                    continue
                 info = meta.get(page.name, {})
                 crawled = info.get("crawl_date")
-                instant = datetime.fromisoformat(label["publishing_date"])
-                yield LabelledPage(
+                yield FundusFile(
                     f"{country.name}/{page.name}",
                     label_file.stem,
                     gzip.decompress(page.read_bytes()),
-                    neutral_url(info.get("url", "")),
-                    instant.date(),
-                    instant,
+                    info.get("url", ""),
+                    label,
                     datetime.fromisoformat(crawled).replace(tzinfo=UTC) if crawled else None,
                 )
+
+
+def fundus_pages(folder: Path) -> Iterator[LabelledPage]:
+    for file in fundus_files(folder):
+        if file.label.get("publishing_date"):
+            instant = datetime.fromisoformat(file.label["publishing_date"])
+            yield LabelledPage(
+                file.name, file.publisher, file.html, neutral_url(file.url), instant.date(), instant, file.fetched_at
+            )
 
 
 @dataclass

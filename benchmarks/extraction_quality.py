@@ -34,7 +34,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -165,18 +165,8 @@ def aeb_pages(folder: Path) -> Iterator[Page]:
 
 
 def fundus_pages(folder: Path) -> Iterator[Page]:
-    for country in sorted(p for p in folder.iterdir() if p.is_dir()):
-        meta = json.loads((country / "meta.info").read_text(encoding="utf-8"))
-        for label_file in sorted(country.glob("*.json")):
-            pages = sorted(country.glob(f"{label_file.stem}_*.html.gz"))
-            labels = list(json.loads(label_file.read_text(encoding="utf-8")).values())
-            for path, label in zip(pages, labels, strict=False):
-                info = meta.get(path.name, {})
-                crawled = info.get("crawl_date")
-                fetched_at = datetime.fromisoformat(crawled).replace(tzinfo=UTC) if crawled else None
-                html = gzip.decompress(path.read_bytes())
-                name = f"{country.name}/{path.name}"
-                yield Page("fundus", name, label_file.stem, info.get("url", ""), html, label, fetched_at)
+    for file in date_quality.fundus_files(folder):
+        yield Page("fundus", file.name, file.publisher, file.url, file.html, file.label, file.fetched_at)
 
 
 @dataclass
