@@ -122,10 +122,12 @@ class RefusedAddressMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Any) -> RefusedAddressMiddleware:
         settings = crawler.settings
-        if settings.getbool("ALLOW_PRIVATE_ADDRESSES"):
-            raise NotConfigured("private addresses are allowed")
-        if load_object(settings["TWISTED_DNS_RESOLVER"]) is not PublicAddressResolver:
-            raise NotConfigured("another DNS resolver is installed")
+        # nothing to report: private addresses are allowed, or another resolver refuses (or not) by its own rules
+        # (no message: Scrapy would log one as a warning in every crawl of a local site)
+        if settings.getbool("ALLOW_PRIVATE_ADDRESSES") or (
+            load_object(settings["TWISTED_DNS_RESOLVER"]) is not PublicAddressResolver
+        ):
+            raise NotConfigured
         return cls()
 
     def process_exception(self, request: Any, exception: Exception, spider: Any = None) -> None:
