@@ -16,9 +16,10 @@ the outcome `requisite`, or `failed` with its reason, and none counts as an arti
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
@@ -102,6 +103,19 @@ async def _result_of(future: Future, hung_after: float) -> Any:
         if started is not None and loop.time() - started > hung_after:
             answer.cancel()
             raise TimeoutError
+
+
+
+def _unless_unchanged(parse: Callable[..., AsyncIterator[Request]]) -> Callable[..., AsyncIterator[Request]]:
+    """A discovery callback a 304 does not reach: `_unchanged` answers it (what the document listed last time)."""
+
+    @functools.wraps(parse)
+    async def callback(self: NewsSpider, response: Response) -> AsyncIterator[Request]:
+        source = self._unchanged(response) if response.status == 304 else parse(self, response)
+        async for request in source:
+            yield request
+
+    return callback
 
 
 class NewsSpider(scrapy.Spider):
@@ -219,22 +233,16 @@ class NewsSpider(scrapy.Spider):
         if urls:
             await self._ask(urls_listed, source=response.url, kind=kind, urls=urls)
 
+    @_unless_unchanged
     async def parse_robots(self, response: Response) -> AsyncIterator[Request]:
-        if response.status == 304:
-            async for request in self._unchanged(response):
-                yield request
-            return
         self._settle(response, Outcome.ROBOTS)
         sitemaps = list(sitemaps_from_robots(response.body, response.url))
         await self._listed(response, DocumentKind.SITEMAP, sitemaps)
         for url in sitemaps:
             yield self._discovery(url, self.parse_sitemap)
 
+    @_unless_unchanged
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
-        if response.status == 304:
-            async for request in self._unchanged(response):
-                yield request
-            return
         try:  # in a thread: a sitemap may hold 50,000 URLs in 50 MB, too much parsing for the reactor
             sitemap = await asyncio.to_thread(parse_sitemap, response.body, response.url)
         except DiscoveryError as exc:
@@ -271,11 +279,8 @@ class NewsSpider(scrapy.Spider):
         self._outcome(url, Outcome.SKIPPED, reason)
         return False
 
+    @_unless_unchanged
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
-        if response.status == 304:
-            async for request in self._unchanged(response):
-                yield request
-            return
         try:
             links = await asyncio.to_thread(parse_feed, response.body, response.url)
         except DiscoveryError as exc:
@@ -285,11 +290,8 @@ class NewsSpider(scrapy.Spider):
         async for request in self._article_requests(response, links):
             yield request
 
+    @_unless_unchanged
     async def parse_listing(self, response: Response) -> AsyncIterator[Request]:
-        if response.status == 304:
-            async for request in self._unchanged(response):
-                yield request
-            return
         links, pages = listing_links(response.body, response.url)
         self._settle(response, Outcome.LISTING)
         async for request in self._article_requests(response, [Link(url) for url in links if url not in pages]):
