@@ -264,11 +264,16 @@ class RunLockRow(Base):
 class DiscoveredUrl(Base):
     """A URL a discovery document of a site listed: an article URL the archive owes until it holds it (or knows
     why not), or a discovery document (sitemap, listing page) another one led to (`source`), followed again when
-    that one answers 304. What is owed is read from the captures (`ArchiveStore.owed_urls`), not stored here.
+    that one answers 304. What is owed is read from the captures (`ArchiveStore.due_articles`, the crawl's
+    frontier), not stored here; the frontier reads a site's article URLs in listing order (`last_listed_at`, `id`).
     """
 
     __tablename__ = "discovered"
-    __table_args__ = (UniqueConstraint("site", "url_key"), Index("ix_discovered_site_source_key", "site", "source_key"))
+    __table_args__ = (
+        UniqueConstraint("site", "url_key"),
+        Index("ix_discovered_site_source_key", "site", "source_key"),
+        Index("ix_discovered_frontier", "site", "kind", "last_listed_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site: Mapped[str] = mapped_column(String(200))
@@ -279,3 +284,5 @@ class DiscoveredUrl(Base):
     source_key: Mapped[str] = mapped_column(String(64))
     first_listed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_listed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the latest date (modified or published) the listing gave: a stored copy older than it is fetched again
+    listed_date: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,32 +1,22 @@
 """Scrapy extension answering the spider's questions to the SQL archive (switch: `SQL_ENABLED`).
 
-`archived_articles_requested(site)` is answered with `ArchiveStore.known_article_urls` (incremental crawls),
-`validators_requested(url)` with `ArchiveStore.conditional_headers` (conditional requests), `urls_listed` with
-`ArchiveStore.note_listed`, `owed_urls_requested(site)` with `ArchiveStore.owed_urls` (settings
-`REFETCH_ATTEMPTS`, `REFETCH_BACKOFF`) and `listed_documents_requested` with `ArchiveStore.listed_documents`, each
-in a thread so
-the reactor does not wait on the database. The extension opens a store of its own on `DATABASE_URL` when the
-spider opens (not when the crawler is built: a crawler that never crawls opens no database) and closes it when
-the spider closes; until then nobody answers, and everything is fetched.
+`validators_requested(url)` is answered with `ArchiveStore.conditional_headers` (conditional requests) and
+`listed_documents_requested` with `ArchiveStore.listed_documents`, each in a thread so the reactor does not wait on
+the database (what discovery lists, and which article URLs are due, is `crawler.frontier`'s). The extension opens
+a store of its own on `DATABASE_URL` when the spider opens (not when the crawler is built: a crawler that never
+crawls opens no database) and closes it when the spider closes; until then nobody answers.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
 
-from archive.store import ArchiveStore, OwedUrls
-from crawler.signals import (
-    archived_articles_requested,
-    listed_documents_requested,
-    owed_urls_requested,
-    urls_listed,
-    validators_requested,
-)
+from archive.store import ArchiveStore
+from crawler.signals import listed_documents_requested, validators_requested
 
 
 class ArchiveQueries:
@@ -51,32 +41,13 @@ class ArchiveQueries:
 
     def _answers(self) -> list[tuple[Any, object]]:
         return [
-            (self.on_archived_articles_requested, archived_articles_requested),
             (self.on_validators_requested, validators_requested),
-            (self.on_urls_listed, urls_listed),
-            (self.on_owed_urls_requested, owed_urls_requested),
             (self.on_listed_documents_requested, listed_documents_requested),
         ]
-
-    async def on_archived_articles_requested(self, site: str) -> dict[str, datetime | None]:
-        assert self.store is not None, "connected when the store is open"
-        return await asyncio.to_thread(self.store.known_article_urls, site)
 
     async def on_validators_requested(self, url: str) -> dict[str, str]:
         assert self.store is not None, "connected when the store is open"
         return await asyncio.to_thread(self.store.conditional_headers, url)
-
-    async def on_urls_listed(self, site: str, source: str, kind: str, urls: list[str]) -> None:
-        assert self.store is not None, "connected when the store is open"
-        await asyncio.to_thread(self.store.note_listed, site, source, kind, urls)
-
-    async def on_owed_urls_requested(self, site: str) -> OwedUrls:
-        assert self.store is not None, "connected when the store is open"
-        settings = self.crawler.settings
-        return await asyncio.to_thread(
-            self.store.owed_urls, site,
-            attempts=settings.getint("REFETCH_ATTEMPTS"), backoff=settings.getfloat("REFETCH_BACKOFF"),
-        )  # fmt: skip
 
     async def on_listed_documents_requested(self, site: str, source: str) -> list[tuple[str, str]]:
         assert self.store is not None, "connected when the store is open"
