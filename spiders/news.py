@@ -25,11 +25,11 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.http import Request, Response
@@ -55,6 +55,8 @@ from crawler.signals import (
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
 from crawler.workers import ExtractionOverBudget, extract_in_worker, extraction_pool
+
+T = TypeVar("T")
 
 ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
 # After the articles already queued, before more discovery: requisites never pile up in the queue.
@@ -167,6 +169,7 @@ class NewsSpider(scrapy.Spider):
         # letting the next due URL of the frontier in
         self.articles_scheduled = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._reader: ThreadPoolExecutor | None = None  # reads discovery documents (`_reading`)
         self.sitemaps_requested = 0  # sitemaps listed by indexes and requested (SITEMAP_MAX_COUNT)
 
     @classmethod
@@ -294,13 +297,13 @@ class NewsSpider(scrapy.Spider):
         """A sitemap index leads to its sitemaps; a sitemap's article URLs go to the frontier, read as a stream in
         a thread (a sitemap may hold a million URLs; the reactor never parses them, nothing holds them all)."""
         try:
-            sitemap = await asyncio.to_thread(Sitemap, response.body, response.url)
+            sitemap = await self._reading(Sitemap, response.body, response.url)
             if not sitemap.is_index:
                 stopped = not await self._list_articles(response, sitemap.links)
                 reason = sitemap.problem or ("the crawl stopped before its end" if stopped else "")
                 self._settle(response, Outcome.SITEMAP, f"partial: {reason}" if reason else "")
                 return
-            links = await asyncio.to_thread(list, sitemap.links)  # an index lists at most a few thousand
+            links = await self._reading(list, sitemap.links)  # an index lists at most a few thousand
         except DiscoveryError as exc:
             self._settle(response, Outcome.FAILED, str(exc))
             return
@@ -357,13 +360,20 @@ class NewsSpider(scrapy.Spider):
         """Record the article URLs `links` lead to in the frontier (`urls_listed`), `LISTING_BATCH` at a time read
         in a thread; False if the crawl stopped first (what was recorded stays owed)."""
         while not self._stopping():
-            wanted, skipped, more = await asyncio.to_thread(self._wanted_articles, links, LISTING_BATCH)
+            wanted, skipped, more = await self._reading(self._wanted_articles, links, LISTING_BATCH)
             for name, count in skipped.items():
                 self.crawler.stats.inc_value(f"newsarchive/{name}", count)
             await self._listed(response, DocumentKind.ARTICLE, wanted)
             if not more:
                 return True
         return False
+
+    async def _reading(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in the discovery thread: a sitemap read as a stream is read in one thread from start
+        to end (an lxml parser must not move between threads), never in the reactor's."""
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsarchive-discovery")
+        return await asyncio.get_running_loop().run_in_executor(self._reader, functools.partial(function, *args))
 
     def _wanted_articles(
         self, links: Iterator[Link], count: int
@@ -491,6 +501,9 @@ class NewsSpider(scrapy.Spider):
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        if self._reader is not None:
+            self._reader.shutdown(wait=False, cancel_futures=True)
+            self._reader = None
 
     # --- outcomes ------------------------------------------------------------------------------------------------
     def on_error(self, failure: Failure, requisite_of: str = "") -> None:
