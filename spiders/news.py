@@ -227,8 +227,9 @@ class NewsSpider(scrapy.Spider):
         return pending, pending == 0 and not engine.downloader.active and engine.scraper.slot.is_idle()
 
     def _stopping(self) -> bool:
-        """Whether the crawl is stopping (SIGINT, SIGTERM): discovery and the frontier stop at once."""
-        return not self.crawler.engine.running
+        """Whether the crawl is stopping (SIGINT, SIGTERM) or the spider closed: discovery and the frontier stop."""
+        engine = self.crawler.engine
+        return not engine.running or engine.spider is None
 
     def _free_slots(self) -> int:
         """Article requests --max-articles still allows (any number without it)."""
