@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -30,9 +31,13 @@ from typing import Any, TypeVar
 from scrapy import signals as scrapy_signals
 
 from archive.store import ArchiveStore, DueRules, FrontierPosition, Verdict
+from archive.writer import is_transient
 from crawler.signals import articles_left_requested, due_articles_requested, urls_listed
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+LISTING_RETRY = 2.0  # seconds between attempts to record a listing while the database is unreachable
 
 # Stats of the judged listed URLs (the frontier's `Verdict`s) that a run reports.
 VERDICT_STATS = {
@@ -86,8 +91,17 @@ class Frontier:
     async def on_urls_listed(
         self, site: str, source: str, kind: str, urls: list[str] | Mapping[str, datetime | None]
     ) -> None:
+        """Record what `source` listed; while the database is unreachable, discovery waits for it (a URL is
+        requested only once recorded), unless the crawl stops."""
         assert self.store is not None, "connected when the store is open"
-        await self._in_thread(self.store.note_listed, site, source, kind, urls)
+        while True:
+            try:
+                return await self._in_thread(self.store.note_listed, site, source, kind, urls)
+            except Exception as exc:
+                if not is_transient(exc) or not self.crawler.engine.running:
+                    raise
+                logger.warning("cannot record what %s listed (%s): trying again in %g s", source, exc, LISTING_RETRY)
+                await asyncio.sleep(LISTING_RETRY)
 
     async def on_due_articles_requested(
         self, site: str, count: int, since: datetime | None = None, refresh: bool = False

@@ -212,12 +212,12 @@ class NewsSpider(scrapy.Spider):
             stats.max_value("newsarchive/frontier/max_scheduled", self._engine_state()[0])
         if not self._stopping() and not self._free_slots():
             for left in await self._ask(articles_left_requested):
-                stats.set_value("newsarchive/owed/left_waiting", left)
+                if isinstance(left, int):
+                    stats.set_value("newsarchive/owed/left_waiting", left)
 
     async def _due_articles(self, count: int) -> list[str]:
-        for answer in await self._ask(due_articles_requested, count=count, since=self.since, refresh=self.refresh):
-            return answer
-        return []
+        answers = await self._ask(due_articles_requested, count=count, since=self.since, refresh=self.refresh)
+        return next((answer for answer in answers if isinstance(answer, list)), [])  # a failed answer: none now
 
     def _engine_state(self) -> tuple[int, bool]:
         """How many requests wait in the scheduler, and whether the crawl is idle but for `start()`: nothing
@@ -238,7 +238,7 @@ class NewsSpider(scrapy.Spider):
         return max(self.max_articles - self.articles_scheduled, 0)
 
     async def _ask(self, signal: object, **arguments: Any) -> list[Any]:
-        """The answers of the archive (`crawler.archivequeries`) to `signal`; none without a store."""
+        """The answers to `signal` of the archive's components (`crawler.archivequeries`, `crawler.frontier`)."""
         answers = await self.crawler.signals.send_catch_log_async(signal=signal, site=self.profile.name, **arguments)
         return [answer for _, answer in answers]
 
