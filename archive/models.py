@@ -5,8 +5,9 @@ the lock of a site), `articles` (the current version
 of each article, unique per site and canonical URL), `captions` (structured image captions of an article),
 `article_versions` (earlier texts of re-crawled articles that changed), `article_urls` (every URL an article was
 reached under, so a second URL of an article is recognised before it is fetched), `captures` (every fetched URL:
-status, WARC pointer, conditional-request validators, and what the crawl made of it) and `warc_folders` (where the
-WARC files the pointers name lie: the folders crawls wrote to and imports read from).
+status, WARC pointer, conditional-request validators, and what the crawl made of it), `warc_folders` (where the
+WARC files the pointers name lie: the folders crawls wrote to and imports read from) and `discovered` (what the
+site's discovery documents listed: the crawl's frontier and what the archive owes).
 
 Every datetime is stored as a UTC instant (`UtcDateTime`), so SQLite and PostgreSQL return the same value;
 the original UTC offset of `published_at` / `modified_at` is kept beside it in seconds, so exports show the

@@ -58,8 +58,12 @@ from crawler.workers import ExtractionOverBudget, extract_in_worker, extraction_
 
 T = TypeVar("T")
 
-ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
-# After the articles already queued, before more discovery: requisites never pile up in the queue.
+# Discovery documents first: what they list goes to the frontier on disk, not to the scheduler, so reading them
+# early costs no memory, and a backlog of owed articles never holds back what a site lists today.
+DISCOVERY_PRIORITY = 20
+ARTICLE_PRIORITY = 10
+# After the articles already queued: the frontier tops the scheduler up only when few requests of any kind wait,
+# so requisites never pile up.
 REQUISITE_PRIORITY = 5
 WORKER_WATCH_INTERVAL = 1.0  # seconds between looks at an extraction in the pool
 HUNG_WORKER_GRACE = 10.0  # seconds beyond the bound of a page's budget before its worker counts as hung
@@ -209,7 +213,8 @@ class NewsSpider(scrapy.Spider):
             for url in urls:
                 self.articles_scheduled += 1
                 yield self._article_request(url)
-            stats.max_value("newsarchive/frontier/max_scheduled", self._engine_state()[0])
+                # Scrapy asks for the next one at once while its downloader is full: the scheduler's peak is here
+                stats.max_value("newsarchive/frontier/max_scheduled", self._engine_state()[0])
         if not self._stopping() and not self._free_slots():
             for left in await self._ask(articles_left_requested):
                 if isinstance(left, int):
@@ -265,7 +270,7 @@ class NewsSpider(scrapy.Spider):
     def _discovery(self, url: str, callback: Any, dont_filter: bool = False) -> Request:
         """A request for a discovery document, fetched conditionally on its last capture (see crawler.conditional);
         its callback gets a 304 too (`_unchanged`)."""
-        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
+        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter, priority=DISCOVERY_PRIORITY,
                        meta={meta.CONDITIONAL: True, meta.HANDLE_HTTPSTATUS_LIST: [304]})
 
     def _callback_of(self, kind: str) -> Any:
