@@ -86,7 +86,6 @@ SETTLED_OUTCOMES = (Outcome.NOT_ARTICLE, Outcome.SKIPPED, Outcome.DUPLICATE)
 LISTING_UPDATED = ("kind", "source", "source_key", "last_listed_at", "listed_date")  # what listing a URL again changes
 
 
-LISTING_CHUNK = 1000  # listed URLs written in one statement
 LISTING_TICK = timedelta(microseconds=1)
 FRONTIER_CHUNK = 500  # listed URLs judged in one round of queries
 FRONTIER_SCAN = 20_000  # listed URLs judged at most in one call of `due_articles`
@@ -307,17 +306,15 @@ class ArchiveStore:
             }
             for url in urls
         }  # fmt: skip
-        listed = list(values.values())
+        if not values:
+            return
         insert = postgresql_insert if self.is_postgresql else sqlite_insert
-        with self._writing() as session:
-            for start in range(0, len(listed), LISTING_CHUNK):
-                statement = insert(DiscoveredUrl).values(listed[start : start + LISTING_CHUNK])
-                session.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["site", "url_key"],
-                        set_={name: statement.excluded[name] for name in LISTING_UPDATED},
-                    )
-                )
+        statement = insert(DiscoveredUrl)
+        statement = statement.on_conflict_do_update(
+            index_elements=["site", "url_key"], set_={name: statement.excluded[name] for name in LISTING_UPDATED}
+        )
+        with self._writing() as session:  # one statement compiled once, executed for every row (executemany)
+            session.execute(statement, list(values.values()))
 
     def _listing_instant(self) -> datetime:
         """Now, and later than any earlier listing by this store: a URL listed after a frontier read lies after

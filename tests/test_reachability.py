@@ -330,7 +330,7 @@ def listed_so_far(workdir: Path) -> int:
 
 
 def test_sigint_during_a_large_discovery_stops_the_run_and_keeps_what_was_listed_owed(tmp_path):
-    site = LargeSitemapSite(200_000)
+    site = LargeSitemapSite(50_000)
     with serve(site) as base_url:
         arguments = ["crawl", "--sitemap", base_url + SITEMAP_PATH, "--db", db_url(tmp_path), "--warc-dir",
                      str(tmp_path / "warc"), "--allow-private", *CRAWL_SETTINGS, "-s", "ROBOTSTXT_OBEY=false",
