@@ -3,7 +3,7 @@ URLs from it a few at a time, so memory stays bounded whatever a site lists.
 
 Discovery records every URL a document lists (`urls_listed`) in the `discovered` table; the spider asks for due
 article URLs (`due_articles_requested(site, count, since, refresh)`, answered with a list of at most `count`
-URLs) only when its scheduler runs low (`FRONTIER_LOW_WATER`, `FRONTIER_BATCH`). The answer comes from
+URLs) only when the crawl runs low (`FRONTIER_LOW_WATER`, `FRONTIER_BATCH`). The answer comes from
 `ArchiveStore.due_articles`: listed URLs in listing order from where the last answer stopped, judged against the
 archive (held and unchanged, settled, failed and waiting for their back-off: `REFETCH_ATTEMPTS`,
 `REFETCH_BACKOFF`), so the known-URL check is a few SQL lookups per batch and what earlier runs left owed comes

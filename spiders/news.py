@@ -6,10 +6,10 @@
 
 Discovery (robots.txt Sitemap lines, sitemaps read as a stream, feeds, listing pages with pagination) records the
 article URLs it finds in the frontier (`crawler.frontier`, on disk); the spider takes due article URLs from it a
-batch at a time, only when its scheduler runs low (`FRONTIER_BATCH`, `FRONTIER_LOW_WATER`), so memory is bounded by
-settings whatever a site lists, and a stop (SIGINT, SIGTERM) ends discovery at once: what was listed and not
-fetched stays owed to the next run. Articles are extracted in a process pool (`crawler.extract`, pure) so the
-reactor never waits on parsing.
+batch at a time, only when the crawl runs low (`FRONTIER_BATCH`, `FRONTIER_LOW_WATER`), so memory is bounded by
+settings whatever a site lists, and a stop (SIGINT, SIGTERM) ends discovery at once and leaves the pages still
+waiting for an extraction worker: what was listed and not archived stays owed to the next run. Articles are
+extracted in a process pool (`crawler.extract`, pure) so the reactor never waits on parsing.
 Every fetched page gets an outcome (article, listing, sitemap, feed, robots, failed, ...) sent as the
 `page_outcome` signal, so nothing fetched disappears without a recorded reason. Once an article is extracted, its
 page requisites (`crawler.requisites`: photos, stylesheets; settings `REQUISITES_ENABLED`, `REQUISITES_ALL_IMAGES`)
@@ -99,9 +99,13 @@ def _hung_after(budget: float) -> float:
     return 2 * budget + HUNG_WORKER_GRACE
 
 
-async def _result_of(future: Future, hung_after: float) -> Any:
+class Abandoned(Exception):
+    """An extraction given up before it started because the crawl is stopping: its page is left for the next run."""
+
+
+async def _result_of(future: Future, hung_after: float, stopping: Callable[[], bool] = lambda: False) -> Any:
     """The result of `future`; TimeoutError when it has run `hung_after` seconds without one (waiting in the pool's
-    queue does not count)."""
+    queue does not count); `Abandoned` when `stopping()` while it still waits for a worker."""
     answer = asyncio.wrap_future(future)
     loop = asyncio.get_running_loop()
     started = None
@@ -111,6 +115,8 @@ async def _result_of(future: Future, hung_after: float) -> Any:
             return answer.result()
         if started is None and future.running():
             started = loop.time()
+        if stopping() and future.cancel():
+            raise Abandoned
         if started is not None and loop.time() - started > hung_after:
             answer.cancel()
             raise TimeoutError
@@ -196,9 +202,10 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     async def _frontier_requests(self) -> AsyncIterator[Request]:
-        """Article requests taken from the frontier a batch at a time, whenever fewer than `FRONTIER_LOW_WATER`
-        requests wait in the scheduler and --max-articles leaves slots free; until nothing more can come (nothing
-        due while the rest of the crawl is idle: no discovery document left to read) or the crawl stops."""
+        """Article requests taken from the frontier a batch at a time, whenever the crawl holds fewer than
+        `FRONTIER_LOW_WATER` requests (`_engine_state`) and --max-articles leaves slots free; until nothing more
+        can come (nothing due while the rest of the crawl is idle: no discovery document left to read) or the crawl
+        stops."""
         batch, low_water = self.settings.getint("FRONTIER_BATCH"), self.settings.getint("FRONTIER_LOW_WATER")
         stats = self.crawler.stats
         while not self._stopping():
@@ -213,8 +220,8 @@ class NewsSpider(scrapy.Spider):
             for url in urls:
                 self.articles_scheduled += 1
                 yield self._article_request(url)
-                # Scrapy asks for the next one at once while its downloader is full: the scheduler's peak is here
-                stats.max_value("newsarchive/frontier/max_scheduled", self._engine_state()[0])
+                # Scrapy asks for the next one at once while its downloader is full: the crawl's peak is here
+                stats.max_value("newsarchive/frontier/max_pending", self._engine_state()[0])
         if not self._stopping() and not self._free_slots():
             for left in await self._ask(articles_left_requested):
                 if isinstance(left, int):
@@ -225,11 +232,14 @@ class NewsSpider(scrapy.Spider):
         return next((answer for answer in answers if isinstance(answer, list)), [])  # a failed answer: none now
 
     def _engine_state(self) -> tuple[int, bool]:
-        """How many requests wait in the scheduler, and whether the crawl is idle but for `start()`: nothing
-        scheduled, downloading or being parsed, so nothing can list more URLs or give a slot back."""
+        """How many requests the crawl holds (scheduled, downloading, or their responses waiting to be parsed or
+        being parsed), and whether it is idle but for `start()`: nothing left, so nothing can list more URLs or
+        give a slot back. Counting the responses bounds the pages waiting for extraction too, and so the work a
+        stop must wait for."""
         engine = self.crawler.engine
-        pending = len(engine.scheduler)
-        return pending, pending == 0 and not engine.downloader.active and engine.scraper.slot.is_idle()
+        parsing = engine.scraper.slot
+        pending = len(engine.scheduler) + len(engine.downloader.active) + len(parsing.queue) + len(parsing.active)
+        return pending, pending == 0 and parsing.is_idle()
 
     def _stopping(self) -> bool:
         """Whether the crawl is stopping (SIGINT, SIGTERM) or the spider closed: discovery and the frontier stop."""
@@ -442,7 +452,9 @@ class NewsSpider(scrapy.Spider):
                 extract_in_worker, response.body, response.url, profile=self.profile,
                 encoding=_declared_encoding(response), fetched_at=fetched_at, time_limit=budget,
             )
-            return await _result_of(future, _hung_after(budget))
+            return await _result_of(future, _hung_after(budget), self._stopping)
+        except Abandoned:  # no outcome: the capture says nothing of the page, which stays owed to the next run
+            return None
         except NotAnArticle as exc:
             self._settle(response, Outcome.NOT_ARTICLE, str(exc))
         except ExtractionOverBudget as exc:  # a failure, retried by a later run with back-off

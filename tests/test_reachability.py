@@ -305,11 +305,12 @@ def test_a_large_sitemap_fills_a_bounded_frontier_and_leaves_the_rest_owed(tmp_p
         assert listed_article_urls(store) == 20_000  # every listed URL recorded
         assert last_run_stats(store)["newsarchive/owed/left_waiting"] == 20_000 - 5
         # a run without --max-articles, one request at a time (the scheduler fills up), stopped after 30 articles:
-        # never more requests wait than the frontier's bound (FRONTIER_LOW_WATER - 1 + FRONTIER_BATCH), not 20,000
+        # the crawl never holds more requests than the frontier's bound (FRONTIER_LOW_WATER - 1 + FRONTIER_BATCH),
+        # not 20,000
         site.requested.clear()
         run_newsarchive("crawl", *arguments, "-s", "CONCURRENT_REQUESTS=1", "-s", "CLOSESPIDER_ITEMCOUNT=30",
                         "-s", "FRONTIER_LOW_WATER=10", "-s", "FRONTIER_BATCH=20", cwd=tmp_path)
-        assert 10 <= last_run_stats(store)["newsarchive/frontier/max_scheduled"] <= 10 - 1 + 20
+        assert 10 <= last_run_stats(store)["newsarchive/frontier/max_pending"] <= 10 - 1 + 20
         assert len(set(site.requested)) >= 30 and not set(site.requested) & first  # owed URLs, not the same ones
         assert sum(1 for _ in store.iter_articles()) >= 5 + 30
         store.close()

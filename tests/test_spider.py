@@ -281,3 +281,22 @@ def test_an_article_is_finished_for_the_archive_or_left_out_with_a_reason():
     assert not spider._finish(response("about:blank"), Article(url="about:blank"), fetched)
     assert outcomes == [(url, "skipped", "published before --since"),
                         ("about:blank", "failed", "invalid URL: not an absolute http(s) URL: 'about:blank'")]
+
+
+def test_a_stop_abandons_the_extractions_still_waiting_for_a_worker():
+    from concurrent.futures import Future
+
+    from spiders.news import Abandoned, _result_of
+
+    queued = Future()  # waiting for a free worker when the crawl stops: left for the next run
+    with pytest.raises(Abandoned):
+        asyncio.run(_result_of(queued, 60, stopping=lambda: True))
+    assert queued.cancelled()
+
+    async def running_when_stopped():
+        started = Future()
+        started.set_running_or_notify_cancel()  # a worker has it: its answer is awaited
+        asyncio.get_running_loop().call_later(1.5, started.set_result, "article")
+        return await _result_of(started, 60, stopping=lambda: True)
+
+    assert asyncio.run(running_when_stopped()) == "article"
