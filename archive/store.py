@@ -298,14 +298,14 @@ class ArchiveStore:
         dates: Mapping[str, datetime | None] = urls if isinstance(urls, Mapping) else {}
         now = self._listing_instant()
         source, site = rows.clean(source), rows.bounded(site, 200)
-        values = {
-            rows.url_key(url): {
-                "site": site, "url": rows.clean(url), "url_key": rows.url_key(url), "kind": kind, "source": source,
-                "source_key": rows.url_key(source), "first_listed_at": now, "last_listed_at": now,
-                "listed_date": dates.get(url),
-            }
-            for url in urls
-        }  # fmt: skip
+        source_key = rows.url_key(source)
+        values = {}
+        for url in urls:
+            key = rows.url_key(url)
+            values[key] = {
+                "site": site, "url": rows.clean(url), "url_key": key, "kind": kind, "source": source,
+                "source_key": source_key, "first_listed_at": now, "last_listed_at": now, "listed_date": dates.get(url),
+            }  # fmt: skip
         if not values:
             return
         insert = postgresql_insert if self.is_postgresql else sqlite_insert
