@@ -518,6 +518,8 @@ _PUBLISHED_WORDS = (
     # "Date:" alone labels the page's date only with its colon ("up to date 2020" is no label).
     "date:", "datum:", "fecha:", "data:", "dátum:", "tarih:",
 )  # fmt: skip
+# Participles that end the sentence in languages that put them last, after the date they label.
+_PARTICIPLES = frozenset({"veröffentlicht", "erschienen", "publiziert", "gepubliceerd", "geplaatst"})
 _PUBLISHED_LABEL = re.compile(
     rf"(?<!\w)(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
     re.IGNORECASE,
@@ -538,9 +540,26 @@ def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             continue
         following = texts[match.end() : match.end() + 4 * LABEL_WINDOW].strip().split("\n")
         window = following[0] if any(ch.isdigit() for ch in following[0]) or len(following) == 1 else following[1]
-        if parsed := settings.parse(window[:LABEL_WINDOW]):
+        parsed = settings.parse(window[:LABEL_WINDOW])
+        if parsed is None and match.group(0).strip().lower() in _PARTICIPLES:
+            parsed = _date_before(texts[max(0, start - 2 * LABEL_WINDOW) : start].rsplit("\n", 1)[-1], settings)
+        if parsed:
             found.append(DateCandidate(parsed, "label", RANK_OPENING_DATELINE))
     return _unless_listed(found)
+
+
+def _date_before(text: str, settings: DateSettings) -> ParsedDate | None:
+    """The date that ends `text` within `LABEL_WINDOW` characters, with the clock that follows it: where the
+    label comes last ("Dieser Beitrag wurde am 3. Dezember 2011 um 10:12 Uhr veröffentlicht")."""
+    last = max(
+        (m for pattern in (_NUMERIC_DATE, _WRITTEN_DATE) for m in pattern.finditer(text)),
+        key=lambda m: m.end(),
+        default=None,
+    )
+    if last is None or len(text) - last.end() > LABEL_WINDOW:
+        return None
+    clock = _CLOCK.search(text, last.end())
+    return settings.parse(text[last.start() : clock.end() if clock else last.end()])
 
 
 def _label_starts(text: str) -> list[int]:

@@ -192,11 +192,18 @@ def test_htmldate_refined_by_a_candidate_of_its_day():
     "statement",
     ["<footer><p>Last change: 02.11.2023<br><b>Published on:</b> 30.10.2023</p></footer>",
      "<footer><p>Veröffentlicht am 30. Oktober 2023</p></footer>",
+     "<footer><p>Dieser Beitrag wurde am Montag, 30. Oktober 2023 um 10:12 Uhr veröffentlicht.</p></footer>",
+     "<footer><p>Der Artikel ist am 30.10.2023 in der Zeitung erschienen.</p></footer>",
 ],
 )  # fmt: skip
 def test_a_date_the_text_calls_published_stands_against_htmldate(statement: str):
     found = published(page(tail=statement), zone="Europe/Berlin", htmldate="2023-11-02")
     assert found.value.date() == date(2023, 10, 30)
+
+
+def test_a_date_before_a_label_that_does_not_come_last_is_not_labelled():
+    statement = "<footer><p>Updated 30.10.2023 | Published by the city desk</p></footer>"
+    assert published(page(tail=statement), htmldate="2023-11-02").value.date() == date(2023, 11, 2)
 
 
 def test_htmldate_reading_a_dotted_date_month_first_is_no_evidence():
