@@ -515,13 +515,15 @@ _PUBLISHED_WORDS = (
     "pubblicato", "pubblicata", "data di pubblicazione", "gepubliceerd", "geplaatst", "opublikowano", "publikováno",
     "zveřejněno", "publicerad", "publiceret", "publisert", "julkaistu", "yayınlanma", "yayın tarihi", "közzétéve",
     "publicat", "ngày đăng", "đăng lúc", "xuất bản",
-    # "Date:" alone labels the page's date only with its colon ("up to date 2020" is no label).
-    "date:", "datum:", "fecha:", "data:", "dátum:", "tarih:",
 )  # fmt: skip
+# "Date" labels the page's date only with a colon or as a text of its own ("<dt>Date</dt>"): "up to date" is none.
+_DATE_NOUNS = ("date", "datum", "fecha", "data", "dátum", "tarih")
 # Participles that end the sentence in languages that put them last, after the date they label.
 _PARTICIPLES = frozenset({"veröffentlicht", "erschienen", "publiziert", "gepubliceerd", "geplaatst"})
 _PUBLISHED_LABEL = re.compile(
-    rf"(?<!\w)(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
+    rf"(?<!\w)(?:(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})"
+    r"(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?"
+    rf"|(?:{'|'.join(_DATE_NOUNS)})\s*:|(?<![^\n])(?:{'|'.join(_DATE_NOUNS)})(?=[ \t]*\n))\s*",
     re.IGNORECASE,
 )
 LABEL_WINDOW = 40  # characters after a "published" label where its date must stand
@@ -568,7 +570,7 @@ def _label_starts(text: str) -> list[int]:
     if len(lowered) != len(text):  # a letter whose lower case is longer: positions would shift
         return [match.start() for match in _PUBLISHED_LABEL.finditer(text)]
     starts = set()
-    for word in _PUBLISHED_WORDS:
+    for word in (*_PUBLISHED_WORDS, *_DATE_NOUNS):
         start = lowered.find(word)
         while start >= 0:
             starts.add(start)

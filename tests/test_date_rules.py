@@ -130,9 +130,12 @@ def test_a_dateline_with_the_month_written_out_stands_against_htmldate(opening: 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("<p><b>Datum:</b> 03.02.2022</p>", date(2022, 2, 3)),
-     ("<p>Kept up to date 03.02.2022 by the editors of the archive.</p>", date(2022, 2, 9))],
+     ("<ul><li><strong>Datum</strong> 03.02.2022</li><li><strong>Autor</strong> A. Writer</li></ul>", date(2022, 2, 3)),
+     ("<p>Kept up to date 03.02.2022 by the editors of the archive.</p>", date(2022, 2, 9)),
+     ("<p>Sorted by date</p><p>03.02.2022 and more from the archive.</p>", date(2022, 2, 9))],
 )  # fmt: skip
-def test_a_date_labelled_with_a_colon_is_the_pages_date(text: str, expected: date):
+def test_a_date_labelled_date_is_the_pages_date(text: str, expected: date):
+    """ "Date" with its colon or as a text of its own labels the date that follows; a "date" in a sentence does not."""
     assert published(page(tail=f"<footer>{text}</footer>"), htmldate="2022-02-09").value.date() == expected
 
 
