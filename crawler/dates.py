@@ -750,7 +750,7 @@ def _shown_as_republished(
     The shown date and the modification date are two independent statements of one day; together they outweigh
     the lone machine-readable publication date. The result is ranked like a meta tag, refined by both.
     """
-    if best is None or best.rank > RANK_META:
+    if best is None or not RANK_JSONLD <= best.rank <= RANK_META:  # a profile's selector is the site's word
         return best
     shown = [c for c in published if c.source in _SHOWN_SOURCES]
     shown_days = {c.parsed.value.date() for c in shown}

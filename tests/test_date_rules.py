@@ -150,6 +150,9 @@ def test_a_renewed_page_is_dated_by_the_day_it_shows_when_that_is_its_modificati
     # a shown day the page does not declare as its modification day does not outweigh the publication date
     other = [{**jsonld[0], "dateModified": "2023-05-02T10:00:00Z"}]
     assert published(page(byline=shown), zone="Europe/Berlin", jsonld=other).value.date() == date(2021, 1, 1)
+    # the site profile's selector is the site's own word
+    found = published(page(byline=shown), zone="Europe/Berlin", jsonld=jsonld, published_texts=("01.01.2021",))
+    assert found.value.date() == date(2021, 1, 1)
 
 
 def test_a_dateline_right_above_the_headline_stands_against_htmldate():
