@@ -47,7 +47,7 @@ class Spool:
             for event in events:
                 out.write(json.dumps(spool_entry(event, run_id), ensure_ascii=False, default=str) + "\n")
         logger.error(
-            "database still unavailable: %d record(s) spooled to %s; the next crawl on this database replays them",
+            "the database could not take %d record(s): spooled to %s; the next crawl on this database replays them",
             len(events),
             self.path,
         )

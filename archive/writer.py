@@ -4,8 +4,11 @@ Events (`ArticleEvent`, `CaptureEvent`, `OutcomeEvent`) are queued by `put` and 
 events, each batch one transaction, committed at least every `batch_seconds` and at `close`. When the database goes away
 the batch is held and retried with back-off while the crawl goes on; at `close` it is retried for `close_timeout`
 seconds, then what is left goes to the spool (`archive.spool`), which the next run on the same database replays
-(`replay_spool`) before it starts. A record the database refuses costs that record only: it is logged and its capture
-gets the outcome `failed` with the reason. `finish_run` records the end of the run (or spools it).
+(`replay_spool`) before it starts. A full database (`archive.db.is_disk_full`) is reported once (`on_full`: the
+caller stops the crawl) and is not waited for at close: what it holds is spooled at once. What the spool cannot take
+either (its folder full or unwritable) is reported (`on_unspooled`), one line, never a traceback: those pages have no
+row and are fetched again by the next run. A record the database refuses costs that record only: it is logged and
+its capture gets the outcome `failed` with the reason. `finish_run` records the end of the run (or spools it).
 
 No Scrapy here: what a caller counts (stats) reaches it through the `on_*` callbacks.
 """
@@ -22,6 +25,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from archive.db import first_line, is_disk_full
 from archive.outcomes import Outcome
 from archive.records import Article, Capture
 from archive.store import ArchiveStore, SaveReport, StoreUnavailable
@@ -111,7 +115,8 @@ class BatchWriter:
 
     Callbacks, called on the writer's thread: `on_report(report)` after each stored batch, `on_refused(kind)` for
     each record the database refused, `on_retry()` for each write that found the database unavailable,
-    `on_spooled(count)` when records were spooled.
+    `on_spooled(count)` when records were spooled, `on_full(reason)` the first time the database was full,
+    `on_unspooled(count, reason)` when records could be neither stored nor spooled.
     """
 
     def __init__(
@@ -126,6 +131,8 @@ class BatchWriter:
         on_refused: Callable[[str], None],
         on_retry: Callable[[], None],
         on_spooled: Callable[[int], None],
+        on_full: Callable[[str], None],
+        on_unspooled: Callable[[int, str], None],
     ) -> None:
         self.store = store
         self.spool = spool
@@ -136,6 +143,9 @@ class BatchWriter:
         self.on_refused = on_refused
         self.on_retry = on_retry
         self.on_spooled = on_spooled
+        self.on_full = on_full
+        self.on_unspooled = on_unspooled
+        self.full: str | None = None  # why the database is full, once it was
         self.run_id: int | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -204,7 +214,7 @@ class BatchWriter:
                 return
             remaining = give_up - time.monotonic()
             if len(events) > len(rest):  # this batch failed
-                if remaining <= 0:
+                if remaining <= 0 or self.full:  # a full database does not empty itself
                     self._spool(events)
                     return
                 time.sleep(min(delay, remaining))
@@ -275,10 +285,21 @@ class BatchWriter:
 
     def _log_outage(self, error: BaseException, count: int) -> None:
         self.on_retry()
+        if is_disk_full(error) and not self.full:
+            self.full = first_line(error)
+            logger.error("database full (%s): holding %d record(s) to spool them at the end", self.full, count)
+            self._outage_logged = True
+            self.on_full(self.full)
         if not self._outage_logged:
             logger.error("database unavailable, holding %d record(s) and retrying: %s", count, error)
             self._outage_logged = True
 
     def _spool(self, events: Sequence[Event | RunFinished]) -> None:
-        self.spool.append(events, self.run_id)
+        try:
+            self.spool.append(events, self.run_id)
+        except OSError as exc:
+            reason = f"spooling {len(events)} record(s) failed: {exc}"
+            logger.error("%s; their pages have no row and are fetched again by the next run", reason)
+            self.on_unspooled(len(events), reason)
+            return
         self.on_spooled(len(events))

@@ -8,9 +8,13 @@ closes (Scrapy closes the spider gracefully on SIGINT/SIGTERM, and `close_spider
 what is queued). A database still unreachable `SQL_CLOSE_TIMEOUT` seconds after the spider closed leaves what
 is pending in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same database when it opens,
 before the spider's first request and its first question to the archive (so spooled articles are not fetched
-again). The crawl's `WARC_DIR` is remembered by the store when the spider opens (table `warc_folders`), so the
-archive knows where its records are. The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's
-questions to the archive are answered by `crawler.archivequeries.ArchiveQueries`.
+again). A full database stops the crawl (close reason `database_full`, one error line; what the writer holds is
+spooled); records that could be neither stored nor spooled, or a listing `crawler.archivequeries` could not record,
+make the run an `error` (never `finished`: the next run reads its discovery documents in full and fetches those
+pages again). The crawl's `WARC_DIR` is remembered by the
+store when the spider opens (table `warc_folders`), so the archive knows where its records are. The writer's counts
+become the crawl stats `newsarchive/sql/*`. The spider's questions to the archive are answered by
+`crawler.archivequeries.ArchiveQueries`.
 """
 
 from __future__ import annotations
@@ -22,13 +26,15 @@ from typing import Any
 
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from archive.records import Article, Capture
-from archive.runstatus import status_of_close_reason
+from archive.runstatus import RunStatus, status_of_close_reason
 from archive.spool import Spool
 from archive.store import ArchiveStore, SaveReport
 from archive.writer import ArticleEvent, BatchWriter, CaptureEvent, OutcomeEvent, RunFinished
-from crawler.runhealth import STATUS_STAT
+from crawler.archivequeries import UNRECORDED_LISTINGS_STAT
+from crawler.runhealth import DETAIL_STAT, STATUS_STAT
 from crawler.signals import capture_recorded, page_outcome
 
 logger = logging.getLogger(__name__)
@@ -60,7 +66,10 @@ class SqlStorePipeline:
             on_refused=lambda kind: self._inc(f"{kind}_refused"),
             on_retry=lambda: self._inc("write_retries"),
             on_spooled=lambda count: self._inc("spooled", count),
+            on_full=self._on_full,
+            on_unspooled=self._unspooled,
         )
+        self.unspooled: str | None = None  # why records were lost to this run (their pages are owed)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SqlStorePipeline:
@@ -108,9 +117,28 @@ class SqlStorePipeline:
 
     async def on_spider_closed(self, spider: Any, reason: str) -> None:
         if self.run_id is not None:
-            stats = dict(self.crawler.stats.get_stats())
-            status = stats.get(STATUS_STAT) or status_of_close_reason(reason)
-            await asyncio.to_thread(self._finish, RunFinished(stats, status))
+            stats = self.crawler.stats
+            unrecorded = stats.get_value(UNRECORDED_LISTINGS_STAT)
+            lost = self.unspooled or (unrecorded and f"{unrecorded} discovery document listing(s) not recorded")
+            status = stats.get_value(STATUS_STAT) or status_of_close_reason(reason)
+            if lost and status == RunStatus.FINISHED:  # it was not: its discovery documents are read in full next time
+                status = RunStatus.ERROR
+                stats.set_value(STATUS_STAT, status)
+                stats.set_value(DETAIL_STAT, lost)
+            await asyncio.to_thread(self._finish, RunFinished(dict(stats.get_stats()), status))
+
+    def _on_full(self, reason: str) -> None:
+        """On the writer's thread: the database is full (the writer logged `reason`), so the crawl stops."""
+        from twisted.internet import reactor  # the installed one: imported once the crawl runs
+
+        reactor.callFromThread(self._stop)
+
+    def _stop(self) -> None:
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_full"))
+
+    def _unspooled(self, count: int, reason: str) -> None:
+        self.unspooled = reason
+        self._inc("unspooled", count)
 
     def _finish(self, finished: RunFinished) -> None:
         try:

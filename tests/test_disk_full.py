@@ -1,0 +1,114 @@
+"""A full disk under the SQLite database or the spool: the crawl stops with one clear line, and nothing is lost (what
+could not be stored is spooled, or owed to the next run). Each folder is a tmpfs the test mounts (needs root)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from conftest import CRAWL_SETTINGS, ROOT, run_newsarchive
+from sqlalchemy.exc import OperationalError
+from test_pipelines import close_pipeline, failing, open_pipeline, rows, wait_for
+
+from archive.db import is_disk_full
+from archive.models import CaptureRow, CrawlRun
+from archive.records import Capture
+from archive.spool import Spool
+from archive.store import ArchiveStore
+from archive.writer import ArticleEvent, BatchWriter
+from crawler.newsroom import Newsroom, serve
+
+SITEMAP = "https://baonghean.vn/sitemap.xml"
+
+
+def test_a_full_database_is_told_from_a_lost_connection() -> None:
+    assert is_disk_full(OperationalError("INSERT", {}, psycopg.errors.DiskFull("could not extend file")))
+    assert not is_disk_full(OperationalError("INSERT", {}, psycopg.OperationalError("server closed the connection")))
+
+
+def test_a_full_sqlite_database_is_reported_once_and_what_it_could_not_take_is_spooled(tmpfs, tmp_path, make_article):
+    folder, grow = tmpfs("db", "400k")  # the schema and a few articles, not 60
+    database_url = f"sqlite:///{folder / 'archive.db'}"
+    store = ArchiveStore(database_url)
+    full: list[str] = []
+    spooled: list[int] = []
+    lost: list[object] = []
+    writer = BatchWriter(store, Spool(tmp_path / "spool", store), batch_size=5, batch_seconds=0.01,
+                         close_timeout=600, on_report=lambda report: None, on_refused=lost.append,
+                         on_retry=lambda: None, on_spooled=spooled.append, on_full=full.append,
+                         on_unspooled=lambda count, reason: lost.append(reason))
+    writer.start(store.start_run("baonghean", {}))
+    articles = [make_article(n) for n in range(60)]
+    for article in articles:
+        writer.put(ArticleEvent(article))
+    wait_for(lambda: bool(full))
+    writer.close()  # a full database is not waited for: what it holds is spooled at once
+    assert full == ["(sqlite3.OperationalError) database or disk is full"] and lost == []
+    stored = len(store.known_article_urls("baonghean"))
+    assert 0 < stored < 60 and sum(spooled) >= 60 - stored
+    store.close()
+
+    grow()
+    store = ArchiveStore(database_url)
+    Spool(tmp_path / "spool", store).replay()  # what the next run does first
+    assert set(store.known_article_urls("baonghean")) == {article.url for article in articles}
+    store.close()
+
+
+def test_a_full_spool_while_the_database_is_down_leaves_the_pages_owed(tmpfs, tmp_path, make_article):
+    spool, _ = tmpfs("spool", "4k")  # less than one spooled article
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    pipeline = open_pipeline(database_url, tmp_path, SQL_SPOOL_DIR=str(spool), SQL_BATCH_SECONDS=0.05,
+                             SQL_CLOSE_TIMEOUT=0.3)
+    articles = [make_article(n) for n in range(3)]
+    pipeline.store.note_listed("baonghean", SITEMAP, "article", [article.url for article in articles])
+    pipeline.on_capture(Capture(url=SITEMAP, status=200, fetched_at=datetime(2025, 9, 19, tzinfo=UTC), etag='"1"'))
+    wait_for(lambda: len(rows(database_url, CaptureRow)) == 1)  # stored while the database was there
+    pipeline.store.save_batch = failing(-1, pipeline.store.save_batch)  # type: ignore[method-assign]
+    for article in articles:
+        pipeline.on_capture(Capture(url=article.url, status=200, fetched_at=article.fetched_at, warc=article.warc))
+        pipeline.process_item(article)
+    close_pipeline(pipeline)  # no exception: one error line, the run an error
+
+    stats = pipeline.crawler.stats
+    assert stats.get_value("newsarchive/status") == "error"
+    assert stats.get_value("newsarchive/status_detail").startswith("spooling ")
+    assert stats.get_value("newsarchive/sql/unspooled") >= 1
+    store = ArchiveStore(database_url)
+    assert [run.status for run in rows(database_url, CrawlRun)] == ["error"]
+    assert store.conditional_headers(SITEMAP) == {}  # the next run reads the sitemap in full, no 304
+    owed = store.owed_urls("baonghean", attempts=3, backoff=0)
+    assert set(owed.due) == {article.url for article in articles}  # and fetches every page that was lost
+    store.close()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("spool_on_it", [False, True], ids=["database", "database-and-spool"])
+def test_a_full_database_folder_stops_the_crawl_with_one_line_and_the_next_run_stores_the_rest(
+    tmpfs, tmp_path, newsroom_crawl, spool_on_it
+):
+    folder, grow = tmpfs("db", "300k")  # the schema and a few batches of the 30-article newsroom
+    database_url = f"sqlite:///{folder / 'archive.db'}"
+    spool = folder / "spool" if spool_on_it else tmp_path / "spool"
+    expected = {article.url.split("/", 3)[3] for article in newsroom_crawl.store.iter_articles()}
+    with serve(Newsroom(articles=30, seed=7)) as base_url:
+        arguments = ["crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", database_url, "--warc-dir",
+                     str(tmp_path / "warc"), "--allow-private", *CRAWL_SETTINGS, "-s", f"SQL_SPOOL_DIR={spool}"]
+        full = subprocess.run([sys.executable, "-m", "crawler.cli", *arguments], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
+        assert "database full ((sqlite3.OperationalError) database or disk is full)" in full.stderr
+        assert "close reason database_full" in full.stderr
+        if spool_on_it:
+            assert "No space left on device; their pages have no row and are fetched again" in full.stderr
+        grow()
+        run_newsarchive(*arguments, cwd=tmp_path)
+    store = ArchiveStore(database_url)
+    articles = list(store.iter_articles())
+    store.close()
+    assert {article.url.split("/", 3)[3] for article in articles} == expected
+    assert all((tmp_path / "warc" / article.warc.file).is_file() for article in articles)
