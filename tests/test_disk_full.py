@@ -3,10 +3,12 @@ could not be stored is spooled, or owed to the next run). Each folder is a tmpfs
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -95,7 +97,8 @@ def test_a_full_database_folder_stops_the_crawl_with_one_line_and_the_next_run_s
     database_url = f"sqlite:///{folder / 'archive.db'}"
     spool = folder / "spool" if spool_on_it else tmp_path / "spool"
     expected = {article.url.split("/", 3)[3] for article in newsroom_crawl.store.iter_articles()}
-    with serve(Newsroom(articles=30, seed=7)) as base_url:
+    site = Newsroom(articles=30, seed=7)
+    with serve(site) as base_url:
         arguments = ["crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", database_url, "--warc-dir",
                      str(tmp_path / "warc"), "--allow-private", *CRAWL_SETTINGS, "-s", f"SQL_SPOOL_DIR={spool}"]
         full = subprocess.run([sys.executable, "-m", "crawler.cli", *arguments], cwd=tmp_path, capture_output=True,
@@ -105,8 +108,15 @@ def test_a_full_database_folder_stops_the_crawl_with_one_line_and_the_next_run_s
         assert "close reason database_full" in full.stderr
         if spool_on_it:
             assert "No space left on device; their pages have no row and are fetched again" in full.stderr
+        spooled = {urlsplit(entry["data"]["url"]).path for path in spool.glob("*.jsonl")
+                   for entry in map(json.loads, path.read_text(encoding="utf-8").splitlines()[:-1])
+                   if entry["kind"] == "article"}  # a last line may be cut by the full disk
+        assert spooled or spool_on_it
         grow()
+        site.reset_requests()
         run_newsarchive(*arguments, cwd=tmp_path)
+        fetched = site.request_counts("article")
+        assert not {path for path in spooled if fetched[path]}  # replayed before the crawl asked for anything
     store = ArchiveStore(database_url)
     articles = list(store.iter_articles())
     store.close()
