@@ -17,8 +17,10 @@ then a table: scenario, articles expected / stored / archived, rows without a WA
   while it runs, and the time it takes to stop after SIGINT (sent after `--sigint-after` seconds).
 - `disk-full-warc`, `disk-full-sqlite`, `disk-full-spool`: the WARC folder, the SQLite database's folder, or the
   spool folder (with the database, PostgreSQL through the proxy, cut from a few seconds in to the end) on a tmpfs
-  this script mounts (needs root) too small for the crawl; then the tmpfs is grown and one more run made. A stop
-  with a clear error (exit 1, no traceback) is no crash.
+  this script mounts (needs root) too small for the crawl; then the tmpfs is grown and one more run made.
+
+A crash is a traceback or an exit code no fault explains; a crawl a fault stopped with a clear error (exit 1) has
+not crashed.
 
 Expected articles are those a clean crawl of the same site stores. Loopback only; every crawl has a time limit.
 """
@@ -288,7 +290,7 @@ def database_outage(base: str, workdir: Path, expected: int) -> Row:
         second = finish(start(command, workdir))
         stored, archived = audit(db_url, warc)
         proxy.shutdown()
-    return fault_row("database outage 20 s", expected, stored, archived, first, second, stopped=False)
+    return fault_row("database outage 20 s", expected, stored, archived, first, second)
 
 
 def disk_full(base: str, workdir: Path, expected: int, folder: str) -> Row:
@@ -330,10 +332,10 @@ def spool_full(base: str, workdir: Path, expected: int) -> Row:
 
 
 def fault_row(scenario: str, expected: int, stored: int, archived: int, first: tuple[int, str],
-              second: tuple[int, str], stopped: bool = True) -> Row:
-    """The row of a fault's run (which may be `stopped` with a clear error: exit 1) and of the run after it."""
+              second: tuple[int, str]) -> Row:
+    """The row of a fault's run (which may stop with a clear error: exit 1) and of the run after it."""
     (first_code, first_err), (code, stderr) = first, second
-    crashes = crashed(first_code, first_err, stopped) + crashed(code, stderr)
+    crashes = crashed(first_code, first_err, stopped=True) + crashed(code, stderr)
     note = f"exit codes {first_code} then {code}; first run's last error line: {last_error_line(first_err)}"
     if crashed(code, stderr):
         note += f"; then: {last_error_line(stderr)}"

@@ -32,6 +32,7 @@ def test_a_full_database_is_told_from_a_lost_connection() -> None:
     assert not is_disk_full(OperationalError("INSERT", {}, psycopg.OperationalError("server closed the connection")))
 
 
+@pytest.mark.slow  # articles written until the database is full, then replayed
 def test_a_full_sqlite_database_is_reported_once_and_what_it_could_not_take_is_spooled(tmpfs, tmp_path, make_article):
     folder, grow = tmpfs("db", "400k")  # the schema and a few articles, not 60
     database_url = f"sqlite:///{folder / 'archive.db'}"
@@ -61,6 +62,7 @@ def test_a_full_sqlite_database_is_reported_once_and_what_it_could_not_take_is_s
     store.close()
 
 
+@pytest.mark.slow  # the writer retries the database for SQL_CLOSE_TIMEOUT at close
 def test_a_full_spool_while_the_database_is_down_leaves_the_pages_owed(tmpfs, tmp_path, make_article):
     spool, _ = tmpfs("spool", "4k")  # less than one spooled article
     database_url = f"sqlite:///{tmp_path / 'archive.db'}"
