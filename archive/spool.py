@@ -42,15 +42,12 @@ class Spool:
         if self.path is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             self.path = self.folder / f"{self._prefix()}-{run_id}-{stamp}.jsonl"
+            logger.error("records the database cannot take are spooled to %s; the next crawl on this database "
+                         "replays them", self.path)
         self.folder.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
             for event in events:
                 out.write(json.dumps(spool_entry(event, run_id), ensure_ascii=False, default=str) + "\n")
-        logger.error(
-            "the database could not take %d record(s): spooled to %s; the next crawl on this database replays them",
-            len(events),
-            self.path,
-        )
 
     def replay(self) -> None:
         """Write every spool file of this database into it; a file that fails is kept for the next crawl."""

@@ -5,16 +5,16 @@ committed at least every `SQL_BATCH_SECONDS` and at close): articles come as ite
 `capture_recorded` signal of the WARC recorder, outcomes from the spider's `page_outcome` signal. The crawl run
 is recorded when the spider opens and finished, with the crawl stats and status (`crawler.runhealth`), when it
 closes (Scrapy closes the spider gracefully on SIGINT/SIGTERM, and `close_spider` waits for the writer to commit
-what is queued). A database still unreachable `SQL_CLOSE_TIMEOUT` seconds after the spider closed leaves what
-is pending in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same database when it opens,
-before the spider's first request and its first question to the archive (so spooled articles are not fetched
-again). A full database stops the crawl (close reason `database_full`, one error line; what the writer holds is
-spooled); records that could be neither stored nor spooled, or a listing `crawler.archivequeries` could not record,
-make the run an `error` (never `finished`: the next run reads its discovery documents in full and fetches those
-pages again). The crawl's `WARC_DIR` is remembered by the
-store when the spider opens (table `warc_folders`), so the archive knows where its records are. The writer's counts
-become the crawl stats `newsarchive/sql/*`. The spider's questions to the archive are answered by
-`crawler.archivequeries.ArchiveQueries`.
+what is queued). A database unreachable for `SQL_CLOSE_TIMEOUT` seconds, during the crawl or after the spider
+closed, leaves what the crawl produces in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same
+database when it opens, before the spider's first request and its first question to the archive (so spooled
+articles are not fetched again). A full database stops the crawl (close reason `database_full`, one error line;
+what the writer holds is spooled), and so does a spool that cannot be written (`spool_write_failed`); records that
+could be neither stored nor spooled, or a listing `crawler.archivequeries` could not record, make the run an
+`error` (never `finished`: the next run reads its discovery documents in full and fetches those pages again). The
+crawl's `WARC_DIR` is remembered by the store when the spider opens (table `warc_folders`), so the archive knows
+where its records are. The writer's counts become the crawl stats `newsarchive/sql/*`. The spider's questions to
+the archive are answered by `crawler.archivequeries.ArchiveQueries`.
 """
 
 from __future__ import annotations
@@ -66,10 +66,10 @@ class SqlStorePipeline:
             on_refused=lambda kind: self._inc(f"{kind}_refused"),
             on_retry=lambda: self._inc("write_retries"),
             on_spooled=lambda count: self._inc("spooled", count),
-            on_full=self._on_full,
+            on_full=lambda reason: self._stop_from_writer("database_full"),
             on_unspooled=self._unspooled,
         )
-        self.unspooled: str | None = None  # why records were lost to this run (their pages are owed)
+        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SqlStorePipeline:
@@ -107,6 +107,7 @@ class SqlStorePipeline:
         return item
 
     async def close_spider(self) -> None:
+        self.closing = True
         await asyncio.to_thread(self.writer.close)
 
     def on_capture(self, capture: Capture) -> None:
@@ -119,7 +120,7 @@ class SqlStorePipeline:
         if self.run_id is not None:
             stats = self.crawler.stats
             unrecorded = stats.get_value(UNRECORDED_LISTINGS_STAT)
-            lost = self.unspooled or (unrecorded and f"{unrecorded} discovery document listing(s) not recorded")
+            lost = self.writer.unspooled or (unrecorded and f"{unrecorded} discovery document listing(s) not recorded")
             status = stats.get_value(STATUS_STAT) or status_of_close_reason(reason)
             if lost and status == RunStatus.FINISHED:  # it was not: its discovery documents are read in full next time
                 status = RunStatus.ERROR
@@ -127,18 +128,20 @@ class SqlStorePipeline:
                 stats.set_value(DETAIL_STAT, lost)
             await asyncio.to_thread(self._finish, RunFinished(dict(stats.get_stats()), status))
 
-    def _on_full(self, reason: str) -> None:
-        """On the writer's thread: the database is full (the writer logged `reason`), so the crawl stops."""
-        from twisted.internet import reactor  # the installed one: imported once the crawl runs
+    def _stop_from_writer(self, reason: str) -> None:
+        """On the writer's thread: the crawl stops (unless it is stopping already)."""
+        if not self.closing:
+            from twisted.internet import reactor  # the installed one: imported once the crawl runs
 
-        reactor.callFromThread(self._stop)
+            reactor.callFromThread(self._stop, reason)
 
-    def _stop(self) -> None:
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_full"))
+    def _stop(self, reason: str) -> None:
+        if not self.closing:  # checked again on the reactor's thread, where close_spider sets it
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def _unspooled(self, count: int, reason: str) -> None:
-        self.unspooled = reason
         self._inc("unspooled", count)
+        self._stop_from_writer("spool_write_failed")
 
     def _finish(self, finished: RunFinished) -> None:
         try:

@@ -8,20 +8,22 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from conftest import CRAWL_SETTINGS, ROOT, run_newsarchive
+from conftest import CRAWL_SETTINGS, ROOT, run_newsarchive, vietnamese_like_text
 from sqlalchemy.exc import OperationalError
 from test_pipelines import close_pipeline, failing, open_pipeline, rows, wait_for
 
 from archive.db import is_disk_full
-from archive.models import CaptureRow, CrawlRun
+from archive.models import CrawlRun
 from archive.records import Capture
 from archive.spool import Spool
 from archive.store import ArchiveStore
-from archive.writer import ArticleEvent, BatchWriter
+from archive.writer import ArticleEvent, BatchWriter, RunFinished
 from crawler.newsroom import Newsroom, serve
 
 SITEMAP = "https://baonghean.vn/sitemap.xml"
@@ -50,7 +52,7 @@ def test_a_full_sqlite_database_is_reported_once_and_what_it_could_not_take_is_s
         writer.put(ArticleEvent(article))
     wait_for(lambda: bool(full))
     writer.close()  # a full database is not waited for: what it holds is spooled at once
-    assert full == ["(sqlite3.OperationalError) database or disk is full"] and lost == []
+    assert full == ["database full: (sqlite3.OperationalError) database or disk is full"] and lost == []
     stored = len(store.known_article_urls("baonghean"))
     assert 0 < stored < 60 and sum(spooled) >= 60 - stored
     store.close()
@@ -66,12 +68,11 @@ def test_a_full_sqlite_database_is_reported_once_and_what_it_could_not_take_is_s
 def test_a_full_spool_while_the_database_is_down_leaves_the_pages_owed(tmpfs, tmp_path, make_article):
     spool, _ = tmpfs("spool", "4k")  # less than one spooled article
     database_url = f"sqlite:///{tmp_path / 'archive.db'}"
-    pipeline = open_pipeline(database_url, tmp_path, SQL_SPOOL_DIR=str(spool), SQL_BATCH_SECONDS=0.05,
-                             SQL_CLOSE_TIMEOUT=0.3)
+    pipeline = open_pipeline(database_url, tmp_path, SQL_SPOOL_DIR=str(spool), SQL_CLOSE_TIMEOUT=0.3)
     articles = [make_article(n) for n in range(3)]
     pipeline.store.note_listed("baonghean", SITEMAP, "article", [article.url for article in articles])
-    pipeline.on_capture(Capture(url=SITEMAP, status=200, fetched_at=datetime(2025, 9, 19, tzinfo=UTC), etag='"1"'))
-    wait_for(lambda: len(rows(database_url, CaptureRow)) == 1)  # stored while the database was there
+    sitemap = Capture(url=SITEMAP, status=200, fetched_at=datetime(2025, 9, 19, tzinfo=UTC), etag='"1"')
+    pipeline.store.save_batch(captures=[sitemap], run_id=pipeline.run_id)  # stored while the database was there
     pipeline.store.save_batch = failing(-1, pipeline.store.save_batch)  # type: ignore[method-assign]
     for article in articles:
         pipeline.on_capture(Capture(url=article.url, status=200, fetched_at=article.fetched_at, warc=article.warc))
@@ -87,6 +88,52 @@ def test_a_full_spool_while_the_database_is_down_leaves_the_pages_owed(tmpfs, tm
     assert store.conditional_headers(SITEMAP) == {}  # the next run reads the sitemap in full, no 304
     owed = store.owed_urls("baonghean", attempts=3, backoff=0)
     assert set(owed.due) == {article.url for article in articles}  # and fetches every page that was lost
+    store.close()
+
+
+def _writer(store: ArchiveStore, spool: Path, **callbacks: Any) -> BatchWriter:
+    quiet = {name: (lambda *args: None) for name in ("on_report", "on_refused", "on_retry", "on_spooled", "on_full",
+                                                     "on_unspooled")}
+    return BatchWriter(store, Spool(spool, store), batch_size=2, batch_seconds=0.01, close_timeout=0.2,
+                       **(quiet | callbacks))
+
+
+def test_a_long_outage_turns_the_writer_to_the_spool_for_the_rest_of_the_run(tmp_path, make_article):
+    store = ArchiveStore(f"sqlite:///{tmp_path / 'archive.db'}")
+    saving = store.save_batch
+    store.save_batch = failing(-1, saving)  # type: ignore[method-assign]
+    spooled: list[int] = []
+    writer = _writer(store, tmp_path / "spool", on_spooled=spooled.append)
+    writer.start(store.start_run("baonghean", {}))
+    for n in range(3):
+        writer.put(ArticleEvent(make_article(n)))
+    wait_for(lambda: sum(spooled) == 3)  # while the crawl goes on: not held in memory until its end
+    store.save_batch = saving  # type: ignore[method-assign]
+    for n in range(3, 5):  # the database is back, but the run's records stay in order, in the spool
+        writer.put(ArticleEvent(make_article(n)))
+    writer.close()
+    writer.finish_run(RunFinished({}, "finished"))
+    assert sum(spooled) == 6 and store.known_article_urls("baonghean") == {}
+    Spool(tmp_path / "spool", store).replay()  # what the next run does first
+    assert set(store.known_article_urls("baonghean")) == {make_article(n).url for n in range(5)}
+    assert [run.status for run in rows(store.database_url, CrawlRun)] == ["finished"]
+    store.close()
+
+
+def test_a_spool_that_cannot_be_written_is_reported_once_while_the_crawl_goes_on(tmpfs, tmp_path, make_article,
+                                                                                caplog):
+    spool, _ = tmpfs("spool", "4k")
+    store = ArchiveStore(f"sqlite:///{tmp_path / 'archive.db'}")
+    store.save_batch = failing(-1, store.save_batch)  # type: ignore[method-assign]
+    lost: list[int] = []
+    writer = _writer(store, spool, on_unspooled=lambda count, reason: lost.append(count))
+    writer.start(store.start_run("baonghean", {}))
+    for n in range(6):
+        writer.put(ArticleEvent(make_article(n, text=vietnamese_like_text(n, words=2000))))
+    wait_for(lambda: sum(lost) >= 4)  # before the end of the run: the caller stops the crawl
+    writer.close()
+    assert writer.unspooled.startswith("spooling 2 record(s) failed: [Errno 28] No space left on device")
+    assert caplog.text.count("their pages have no row and are fetched again by the next run") == 1
     store.close()
 
 
@@ -106,7 +153,7 @@ def test_a_full_database_folder_stops_the_crawl_with_one_line_and_the_next_run_s
         full = subprocess.run([sys.executable, "-m", "crawler.cli", *arguments], cwd=tmp_path, capture_output=True,
                               text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
-        assert "database full ((sqlite3.OperationalError) database or disk is full)" in full.stderr
+        assert "database full: (sqlite3.OperationalError) database or disk is full" in full.stderr
         assert "close reason database_full" in full.stderr
         if spool_on_it:
             assert "No space left on device; their pages have no row and are fetched again" in full.stderr
