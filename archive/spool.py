@@ -22,9 +22,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from archive.db import first_line
 from archive.records import Article, Capture, WarcPointer
 from archive.store import ArchiveStore
-from archive.writer import ArticleEvent, CaptureEvent, Event, OutcomeEvent, RunFinished, save_events
+from archive.writer import ArticleEvent, CaptureEvent, Event, OutcomeEvent, RunFinished, is_transient, save_events
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +57,12 @@ class Spool:
         for path in sorted(self.folder.glob(f"{self._prefix()}-*.jsonl")):
             try:
                 replay_spool(self.store, path)
-            except Exception:
-                logger.exception("could not replay %s; it is kept for the next crawl", path)
-                continue
+            except Exception as exc:
+                if not is_transient(exc):
+                    logger.exception("could not replay %s; it is kept for the next crawl", path)
+                    continue
+                logger.error("could not replay %s (%s); it is kept for the next crawl", path, first_line(exc))
+                return  # the database is gone: the other files wait too
             path.unlink()
             logger.info("replayed spooled records of %s", path)
 

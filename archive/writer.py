@@ -321,7 +321,7 @@ class BatchWriter:
             self._outage_logged = True
             self.on_full(self.full)
         if not self._outage_logged:
-            logger.error("database unavailable, holding %d record(s) and retrying: %s", count, error)
+            logger.error("database unavailable, holding %d record(s) and retrying: %s", count, first_line(error))
             self._outage_logged = True
 
     def _spool(self, events: Sequence[Event | RunFinished]) -> None:

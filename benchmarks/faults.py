@@ -6,9 +6,9 @@ then a table: scenario, articles expected / stored / archived, rows without a WA
 
 - `kill-9`: a crawl killed with SIGKILL at a random moment, five times in a row, then one run to the end; also
   counts the processes a killed crawl left behind and the runs the next start marked `killed`.
-- `database-outage`: a crawl into PostgreSQL through a TCP proxy this script controls, cut for 20 s mid-batch
-  (every connection dropped, new ones refused), then one more run (the spool replayed). The machine's PostgreSQL
-  is never stopped; the scenario's database is created and dropped here.
+- `database-outage`: a crawl into PostgreSQL through a TCP proxy this script controls, cut for 20 s mid-batch once
+  it stored 20 captures (every connection dropped, new ones refused), then one more run (the spool replayed). The
+  machine's PostgreSQL is never stopped; the scenario's database is created and dropped here.
 - `hostile-inputs`: `crawler.newsroom.hostile.HostileSite` (bad header names, a cut gzip body, 429 with
   Retry-After, a soft 404, a 2,100-character URL, a cut sitemap): each URL's recorded outcome checked.
 - `slow-pages`: 8 pages that take extraction many seconds each ahead of 40 ordinary articles, `--workers`
@@ -16,7 +16,7 @@ then a table: scenario, articles expected / stored / archived, rows without a WA
 - `million-url-sitemap`: a gzipped sitemap of `--million-urls` URLs; peak memory of the crawler and its workers
   while it runs, and the time it takes to stop after SIGINT (sent after `--sigint-after` seconds).
 - `disk-full-warc`, `disk-full-sqlite`, `disk-full-spool`: the WARC folder, the SQLite database's folder, or the
-  spool folder (with the database, PostgreSQL through the proxy, cut from a few seconds in to the end) on a tmpfs
+  spool folder (with the database, PostgreSQL through the proxy, cut from 20 captures in to the end) on a tmpfs
   this script mounts (needs root) too small for the crawl; then the tmpfs is grown and one more run made.
 
 A crash is a traceback or an exit code no fault explains; a crawl a fault stopped with a clear error (exit 1) has
@@ -274,6 +274,20 @@ def scratch_database() -> Iterator[str]:
         admin.close()
 
 
+def storing(name: str, process: subprocess.Popen, captures: int = 20) -> None:
+    """Wait until the crawl stored `captures` captures in database `name` (asked directly, not through the proxy):
+    a cut before that would find the crawl still starting up on a loaded machine."""
+    import psycopg
+
+    with psycopg.connect(f"host={POSTGRES[0]} port={POSTGRES[1]} user=postgres dbname={name}") as connection:
+        while process.poll() is None:
+            with contextlib.suppress(psycopg.errors.UndefinedTable):
+                if connection.execute("SELECT count(*) FROM captures").fetchone()[0] >= captures:
+                    return
+            connection.rollback()
+            time.sleep(0.2)
+
+
 def database_outage(base: str, workdir: Path, expected: int) -> Row:
     warc = workdir / "outage-warc"
     with scratch_database() as name:
@@ -282,7 +296,7 @@ def database_outage(base: str, workdir: Path, expected: int) -> Row:
         command = crawl_command(f"{base}/sitemap.xml", db_url, warc, "SQL_BATCH_SIZE=10",
                                 f"SQL_SPOOL_DIR={workdir / 'spool'}", "SQL_CLOSE_TIMEOUT=5")
         process = start(command, workdir)
-        time.sleep(6)
+        storing(name, process)
         proxy.cut()
         time.sleep(20)
         proxy.up.set()
@@ -311,8 +325,8 @@ def disk_full(base: str, workdir: Path, expected: int, folder: str) -> Row:
 
 
 def spool_full(base: str, workdir: Path, expected: int) -> Row:
-    """The database (PostgreSQL through the proxy) cut from 6 s in to the end of the crawl, the spool folder on a
-    tmpfs of 16 KiB; then the database back, the tmpfs grown and one more run."""
+    """The database (PostgreSQL through the proxy) cut from 20 captures in to the end of the crawl, the spool folder
+    on a tmpfs of 16 KiB; then the database back, the tmpfs grown and one more run."""
     spool, warc = workdir / "spool-full", workdir / "spool-full-warc"
     with scratch_database() as name, small_disk(spool, 16 * 1024) as grow:
         proxy = CuttableProxy()
@@ -320,7 +334,7 @@ def spool_full(base: str, workdir: Path, expected: int) -> Row:
         command = crawl_command(f"{base}/sitemap.xml", db_url, warc, "SQL_BATCH_SIZE=10", f"SQL_SPOOL_DIR={spool}",
                                 "SQL_CLOSE_TIMEOUT=5")
         process = start(command, workdir)
-        time.sleep(6)
+        storing(name, process)
         proxy.cut()
         first = finish(process)
         proxy.up.set()

@@ -56,7 +56,11 @@ class ArchiveQueries:
         return queries
 
     async def on_spider_opened(self) -> None:
-        self.store = await asyncio.to_thread(ArchiveStore, self.database_url)
+        try:
+            self.store = await asyncio.to_thread(ArchiveStore, self.database_url)
+        except StoreUnavailable as exc:  # gone since the command checked it (the SQL pipeline stops the crawl)
+            logger.error("%s: the archive answers nothing in this crawl", first_line(exc))
+            return
         for handler, signal in self._answers():
             self.crawler.signals.connect(handler, signal=signal)
 

@@ -28,11 +28,12 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from archive.db import first_line, safe_url
 from archive.records import Article, Capture
 from archive.runstatus import RunStatus, status_of_close_reason
 from archive.spool import Spool
 from archive.store import ArchiveStore, SaveReport
-from archive.writer import ArticleEvent, BatchWriter, CaptureEvent, OutcomeEvent, RunFinished
+from archive.writer import ArticleEvent, BatchWriter, CaptureEvent, OutcomeEvent, RunFinished, is_transient
 from crawler.archivequeries import UNRECORDED_LISTINGS_STAT
 from crawler.runhealth import DETAIL_STAT, STATUS_STAT
 from crawler.signals import capture_recorded, page_outcome
@@ -95,11 +96,18 @@ class SqlStorePipeline:
         spider = self.crawler.spider
         site = getattr(getattr(spider, "profile", None), "name", None) or spider.name
         arguments = dict(getattr(spider, "crawl_arguments", None) or {})
-        await asyncio.to_thread(self.writer.replay_spool)
-        self.run_id = await asyncio.to_thread(self.store.start_run, site, arguments)
-        if self.warc_dir is not None:  # so that export and show find the records with the database alone
-            await asyncio.to_thread(self.store.remember_warc_folders, [self.warc_dir])
-        self.writer.start(self.run_id)
+        try:
+            await asyncio.to_thread(self.writer.replay_spool)
+            self.run_id = await asyncio.to_thread(self.store.start_run, site, arguments)
+            if self.warc_dir is not None:  # so that export and show find the records with the database alone
+                await asyncio.to_thread(self.store.remember_warc_folders, [self.warc_dir])
+        except Exception as exc:  # gone since the command checked it: the crawl stops before it fetches much
+            if not is_transient(exc):
+                raise
+            logger.error("cannot reach database %s: %s; the crawl stops", safe_url(self.store.database_url),
+                         first_line(exc))
+            self._stop_from_writer("database_unreachable")
+        self.writer.start(self.run_id)  # what the crawl fetched meanwhile is written or spooled, as in any outage
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article):
@@ -129,7 +137,7 @@ class SqlStorePipeline:
             await asyncio.to_thread(self._finish, RunFinished(dict(stats.get_stats()), status))
 
     def _stop_from_writer(self, reason: str) -> None:
-        """On the writer's thread: the crawl stops (unless it is stopping already)."""
+        """From the writer's thread (or any): the crawl stops, unless it is stopping already."""
         if not self.closing:
             from twisted.internet import reactor  # the installed one: imported once the crawl runs
 

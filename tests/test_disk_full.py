@@ -3,6 +3,7 @@ could not be stored is spooled, or owed to the next run). Each folder is a tmpfs
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -16,15 +17,16 @@ import psycopg
 import pytest
 from conftest import CRAWL_SETTINGS, ROOT, run_newsarchive, vietnamese_like_text
 from sqlalchemy.exc import OperationalError
-from test_pipelines import close_pipeline, failing, open_pipeline, rows, wait_for
+from test_pipelines import close_pipeline, crawler_with_spider, failing, open_pipeline, rows, wait_for
 
 from archive.db import is_disk_full
-from archive.models import CrawlRun
+from archive.models import ArticleRow, CrawlRun
 from archive.records import Capture
 from archive.spool import Spool
 from archive.store import ArchiveStore
 from archive.writer import ArticleEvent, BatchWriter, RunFinished
 from crawler.newsroom import Newsroom, serve
+from pipelines.sql import SqlStorePipeline
 
 SITEMAP = "https://baonghean.vn/sitemap.xml"
 
@@ -89,6 +91,24 @@ def test_a_full_spool_while_the_database_is_down_leaves_the_pages_owed(tmpfs, tm
     owed = store.owed_urls("baonghean", attempts=3, backoff=0)
     assert set(owed.due) == {article.url for article in articles}  # and fetches every page that was lost
     store.close()
+
+
+def test_a_database_gone_before_the_spider_opens_stops_the_crawl_with_one_line(tmp_path, make_article, caplog,
+                                                                               monkeypatch):
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    crawler = crawler_with_spider({"DATABASE_URL": database_url, "SQL_SPOOL_DIR": str(tmp_path / "spool")})
+    pipeline = SqlStorePipeline.from_crawler(crawler)  # the command found the database, then it went away
+    pipeline.store.start_run = failing(-1, pipeline.store.start_run)  # type: ignore[method-assign]
+    stops: list[str] = []
+    monkeypatch.setattr(pipeline, "_stop_from_writer", stops.append)  # the reactor's part: closing the spider
+    asyncio.run(pipeline.open_spider())
+    assert stops == ["database_unreachable"]
+    assert f"cannot reach database {database_url}: " in caplog.text
+    assert "server closed the connection unexpectedly; the crawl stops" in caplog.text
+    assert "Traceback" not in caplog.text
+    pipeline.process_item(make_article(1))  # fetched before the crawl stopped: written once the database answers
+    close_pipeline(pipeline)
+    assert [row.url for row in rows(database_url, ArticleRow)] == [make_article(1).url]
 
 
 def _writer(store: ArchiveStore, spool: Path, **callbacks: Any) -> BatchWriter:
