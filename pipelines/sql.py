@@ -9,7 +9,8 @@ what is queued). A database unreachable for `SQL_CLOSE_TIMEOUT` seconds, during 
 closed, leaves what the crawl produces in `SQL_SPOOL_DIR` (`archive.spool`), replayed by the next crawl on the same
 database when it opens, before the spider's first request and its first question to the archive (so spooled
 articles are not fetched again). A full database stops the crawl (close reason `database_full`, one error line;
-what the writer holds is spooled), and so does a spool that cannot be written (`spool_write_failed`); records that
+what the writer holds is spooled), and so does a spool that cannot be written (`spool_write_failed`) or a database
+gone between the command's check and the spider's opening (`database_unreachable`); records that
 could be neither stored nor spooled, or a listing `crawler.archivequeries` could not record, make the run an
 `error` (never `finished`: the next run reads its discovery documents in full and fetches those pages again). The
 crawl's `WARC_DIR` is remembered by the store when the spider opens (table `warc_folders`), so the archive knows

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from conftest import CRAWL_SETTINGS, ROOT, run_newsarchive, vietnamese_like_text
+from scrapy import signals as scrapy_signals
 from sqlalchemy.exc import OperationalError
 from test_pipelines import close_pipeline, crawler_with_spider, failing, open_pipeline, rows, wait_for
 
@@ -25,7 +26,9 @@ from archive.records import Capture
 from archive.spool import Spool
 from archive.store import ArchiveStore
 from archive.writer import ArticleEvent, BatchWriter, RunFinished
+from crawler.archivequeries import ArchiveQueries
 from crawler.newsroom import Newsroom, serve
+from crawler.signals import urls_listed
 from pipelines.sql import SqlStorePipeline
 
 SITEMAP = "https://baonghean.vn/sitemap.xml"
@@ -109,6 +112,24 @@ def test_a_database_gone_before_the_spider_opens_stops_the_crawl_with_one_line(t
     pipeline.process_item(make_article(1))  # fetched before the crawl stopped: written once the database answers
     close_pipeline(pipeline)
     assert [row.url for row in rows(database_url, ArticleRow)] == [make_article(1).url]
+
+
+def test_a_listing_the_database_could_not_record_is_one_line_and_the_run_is_not_finished(tmp_path, caplog):
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    crawler = crawler_with_spider({"DATABASE_URL": database_url, "SQL_SPOOL_DIR": str(tmp_path / "spool"),
+                                   "AUTOTHROTTLE_ENABLED": False})  # it needs an engine on spider_opened
+    pipeline = SqlStorePipeline.from_crawler(crawler)
+    queries = ArchiveQueries.from_crawler(crawler)
+    asyncio.run(pipeline.open_spider())
+    asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_opened, spider=crawler.spider))
+    queries.store.note_listed = failing(-1, queries.store.note_listed)  # type: ignore[method-assign]
+    asyncio.run(crawler.signals.send_catch_log_async(signal=urls_listed, site="baonghean", source=SITEMAP,
+                                                     kind="article", urls=["https://baonghean.vn/a-1.html"]))
+    assert "archive query note_listed failed: (builtins.Exception) server closed the connection" in caplog.text
+    assert "Traceback" not in caplog.text
+    close_pipeline(pipeline, reason="finished")
+    assert crawler.stats.get_value("newsarchive/status_detail") == "1 discovery document listing(s) not recorded"
+    assert [run.status for run in rows(database_url, CrawlRun)] == ["error"]  # its sitemaps are read in full again
 
 
 def _writer(store: ArchiveStore, spool: Path, **callbacks: Any) -> BatchWriter:
