@@ -12,7 +12,14 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree, html
 
 from archive.records import Caption
-from crawler.extract.credits import DANGLING_MARKER, bare_credit, credit_node, split_credit, strip_caption_end
+from crawler.extract.credits import (
+    DANGLING_MARKER,
+    bare_credit,
+    credit_node,
+    is_credit_node,
+    split_credit,
+    strip_caption_end,
+)
 from crawler.extract.dom import (
     IMAGE_FILE,
     class_names,
@@ -30,7 +37,7 @@ CAPTION_MARK = "nacaptionmark"
 MARK_PATTERN = re.compile(rf"{CAPTION_MARK}(\d+)x")
 _CAPTION_CLASS = re.compile(
     r"(?:^|[-_])(?:fig)?caption(?:[-_]?text)?(?:$|[-_])|^(?:image|img|photo|pic|picture)[-_]?desc"
-    r"|^PhotoCMS_Caption$|^fig-caption$|^legend$|(?:image|img|photo|pic|media|slide|figure)\w*[-_]?\w*desc",
+    r"|^legend$|(?:image|img|photo|pic|media|slide|figure)\w*[-_]?\w*desc",
     re.IGNORECASE,
 )
 
@@ -45,15 +52,13 @@ _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\
 # Cheap pre-selection in C before the exact test in Python.
 _CAPTION_CANDIDATES = etree.XPath(
     "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'aption') or contains(@class, 'APTION')"
-    " or contains(@class, 'Image') or contains(@class, 'esc') or contains(@class, 'legend')]"
+    " or contains(@class, 'esc') or contains(@class, 'legend')]"
     " | //*[contains(@itemtype, 'ImageObject')]//*[@itemprop='description']"
 )
 
 
 def is_caption_element(element: etree._Element) -> bool:
     if element.tag == "figcaption" or element.get("itemprop") == "caption":
-        return True
-    if element.tag == "p" and "Image" in element.get("class", "").split():
         return True
     # "text-caption" and the like are typography utility classes (Tailwind), not captions.
     return any(
@@ -333,7 +338,57 @@ def unmarked_captions(
             continue
         if _reads_as_caption(after, image, known, headlines):
             found[after] = block
+    blocks = set(found.values())
+    for figure in tree.iter("figure"):
+        if figure in blocks or (caption := _figure_text(figure, marked_set)) is None:
+            continue
+        image = next(figure.iter(*_PHOTO_TAGS))
+        if _reads_as_caption(caption, image, known, headlines):
+            found[caption] = figure
+    for table in tree.iter("table"):
+        if table not in blocks and (caption := _table_caption(table, marked_set)) is not None:
+            found[caption] = table
     return found
+
+
+def _figure_text(figure, marked: set):
+    """The text that may be the caption of a figure without a caption element: its one block of short text beside
+    the photo (a credit beside it aside). A figure with more text (a label and a headline: a teaser) has none."""
+    if any(e in marked for e in figure.iter()) or next(figure.iter(*_PHOTO_TAGS), None) is None or _in_teaser(figure):
+        return None
+    texts = [e for e in figure.iterdescendants() if _text_beside_image(e) and not is_credit_node(e)]
+    if len(texts) != 1 or not _short_caption_text(texts[0]):
+        return None
+    return texts[0]
+
+
+def _text_beside_image(element) -> bool:
+    """An element with text and no image whose parent holds the image: a block of text beside it."""
+    if not isinstance(element.tag, str) or element.tag in ("a", "button", "script", "style", "noscript"):
+        return False
+    parent = element.getparent()
+    return bool(one_line(element.text_content())) and not _has_image(element) and _has_image(parent)
+
+
+MAX_PHOTO_TABLE_ROWS = 3
+
+
+def _table_caption(table, marked: set):
+    """A photo laid out in a table (the image in one cell, the caption in the cell below): the text cell."""
+    rows = [r for r in table.iter("tr") if next(r.iterancestors("table"), None) is table]
+    if not 2 <= len(rows) <= MAX_PHOTO_TABLE_ROWS or any(e in marked for e in table.iter()):
+        return None
+    photos = list(table.iter(*_PHOTO_TAGS))
+    if len(photos) != 1 or _in_teaser(table):
+        return None
+    cells = [c for row in rows for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+    texts = [c for c in cells if one_line(c.text_content()) and not _has_image(c)]
+    if len(texts) != 1 or not _short_caption_text(texts[0]):
+        return None
+    children = [c for c in texts[0] if isinstance(c.tag, str)]
+    if len(children) == 1 and same_text(children[0].text_content(), texts[0].text_content()):
+        return children[0]  # the caption's own element (a paragraph) inside the cell
+    return texts[0]
 
 
 def _in_teaser(block) -> bool:
@@ -374,8 +429,10 @@ def _reads_as_caption(element, image, known: set[str], headlines: set[str]) -> b
     if len(children) == 1 and children[0].tag in _SMALL_TYPE_TAGS and same_text(children[0].text_content(), text):
         return True
     img = image if image.tag != "picture" else next(image.iter("img"), image)
-    said = known | {loose_form(img.get(a) or "") for a in ("alt", "title") if len(img.get(a) or "") >= 15} - headlines
     own = loose_form(text)
+    if own and own in {loose_form(img.get(a) or "") for a in ("alt", "title")} - headlines:
+        return True  # the image's own alt text or title, however short
+    said = known | {loose_form(img.get(a) or "") for a in ("alt", "title") if len(img.get(a) or "") >= 15} - headlines
     if any(own.startswith(k) or (len(own) >= 15 and k.startswith(own)) for k in said if k):
         return True
     return split_credit(text)[1] is not None and len(text.split()) <= 40
