@@ -50,6 +50,7 @@ def captions_of(body: bytes) -> list[tuple[str, str | None]]:
         # dash-separated credits
         ("Harbour cranes at dawn – Photo by Sam Ortiz", "Harbour cranes at dawn", "Photo by Sam Ortiz"),
         ("Harbour cranes at dawn - Getty Images", "Harbour cranes at dawn", "Getty Images"),
+        ("The old town hall. Jane Roe / Reuters file", "The old town hall.", "Jane Roe / Reuters file"),
         # two marker words
         ("Boats at the quay. Image Credits: Port Authority", "Boats at the quay.", "Image Credits: Port Authority"),
         # a sentence with a colon is not a credit
@@ -121,8 +122,7 @@ def test_split_credit_rules(caption: str, text: str, credit: str | None):
         ),
         # the element after an image repeating its alt text exactly, however short
         (
-            '<div class="pic"><img src="/img/gold.jpg" alt="Gold rings"></div>'
-            "<div><span>Gold rings</span></div>",
+            '<div class="pic"><img src="/img/gold.jpg" alt="Gold rings"></div><div><span>Gold rings</span></div>',
             [("Gold rings", None)],
         ),
         # a photo block of a CMS whose classes say nothing: the block after the image, ending in a credit
@@ -282,4 +282,42 @@ def test_profile_caption_selector_names_what_the_generic_rules_do_not_know():
     assert captions_of(body) == []  # no caption markup, no credit, no alt text: no evidence of a caption
     profile = SiteProfile(selectors={"captions": "div.pv-note"})
     article = extract_article(body, "https://news.example/story.html", profile=profile)
-    assert [(c.text, c.image_url) for c in article.captions] == [("The quay at dawn", "https://news.example/img/quay.jpg")]
+    assert [(c.text, c.image_url) for c in article.captions] == [
+        ("The quay at dawn", "https://news.example/img/quay.jpg")
+    ]
+
+
+def test_lead_photo_above_the_headline_inside_the_article():
+    """A lead photo in a slide show (which the text extraction leaves out) above the headline, in the article:
+    its caption is the article's, found once (the lightbox's copy is the same photo's caption again)."""
+    hero = (
+        '<div class="image-slider"><figure><div class="zoom"><img src="/img/hero.jpg">'
+        '<div class="lightbox-caption">The harbour at night</div></div>'
+        "<figcaption>The harbour at night</figcaption></figure></div>"
+    )
+    body = article_page("").replace(b"<article>", f"<article>{hero}".encode())
+    assert captions_of(body) == [("The harbour at night", None)]
+    above_the_article = article_page("").replace(b"<article>", f"{hero}<article>".encode())
+    assert captions_of(above_the_article) == []
+
+
+def test_site_name_the_alt_texts_end_with_is_not_a_credit():
+    head = '<meta property="og:site_name" content="Harbour Daily">'
+    block = (
+        '<figure><img src="/img/pier.jpg" alt="The new pier opens - {}"><figcaption>The new pier opens'
+        "</figcaption></figure>"
+    )
+    assert captions_of(article_page(block.format("Harbour Daily"), head=head)) == [("The new pier opens", None)]
+    credited = captions_of(article_page(block.format("Jane Roe"), head=head))
+    assert credited == [("The new pier opens", "Jane Roe")]
+
+
+def test_lazy_image_in_any_data_attribute():
+    block = (
+        '<figure><div class="photo" data-hires="/img/storm.jpg?w=800"></div>'
+        "<figcaption>Waves break over the sea wall</figcaption></figure>"
+    )
+    article = extract_article(article_page(block), "https://news.example/story.html")
+    assert [(c.text, c.image_url) for c in article.captions] == [
+        ("Waves break over the sea wall", "https://news.example/img/storm.jpg?w=800")
+    ]

@@ -81,17 +81,28 @@ def _image_url(holder, base_url: str) -> str | None:
                 value = value.split(",")[0].strip().split(" ")[0]
             if value and not _PLACEHOLDER_IMAGE.search(value):
                 return urljoin(base_url, value)
-    return None
+    lazy = next((url for e in holder.iter() if isinstance(e.tag, str) and (url := _lazy_image_url(e))), None)
+    return urljoin(base_url, lazy) if lazy else None
 
 
 _LAZY_IMAGE_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "data-lazy")
 
 
+def _lazy_image_url(element) -> str | None:
+    """The address of the image an element stands for until a script loads it: a data-* attribute (data-src,
+    data-original, data-hi-res, data-bg, …) holding an image file's address."""
+    for name, value in element.attrib.items():
+        if name.startswith("data-") and IMAGE_FILE.search(value := value.strip().split(" ")[0]):
+            return value
+    return None
+
+
 def _has_image(element) -> bool:
     """An image, a picture, a video or an element standing for a lazy image (data-src, data-original, …)."""
-    if any(isinstance(e.tag, str) and e.tag in _IMAGE_TAGS for e in element.iter()):
-        return True
-    return any(e.get(a) for e in element.iter() if isinstance(e.tag, str) for a in _LAZY_IMAGE_ATTRS)
+    for e in element.iter():
+        if isinstance(e.tag, str) and (e.tag in _IMAGE_TAGS or any(e.get(a) for a in _LAZY_IMAGE_ATTRS)):
+            return True
+    return any(_lazy_image_url(e) for e in element.iter() if isinstance(e.tag, str))
 
 
 def _shows_a_photo(element) -> bool:
@@ -100,6 +111,8 @@ def _shows_a_photo(element) -> bool:
         if not isinstance(node.tag, str) or node.tag in _NOT_PHOTO_TAGS:
             continue
         if node.tag in _PHOTO_TAGS or node.get("src") or any(node.get(a) for a in _LAZY_IMAGE_ATTRS):
+            return True
+        if _lazy_image_url(node):
             return True
     return False
 
@@ -265,6 +278,7 @@ def mark_captions(
             taken.add(element)
     found: list[FoundCaption] = []
     headlines_of_links = link_texts(tree)
+    site_names = {loose_form(name) for name in meta_contents(tree, *_SITE_NAME_META)}
     for element in chosen:
         holder = holders.get(element)
         if holder is None:
@@ -286,8 +300,11 @@ def mark_captions(
         if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
             continue
         box = holder if holder is not None else element.getparent()
+        if _repeats_a_caption(text, box, found):
+            element.drop_tree()  # a copy for a lightbox or a slide show, beside the caption of the same photo
+            continue
         image_url = _image_url(box, base_url)
-        credit = credit or _credit_in_image_attributes(box, text)
+        credit = credit or _credit_in_image_attributes(box, text, site_names)
         marker = html.Element("p")
         marker.text = f"{CAPTION_MARK}{len(found)}x {display}"
         holder_fits = holder is not None and len(one_line(holder.text_content())) <= len(display) + 40
@@ -300,6 +317,12 @@ def mark_captions(
             element.drop_tree()  # a caption beside its image, the image's block replaced: the caption goes too
         found.append(FoundCaption(Caption(text=text, credit=credit, image_url=image_url), display, marker))
     return found
+
+
+def _repeats_a_caption(text: str, box, found: list[FoundCaption]) -> bool:
+    """The text of a caption already found whose marker stands in `box`: the same photo's caption again."""
+    own = loose_form(text)
+    return box is not None and any(loose_form(f.caption.text) == own and box in f.marker.iterancestors() for f in found)
 
 
 _NOT_CAPTION_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "iframe", "video")
@@ -441,8 +464,12 @@ def _reads_as_caption(element, image, known: set[str], headlines: set[str]) -> b
 _ATTRIBUTE_CREDIT_SEPARATOR = re.compile(r"^\W*?[|/–—-]\s*|^\s*(?=©)")
 
 
-def _credit_in_image_attributes(box, caption: str) -> str | None:
-    """The credit an image's title or alt text adds after the caption ("<caption> | Getty Images/Jane Roe")."""
+_SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
+
+
+def _credit_in_image_attributes(box, caption: str, site_names: set[str]) -> str | None:
+    """The credit an image's title or alt text adds after the caption ("<caption> | Getty Images/Jane Roe"); the
+    site's own name added to every alt text is its signature, not a credit."""
     if box is None:
         return None
     image = next(box.iter("img"), None)
@@ -452,7 +479,8 @@ def _credit_in_image_attributes(box, caption: str) -> str | None:
             continue
         rest = value[len(caption) :]
         if (separator := _ATTRIBUTE_CREDIT_SEPARATOR.match(rest)) and 0 < len(rest) - separator.end() <= 80:
-            return bare_credit(rest[separator.end() :])
+            credit = bare_credit(rest[separator.end() :])
+            return None if loose_form(credit) in site_names else credit
     return None
 
 

@@ -43,7 +43,7 @@ _AGENCIES = (
 )
 _AGENCY_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
-        (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images))?
+        (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images|file(?:\s+photo)?))?
         (?>\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*(?:[)\]]\s*[.。]?)?\s*$""",
     re.VERBOSE,
 )
