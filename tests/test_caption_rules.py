@@ -321,3 +321,11 @@ def test_lazy_image_in_any_data_attribute():
     assert [(c.text, c.image_url) for c in article.captions] == [
         ("Waves break over the sea wall", "https://news.example/img/storm.jpg?w=800")
     ]
+
+
+def test_one_photo_shown_twice_has_one_caption_two_photos_with_one_caption_have_two():
+    figure = '<figure><img src="/img/{}?w={}"><figcaption>Delegates at the conference</figcaption></figure>'
+    twice = figure.format("hall.jpg", 1200) + "<p>Between the two copies.</p>" + figure.format("hall.jpg", 600)
+    assert captions_of(article_page(twice)) == [("Delegates at the conference", None)]
+    two_photos = figure.format("hall.jpg", 1200) + "<p>Between the two photos.</p>" + figure.format("stage.jpg", 1200)
+    assert captions_of(article_page(two_photos)) == [("Delegates at the conference", None)] * 2

@@ -300,10 +300,10 @@ def mark_captions(
         if not words or credit_only or len(text) > MAX_CAPTION_CHARS or (len(words) == 1 and text.isascii()):
             continue
         box = holder if holder is not None else element.getparent()
-        if _repeats_a_caption(text, box, found):
-            element.drop_tree()  # a copy for a lightbox or a slide show, beside the caption of the same photo
-            continue
         image_url = _image_url(box, base_url)
+        if _repeats_a_caption(text, box, image_url, found):
+            element.drop_tree()  # a copy for a lightbox, a slide show or another screen size
+            continue
         credit = credit or _credit_in_image_attributes(box, text, site_names)
         marker = html.Element("p")
         marker.text = f"{CAPTION_MARK}{len(found)}x {display}"
@@ -319,10 +319,22 @@ def mark_captions(
     return found
 
 
-def _repeats_a_caption(text: str, box, found: list[FoundCaption]) -> bool:
-    """The text of a caption already found whose marker stands in `box`: the same photo's caption again."""
-    own = loose_form(text)
-    return box is not None and any(loose_form(f.caption.text) == own and box in f.marker.iterancestors() for f in found)
+def _repeats_a_caption(text: str, box, image_url: str | None, found: list[FoundCaption]) -> bool:
+    """The text of a caption already found, of the same photo: its marker stands in `box`, or its image is the
+    same file (sizes asked in the query aside)."""
+    own, image_file = loose_form(text), _image_file(image_url)
+    return any(
+        loose_form(f.caption.text) == own
+        and (
+            (box is not None and box in f.marker.iterancestors())
+            or (image_file and _image_file(f.caption.image_url) == image_file)
+        )
+        for f in found
+    )
+
+
+def _image_file(url: str | None) -> str:
+    return urlsplit(url).path if url else ""
 
 
 _NOT_CAPTION_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "iframe", "video")
