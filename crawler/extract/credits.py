@@ -39,7 +39,7 @@ _AGENCIES = (
     r"AP|AFP|AAP|EPA|EFE|ANP|ANSA|dpa|DPA|PA|Reuters|REUTERS|Getty\s+Images|Getty|iStock(?:photo)?|Shutterstock"
     r"|imago(?:\s+images)?|IMAGO|picture[\s-]+alliance|Keystone|KEYSTONE|Xinhua|TTXVN|TASS|Bloomberg|NurPhoto|SIPA"
     r"|Sipa|Alamy|Agencia|Kyodo|Yonhap|NTB|TT|Ritzau|Scanpix|Belga|BELGA|Anadolu|Zuma|ZUMA|SWNS|Sputnik|RIA"
-    r"|HANDOUT|Handout|POOL|Pool|Bildbyrån|APA|Lehtikuva|ČTK|CTK|PAP|Supplied|SUPPLIED|Nine|WireImage|Stringer"
+    r"|HANDOUT|Handout|POOL|Pool|Bildbyrån|APA|Lehtikuva|ČTK|CTK|PAP|Supplied|SUPPLIED|WireImage|Stringer"
 )
 _AGENCY_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
