@@ -1,6 +1,6 @@
 """Extraction quality of newsarchive against plain trafilatura on labelled real pages, cross-validated by publisher.
 
-    python benchmarks/extraction_quality.py --aeb DIR --fundus DIR [--vi DIR] [--dates DIR] [--failures]
+    python benchmarks/extraction_quality.py --aeb DIR --fundus DIR [--vi DIR] [--seed DIR] [--dates DIR] [--failures]
 
 The pages are split by publisher into 5 deterministic folds (CRC-32 of the publisher: the fundus label file's name,
 the aeb page's host without "www."). Folds 0 and 1 are the development folds: the rules were written looking at
@@ -16,7 +16,11 @@ averaged over pages, F1 from the averages), newsarchive's captions taken out of 
 the lead is put before the text, the label being summary + body). Captions (fundus): recall and precision (a
 caption matches a label at token F1 >= 0.8, credits taken out of both), credit accuracy on the matched ones
 (marker word left out), dates (right to the day, and to the minute where the label has a time), lead and section
-fill rates, exact titles, authors. `--vi`: the hand-labelled Vietnamese pages and date strings. `--dates`: the
+fill rates, exact titles, authors. `--vi`: the hand-labelled Vietnamese pages and date strings. "Vietnamese CMS pages
+fully right" counts the `--vi` pages, fundus's pages of Vietnam and the `--seed` record (the baonghean.vn article in
+the text form, rendered by the newsroom in its two layouts) whose title, lead, section, published_at (+07:00) and
+captions with credits are all as labelled (a field without a label is not checked), by the generic extractor and
+with the shipped profile of the page's platform. `--dates`: the
 date benchmark (htmldate's layout) scored by `benchmarks/date_quality.py`, its seen and held-apart table against
 htmldate alone and trafilatura, so that one command prints body, captions, credits and dates. Prints figures;
 asserts nothing.
