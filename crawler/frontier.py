@@ -30,14 +30,17 @@ from typing import Any, TypeVar
 
 from scrapy import signals as scrapy_signals
 
-from archive.store import ArchiveStore, DueRules, FrontierPosition, Verdict
+from archive.db import first_line
+from archive.store import ArchiveStore, DueRules, FrontierPosition, StoreUnavailable, Verdict
 from archive.writer import is_transient
+from crawler.archivequeries import UNRECORDED_LISTINGS_STAT
 from crawler.signals import articles_left_requested, due_articles_requested, urls_listed
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-LISTING_RETRY = 2.0  # seconds between attempts to record a listing while the database is unreachable
+LISTING_ATTEMPTS = 5  # attempts to record a listing while the database does not answer
+LISTING_RETRY = 2.0  # seconds between them
 
 # Stats of the judged listed URLs (the frontier's `Verdict`s) that a run reports.
 VERDICT_STATS = {
@@ -73,7 +76,11 @@ class Frontier:
             self._scratch = Path(tempfile.mkdtemp(prefix="newsarchive-frontier-"))
             database_url = f"sqlite:///{self._scratch / 'frontier.db'}"
         self.run_started = datetime.now(UTC)
-        self.store = await self._in_thread(ArchiveStore, database_url)
+        try:
+            self.store = await self._in_thread(ArchiveStore, database_url)
+        except StoreUnavailable as exc:  # gone since the command checked it (the SQL pipeline stops the crawl)
+            logger.error("%s: the frontier hands out no article in this crawl", first_line(exc))
+            return
         for handler, signal in self._answers():
             self.crawler.signals.connect(handler, signal=signal)
 
@@ -91,17 +98,22 @@ class Frontier:
     async def on_urls_listed(
         self, site: str, source: str, kind: str, urls: list[str] | Mapping[str, datetime | None]
     ) -> None:
-        """Record what `source` listed; while the database is unreachable, discovery waits for it (a URL is
-        requested only once recorded), unless the crawl stops."""
+        """Record what `source` listed. A database that does not answer is asked again a few times (discovery
+        waits: a URL is requested only once recorded); a listing still unrecorded is counted
+        (`UNRECORDED_LISTINGS_STAT`), so the run does not end `finished` and the next reads the document again."""
         assert self.store is not None, "connected when the store is open"
-        while True:
+        for attempt in range(1, LISTING_ATTEMPTS + 1):
             try:
                 return await self._in_thread(self.store.note_listed, site, source, kind, urls)
             except Exception as exc:
-                if not is_transient(exc) or not self.crawler.engine.running:
+                if not is_transient(exc):
                     raise
-                logger.warning("cannot record what %s listed (%s): trying again in %g s", source, exc, LISTING_RETRY)
-                await asyncio.sleep(LISTING_RETRY)
+                logger.warning("cannot record what %s listed (attempt %d of %d): %s", source, attempt,
+                               LISTING_ATTEMPTS, first_line(exc))
+                if attempt < LISTING_ATTEMPTS and self.crawler.engine.running:
+                    await asyncio.sleep(LISTING_RETRY)
+        self.crawler.stats.inc_value(UNRECORDED_LISTINGS_STAT)
+        return None
 
     async def on_due_articles_requested(
         self, site: str, count: int, since: datetime | None = None, refresh: bool = False
