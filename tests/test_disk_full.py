@@ -26,7 +26,7 @@ from archive.records import Capture
 from archive.spool import Spool
 from archive.store import ArchiveStore
 from archive.writer import ArticleEvent, BatchWriter, RunFinished
-from crawler.archivequeries import ArchiveQueries
+from crawler.frontier import Frontier
 from crawler.newsroom import Newsroom, serve
 from crawler.signals import urls_listed
 from pipelines.sql import SqlStorePipeline
@@ -119,13 +119,13 @@ def test_a_listing_the_database_could_not_record_is_one_line_and_the_run_is_not_
     crawler = crawler_with_spider({"DATABASE_URL": database_url, "SQL_SPOOL_DIR": str(tmp_path / "spool"),
                                    "AUTOTHROTTLE_ENABLED": False})  # it needs an engine on spider_opened
     pipeline = SqlStorePipeline.from_crawler(crawler)
-    queries = ArchiveQueries.from_crawler(crawler)
+    frontier = Frontier.from_crawler(crawler)
     asyncio.run(pipeline.open_spider())
     asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_opened, spider=crawler.spider))
-    queries.store.note_listed = failing(-1, queries.store.note_listed)  # type: ignore[method-assign]
+    frontier.store.note_listed = failing(-1, frontier.store.note_listed)  # type: ignore[method-assign]
     asyncio.run(crawler.signals.send_catch_log_async(signal=urls_listed, site="baonghean", source=SITEMAP,
                                                      kind="article", urls=["https://baonghean.vn/a-1.html"]))
-    assert "archive query note_listed failed: (builtins.Exception) server closed the connection" in caplog.text
+    assert "(attempt 5 of 5): (builtins.Exception) server closed the connection" in caplog.text
     assert "Traceback" not in caplog.text
     close_pipeline(pipeline, reason="finished")
     assert crawler.stats.get_value("newsarchive/status_detail") == "1 discovery document listing(s) not recorded"
