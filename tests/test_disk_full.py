@@ -24,7 +24,7 @@ from archive.db import is_disk_full
 from archive.models import ArticleRow, CrawlRun
 from archive.records import Capture
 from archive.spool import Spool
-from archive.store import ArchiveStore
+from archive.store import ArchiveStore, DueRules
 from archive.writer import ArticleEvent, BatchWriter, RunFinished
 from crawler.frontier import Frontier
 from crawler.newsroom import Newsroom, serve
@@ -91,8 +91,9 @@ def test_a_full_spool_while_the_database_is_down_leaves_the_pages_owed(tmpfs, tm
     store = ArchiveStore(database_url)
     assert [run.status for run in rows(database_url, CrawlRun)] == ["error"]
     assert store.conditional_headers(SITEMAP) == {}  # the next run reads the sitemap in full, no 304
-    owed = store.owed_urls("baonghean", attempts=3, backoff=0)
-    assert set(owed.due) == {article.url for article in articles}  # and fetches every page that was lost
+    owed = store.due_articles("baonghean", after=None, limit=10,
+                              rules=DueRules(attempts=3, backoff=0, run_started=datetime.now(UTC)))
+    assert set(owed.urls) == {article.url for article in articles}  # and fetches every page that was lost
     store.close()
 
 
