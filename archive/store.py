@@ -377,19 +377,21 @@ class ArchiveStore:
         targets = _article_dates(session, site, set(redirected.values()))
         settled: dict[str, datetime] = {}
         failures: dict[str, list[datetime]] = {}
+        fetched: set[str] = set()
         for key, outcome, fetched_at in session.execute(
-            select(CaptureRow.url_key, CaptureRow.outcome, CaptureRow.fetched_at)
-            .where(CaptureRow.url_key.in_(keys), CaptureRow.outcome.in_((*SETTLED_OUTCOMES, Outcome.FAILED)))
+            select(CaptureRow.url_key, CaptureRow.outcome, CaptureRow.fetched_at).where(CaptureRow.url_key.in_(keys))
         ):
+            fetched.add(key)
             if outcome == Outcome.FAILED:
                 failures.setdefault(key, []).append(fetched_at)
-            else:
+            elif outcome in SETTLED_OUTCOMES:
                 settled[key] = max(fetched_at, settled.get(key, fetched_at))
         verdicts = []
         for row in chunk:
             target = redirected.get(row.url_key)
             copy = Copy(
-                held=row.url in held or target in targets,
+                # a URL only declared canonical by another page (an AMP copy) is fetched once: the row moves to it
+                held=(row.url in held and row.url_key in fetched) or target in targets,
                 date=held[row.url] if row.url in held else targets.get(target or ""),
                 settled_at=settled.get(row.url_key),
                 failures=failures.get(row.url_key, []),
@@ -771,7 +773,7 @@ def judge_listed(
     """What the frontier does with a listed article URL, given what the archive holds of it (`copy`).
 
     A URL listed with a date before `--since` is left for a run without it. One the archive accounts for (an
-    article under it, or a capture saying why none) is due again only when its listing gives a date after that
+    article fetched under it, or a capture saying why none) is due again only when its listing gives a date after that
     copy (or, with `refresh`, when this run listed it). One it does not is due, unless its captures failed as
     often as `attempts` allows, or the last failure is within `backoff` * 2^(n-1) seconds (n failures)."""
     if rules.since is not None and listed_date is not None and listed_date < rules.since:

@@ -110,7 +110,7 @@ class Frontier:
                     raise
                 logger.warning("cannot record what %s listed (attempt %d of %d): %s", source, attempt,
                                LISTING_ATTEMPTS, first_line(exc))
-                if attempt < LISTING_ATTEMPTS and self.crawler.engine.running:
+                if attempt < LISTING_ATTEMPTS and self.crawler.crawling:
                     await asyncio.sleep(LISTING_RETRY)
         self.crawler.stats.inc_value(UNRECORDED_LISTINGS_STAT)
         return None

@@ -752,6 +752,7 @@ def test_listed_urls_are_owed_until_archived_or_settled(store: ArchiveStore, mak
     now = datetime(2025, 9, 20, tzinfo=UTC)
     hour = timedelta(hours=1)
     store.save_captures([
+        Capture(listed[0], 200, now - hour, outcome="article"),
         Capture(listed[1], 200, now - hour, outcome="not_article", reason="no text"),  # settled
         Capture(listed[2], 500, now - hour, outcome="failed", reason="HTTP 500"),  # failed once, an hour ago
         Capture(listed[3], 500, now - 10 * hour, outcome="failed", reason="HTTP 500"),  # twice, 3 h ago at last
@@ -783,6 +784,7 @@ def test_the_frontier_reads_listed_urls_in_listing_order_a_batch_at_a_time(store
     assert store.listed_not_reached("baonghean", first.after) == len(urls) - 3  # left waiting
     # a URL listed again after that position (a sitemap read later in the run) lies after it: judged again
     store.save_articles([make_article(1, url=urls[1])])
+    store.save_captures([Capture(urls[1], 200, datetime(2025, 9, 19, tzinfo=UTC), outcome="article")])
     store.note_listed("baonghean", "https://baonghean.vn/sitemap-2.xml", "article", {urls[0]: None})
     rest = store.due_articles("baonghean", after=first.after, limit=len(urls), rules=rules)
     assert rest.urls == [*urls[3:], urls[0]] and not rest.more  # across chunks of queries
@@ -793,6 +795,9 @@ def test_the_frontier_reads_listed_urls_in_listing_order_a_batch_at_a_time(store
 def test_an_archived_url_is_due_again_when_listed_as_changed_or_with_refresh(store: ArchiveStore, make_article) -> None:
     stored = make_article(1)  # fetched 2025-09-19 01:00 UTC
     store.save_articles([stored])
+    store.save_captures([Capture(stored.url, 200, stored.fetched_at, outcome="article")])
+    declared = "https://baonghean.vn/declared-canonical-10300099.html"  # archived under it, never fetched from it
+    store.save_articles([make_article(2, canonical_url=declared)])
     before, after = datetime(2025, 9, 18, tzinfo=UTC), datetime(2025, 9, 21, tzinfo=UTC)
     run = datetime.now(UTC)
     store.note_listed("baonghean", "https://baonghean.vn/s.xml", "article", {stored.url: before})
@@ -806,6 +811,11 @@ def test_an_archived_url_is_due_again_when_listed_as_changed_or_with_refresh(sto
     store.note_listed("baonghean", "https://baonghean.vn/s.xml", "article", {stored.url: after})
     assert due(run_started=run) == [stored.url]  # the listing says it changed after the stored copy
     assert due(run_started=run, since=datetime(2025, 9, 22, tzinfo=UTC)) == []  # older than --since: left
+    store.note_listed("baonghean", "https://baonghean.vn/s.xml", "article", [declared])
+    # a URL another page declared its canonical is fetched once, so that the row moves to its own capture
+    assert due(run_started=datetime.now(UTC)) == [stored.url, declared]
+    store.save_captures([Capture(declared, 200, stored.fetched_at, outcome="article")])
+    assert due(run_started=datetime.now(UTC)) == [stored.url]
 
 
 def test_a_canonical_link_merges_only_the_same_story(store: ArchiveStore, make_article) -> None:
