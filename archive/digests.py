@@ -102,22 +102,32 @@ class DigestIndex:
         self._latest = LruCache(cache_size)  # URI → ArchivedPayload, or None
         self._files: set[str] = set()  # files whose entries were noted this run
         self._lock = threading.RLock()
-        self._write_failed = False
+        self._file_failed = False
         self.seed(entries)
 
     @classmethod
     def for_folder(cls, warc_dir: str | os.PathLike[str], fallbacks: Iterable[PayloadLookup] = ()) -> DigestIndex:
         """The index of a WARC folder, brought up to date with the CDXJ indexes of its finished files; an index
-        file SQLite cannot read is made anew."""
+        file SQLite finds damaged is made anew."""
         path = Path(warc_dir) / DIGEST_INDEX_NAME
         try:
-            index = cls(path=path, fallbacks=fallbacks)
+            return cls._updated(path, warc_dir, fallbacks)
+        except sqlite3.OperationalError:  # locked, the disk full: not the file's fault
+            raise
         except sqlite3.DatabaseError as exc:
             logger.warning("the revisit index %s is damaged (%s): making it anew", path, exc)
             for damaged in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 damaged.unlink(missing_ok=True)
-            index = cls(path=path, fallbacks=fallbacks)
-        index.update_from(warc_dir)
+            return cls._updated(path, warc_dir, fallbacks)
+
+    @classmethod
+    def _updated(cls, path: Path, warc_dir: str | os.PathLike[str], fallbacks: Iterable[PayloadLookup]) -> DigestIndex:
+        index = cls(path=path, fallbacks=fallbacks)
+        try:
+            index.update_from(warc_dir)
+        except BaseException:
+            index.close()
+            raise
         return index
 
     def update_from(self, warc_dir: str | os.PathLike[str]) -> int:
@@ -182,7 +192,7 @@ class DigestIndex:
 
     def add(self, digest: str, uri: str, date: datetime, record_id: str, file: str = "") -> None:
         """Record that `uri` was archived at `date` as `record_id` (in the WARC file `file`) with a payload of this
-        digest. A failure to write the index costs revisits, never the record: it is logged, once."""
+        digest."""
         payload = ArchivedPayload(uri, as_utc(date), record_id, digest)
         micros = _micros(date)
         with self._lock:
@@ -199,17 +209,29 @@ class DigestIndex:
                     self._insert_first(digest, uri, micros, record_id)
                 self._insert_latest(digest, uri, micros, record_id)
             except sqlite3.Error as exc:
-                if not self._write_failed:
-                    logger.error("cannot update the revisit index %s (%s): identical payloads may be archived "
-                                 "in full", self.path or "(temporary)", exc)
-                self._write_failed = True
+                self._failed(exc)
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """A failure of the index file costs revisits (a payload it cannot tell is stored in full), never a record:
+        logged, once."""
+        if not self._file_failed:
+            logger.error("the revisit index %s failed (%s): identical payloads may be archived in full",
+                         self.path or "(temporary)", exc)
+        self._file_failed = True
+
+    def _row(self, query: str, key: str) -> tuple | None:
+        try:
+            return self._db.execute(query, (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
 
     def get(self, digest: str) -> ArchivedPayload | None:
         """Where the payload of this digest was first archived, if it was."""
         with self._lock:
             if digest in self._firsts:
                 return self._firsts.get(digest)
-            row = self._db.execute("SELECT uri, date, record_id FROM payloads WHERE digest = ?", (digest,)).fetchone()
+            row = self._row("SELECT uri, date, record_id FROM payloads WHERE digest = ?", digest)
             found = _payload(*row, digest) if row else None
             if found is None:
                 found = next((p for lookup in self.fallbacks if (p := lookup.get(digest)) is not None), None)
@@ -221,7 +243,7 @@ class DigestIndex:
         with self._lock:
             if uri in self._latest:
                 return self._latest.get(uri)
-            row = self._db.execute("SELECT uri, date, record_id, digest FROM latest WHERE uri = ?", (uri,)).fetchone()
+            row = self._row("SELECT uri, date, record_id, digest FROM latest WHERE uri = ?", uri)
             known = [_payload(*row)] if row else []
             known += [p for lookup in self.fallbacks if (p := lookup.latest(uri)) is not None]
             found = max(known, key=lambda payload: payload.date, default=None)

@@ -342,6 +342,20 @@ def test_the_revisit_index_answers_from_disk_past_its_cache(tmp_path: Path) -> N
     index.close()
 
 
+def test_a_failing_revisit_index_costs_revisits_never_records(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    index = DigestIndex(path=tmp_path / "index.sqlite")
+    writer = RotatingWarcWriter(tmp_path, digests=index)
+    index._db.close()  # the file unusable from now on (as a damaged or vanished one would be)
+    recorded = [writer.write_exchange(exchange(f"http://example.com/{n}", body=b"<p>new</p>")) for n in range(2)]
+    writer.close()
+    assert [r.record_type for r in recorded] == ["response", "revisit"]  # this run's own records: from the cache
+    assert load_record(tmp_path, recorded[0].pointer).payload == b"<p>new</p>"
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"the revisit index {tmp_path / 'index.sqlite'} failed (Cannot operate on a closed database.): identical "
+        "payloads may be archived in full"
+    ]
+
+
 def test_read_record_gives_the_http_message_as_captured(tmp_path: Path) -> None:
     writer = RotatingWarcWriter(tmp_path, max_size=1, digests=DigestIndex(), on_close=index_warc)
     body = gzip.compress(b"<p>hello</p>", mtime=0)
