@@ -247,7 +247,7 @@ class WarcRecorderMiddleware:
             self._fallbacks = [await asyncio.to_thread(self._lookup, self.crawler)]
         self.digests = await asyncio.to_thread(self._open_digest_index)
         self.writer.digests = self.digests
-        known = len(self.digests)
+        known = await asyncio.to_thread(len, self.digests)
         logger.info("WARC archive in %s: %d payload digests of earlier captures known", self.warc_dir, known)
 
     def _open_digest_index(self) -> DigestIndex:
