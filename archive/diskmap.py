@@ -19,13 +19,15 @@ PAGE_CACHE_KIB = 2048  # SQLite's own page cache, per connection
 
 
 def connect(path: str | os.PathLike[str] | None = None) -> sqlite3.Connection:
-    """A connection in autocommit mode, usable from any thread (callers serialise their calls), in WAL mode when
+    """A connection in autocommit mode, usable from any thread (callers serialise their calls); in WAL mode when
     the file is a lasting one (readers do not wait for the writer; a killed process leaves it consistent)."""
     connection = sqlite3.connect(
         "" if path is None else os.fspath(path), isolation_level=None, check_same_thread=False, timeout=30
     )
     connection.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
-    if path is not None:
+    if path is None:  # gone with the connection: nothing to recover, no journal to write
+        connection.execute("PRAGMA journal_mode = OFF")
+    else:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
     return connection
@@ -54,9 +56,6 @@ class LruCache:
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 class FirstSeen:
     """A map from strings to picklable values kept on disk, whose first value of a key stays; thread-safe."""
@@ -80,10 +79,6 @@ class FirstSeen:
                     known = pickle.loads(row[0])
                 self._cache.put(key, known)
             return known
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT count(*) FROM seen").fetchone()[0]
 
     def close(self) -> None:
         """Forget everything (the temporary file goes)."""
