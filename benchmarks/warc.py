@@ -13,8 +13,8 @@ per archived payload, the memory it holds, and a lookup.
 `--crawl N` measures instead where the WARC work runs in a real crawl: `newsarchive crawl` of an N-article newsroom
 (served by a process of its own), with the CPU time of each thread of the crawl process read from
 `/proc/PID/task/*/stat` every 100 ms: the main (reactor) thread's CPU per stored article against the other
-threads' (the WARC writer, the SQL writer, ...). Run with `PYTHONPATH=<another checkout>` to measure that checkout's
-crawler the same way.
+threads' (the WARC writer, the SQL writer, ...), and the process's peak RSS. Run with `PYTHONPATH=<another
+checkout>` to measure that checkout's crawler the same way.
 """
 
 from __future__ import annotations
@@ -191,9 +191,12 @@ def crawl_threads(articles: int, rounds: int, concurrency: int) -> None:
                     cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
                 seen: dict[int, float] = {}
+                peak_kib = 0
                 while crawl.poll() is None:
                     with contextlib.suppress(OSError):  # exiting
                         seen |= thread_cpu(crawl.pid)
+                        status = Path(f"/proc/{crawl.pid}/status").read_text()
+                        peak_kib = max(peak_kib, int(status.split("VmHWM:", 1)[1].split()[0]))
                     time.sleep(0.1)
                 store = ArchiveStore(db_url)
                 stored = sum(1 for _ in store.iter_articles())
@@ -202,8 +205,8 @@ def crawl_threads(articles: int, rounds: int, concurrency: int) -> None:
             other = sum(seconds for tid, seconds in seen.items() if tid != crawl.pid)
             main_ms.append(main * 1000 / max(stored, 1))
             other_ms.append(other * 1000 / max(stored, 1))
-            print(f"crawl: {stored} articles stored, main thread {main:.1f} s CPU, other threads {other:.1f} s",
-                  flush=True)
+            print(f"crawl: {stored} articles stored, main thread {main:.1f} s CPU, other threads {other:.1f} s, "
+                  f"peak RSS {peak_kib / 1024:.0f} MiB", flush=True)
     print(
         f"CPU per stored article (median of {rounds}): main thread {statistics.median(main_ms):.2f} ms, other threads "
         f"of the crawl process {statistics.median(other_ms):.2f} ms; load average {os.getloadavg()[0]:.1f}"
