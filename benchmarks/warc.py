@@ -9,12 +9,15 @@ per archived payload, the memory it holds, and a lookup.
 
     .venv/bin/python benchmarks/warc.py [--articles 300] [--rounds 3]
     .venv/bin/python benchmarks/warc.py --crawl 1000 [--rounds 3] [--concurrency 16]
+    .venv/bin/python benchmarks/warc.py --recorder 1000 [--rounds 3] [--concurrency 16]
 
-`--crawl N` measures instead where the WARC work runs in a real crawl: `newsarchive crawl` of an N-article newsroom
-(served by a process of its own), with the CPU time of each thread of the crawl process read from
-`/proc/PID/task/*/stat` every 100 ms: the main (reactor) thread's CPU per stored article against the other
-threads' (the WARC writer, the SQL writer, ...), and the process's peak RSS. Run with `PYTHONPATH=<another
-checkout>` to measure that checkout's crawler the same way.
+`--recorder N` measures the recorder middleware alone, in the thread that calls it (the reactor's in a crawl) and
+in the others: N newsroom pages (gzip-encoded) handed to `process_response`, each followed by its metadata record,
+`concurrency` at a time, as a crawl does. `--crawl N` measures where the WARC work runs in a real crawl:
+`newsarchive crawl` of an N-article newsroom (served by a process of its own), with the CPU time of each thread of
+the crawl process read from `/proc/PID/task/*/stat` every 100 ms: the main (reactor) thread's CPU per stored
+article against the other threads' (the WARC writer, the SQL writer, ...), and the process's peak RSS. Run with
+`PYTHONPATH=<another checkout>` to measure that checkout's crawler the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -32,7 +36,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: another checkout can be measured
 
 from archive.digests import DigestIndex, payload_digest
 from archive.diskmap import PAGE_CACHE_KIB
@@ -85,10 +89,14 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3, help="first crawls timed (the best one is reported)")
     parser.add_argument("--crawl", type=int, metavar="N", help="per-thread CPU of a crawl of an N-article newsroom")
+    parser.add_argument("--recorder", type=int, metavar="N", help="CPU of the recorder middleware on N pages")
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     if args.crawl:
         crawl_threads(args.crawl, args.rounds, args.concurrency)
+        return
+    if args.recorder:
+        recorder_threads(args.recorder, args.rounds, args.concurrency)
         return
 
     for label, accept_encoding in (("gzip-encoded", "gzip, deflate"), ("identity", None)):
@@ -160,6 +168,65 @@ def index_figures(entries: int = 100_000) -> None:
     )
 
 
+def recorder_threads(articles: int, rounds: int, concurrency: int) -> None:
+    """The recorder middleware's CPU per page (and its metadata record): in the calling thread, and in the others;
+    medians over the rounds."""
+    import asyncio
+    import inspect
+    import json
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.recorder import WarcRecorderMiddleware
+    from crawler.settings import ADDONS
+
+    exchanges = article_exchanges(articles, "gzip, deflate")
+    metadata = {e.url: json.dumps({"url": e.url, "text": e.body.hex()[:8000]}).encode() for e in exchanges}
+
+    async def settled(result: object) -> object:  # coroutines since the writer thread; plain calls before
+        return await result if inspect.isawaitable(result) else result
+
+    async def record(recorder: WarcRecorderMiddleware, exchange: HttpExchange) -> None:
+        request = Request(exchange.url, headers=[(k, v) for k, v in exchange.request_headers if k != b"Host"])
+        response = HtmlResponse(exchange.url, status=exchange.status, headers=list(exchange.response_headers),
+                                body=exchange.body, request=request)  # fmt: skip
+        await settled(recorder.process_response(request, response))
+        pointer = request.meta["warc"]
+        payload = metadata[exchange.url]
+        await settled(recorder.write_metadata(exchange.url, pointer.record_id, payload, "application/json"))
+
+    async def one_round(folder: str) -> tuple[float, float]:
+        crawler = get_crawler(Spider, {"ADDONS": ADDONS, "WARC_DIR": folder, "USER_AGENT": USER_AGENT})
+        recorder = WarcRecorderMiddleware.from_crawler(crawler)
+        await recorder.spider_opened(Spider("benchmark"))
+        slots = asyncio.Semaphore(concurrency)
+
+        async def bounded(exchange: HttpExchange) -> None:
+            async with slots:
+                await record(recorder, exchange)
+
+        main, process = time.thread_time(), time.process_time()
+        await asyncio.gather(*(bounded(exchange) for exchange in exchanges))
+        main, process = time.thread_time() - main, time.process_time() - process
+        recorder.writer.on_close = None  # no indexing: only the pages count
+        recorder.writer.close()
+        return main, process - main
+
+    main_ms, other_ms = [], []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as folder:
+            main, other = asyncio.run(one_round(folder))
+        main_ms.append(main * 1000 / len(exchanges))
+        other_ms.append(other * 1000 / len(exchanges))
+    print(
+        f"recorder, {len(exchanges)} pages and their metadata records, {concurrency} at a time (median of {rounds}): "
+        f"{statistics.median(main_ms):.2f} ms CPU per page in the calling thread, {statistics.median(other_ms):.2f} ms "
+        f"in the others; load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def thread_cpu(pid: int) -> dict[int, float]:
     """CPU seconds (user + system) of each thread of a process, by thread id."""
     seconds = {}
@@ -195,8 +262,8 @@ def crawl_threads(articles: int, rounds: int, concurrency: int) -> None:
                 while crawl.poll() is None:
                     with contextlib.suppress(OSError):  # exiting
                         seen |= thread_cpu(crawl.pid)
-                        status = Path(f"/proc/{crawl.pid}/status").read_text()
-                        peak_kib = max(peak_kib, int(status.split("VmHWM:", 1)[1].split()[0]))
+                        peak = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{crawl.pid}/status").read_text())
+                        peak_kib = max(peak_kib, int(peak.group(1)) if peak else 0)  # none once a zombie
                     time.sleep(0.1)
                 store = ArchiveStore(db_url)
                 stored = sum(1 for _ in store.iter_articles())
