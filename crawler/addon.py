@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "WARC_PREFIX": "newsarchive",
     "WARC_DIGEST": "sha1",  # sha1 (base32, the WARC norm) or sha256
     "WARC_OPERATOR": "",
-    "WARC_DIGEST_SEED": None,  # e.g. "crawler.recorder.payload_digests_of"
+    "WARC_DIGEST_LOOKUP": None,  # e.g. "crawler.recorder.archived_payloads_of"
     "SQL_ENABLED": True,  # the SQL store pipeline and the archive queries the spider asks
     "SQL_BATCH_SIZE": 100,
     "SQL_BATCH_SECONDS": 2.0,
