@@ -41,15 +41,19 @@ def index_warc(warc_path: str | os.PathLike[str], out_path: str | os.PathLike[st
     warc_path = Path(warc_path)
     out = Path(out_path) if out_path is not None else cdxj_path_for(warc_path)
     partial = out.with_name(f"{out.name}.{os.getpid()}.partial")  # two processes may index the same file
-    CDXJIndexer(
-        output=str(partial),
-        inputs=[str(warc_path)],
-        sort=True,
-        fields=EXTRA_FIELDS,
-        records=INDEXED_RECORDS,
-        filename=warc_path.name,
-    ).process_all()
-    os.replace(partial, out)
+    try:
+        CDXJIndexer(
+            output=str(partial),
+            inputs=[str(warc_path)],
+            sort=True,
+            fields=EXTRA_FIELDS,
+            records=INDEXED_RECORDS,
+            filename=warc_path.name,
+        ).process_all()
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never leave half an index on a full disk
+        raise
     return out
 
 

@@ -292,6 +292,8 @@ class WarcRecorderMiddleware:
     def _index(path: Path) -> None:
         try:
             index_warc(path)
+        except OSError as exc:  # a full disk: one line, not a traceback
+            logger.error("could not index %s: %s; the next run indexes it", path, exc)
         except Exception:
             # The WARC is intact; the next run indexes it (archive.index.index_missing).
             logger.exception("could not index %s", path)

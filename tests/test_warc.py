@@ -278,6 +278,22 @@ def test_cdxj_index_seeds_digests_and_merges(tmp_path: Path) -> None:
     assert lines[0][2]["mime"] == "warc/revisit"
 
 
+def test_an_index_that_cannot_be_written_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> None:
+    writer = RotatingWarcWriter(tmp_path, digests=DigestIndex())
+    writer.write_exchange(exchange("http://example.com/b"))
+    writer.close()
+    (warc_path,) = tmp_path.glob("*.warc.gz")
+
+    def full_disk(indexer) -> None:
+        Path(indexer.output).write_text("half an ind")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("archive.index.CDXJIndexer.process_all", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        index_warc(warc_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [warc_path.name]
+
+
 def test_the_folder_revisit_index_lives_on_disk_and_reads_each_cdxj_once(tmp_path: Path) -> None:
     def crawl(*urls_and_bodies: tuple[str, bytes]) -> list:
         index = DigestIndex.for_folder(tmp_path)
