@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from functools import lru_cache
@@ -30,6 +31,7 @@ MIGRATIONS = "migrations"  # the Alembic scripts, a folder of this package
 ARTICLE_WRITE_LOCK = int.from_bytes(b"newsarc", "big")
 
 Migration = Callable[[Config, str], None]  # alembic.command.upgrade or downgrade
+POSTGRESQL_DISK_FULL = "53100"  # SQLSTATE disk_full
 
 
 class StoreUnavailable(RuntimeError):
@@ -58,9 +60,22 @@ def connect(database_url: str, *, create: bool = True) -> Engine:
             connection.exec_driver_sql("SELECT 1")
     except DBAPIError as exc:
         engine.dispose()
-        reason = _first_line(exc.orig)
+        reason = first_line(exc.orig)
         raise DatabaseUnreachable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
     return engine
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True when the database cannot grow: SQLite's "database or disk is full", PostgreSQL's `disk_full`."""
+    cause = getattr(error, "orig", None) or error
+    return (getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            or getattr(cause, "sqlstate", None) == POSTGRESQL_DISK_FULL)
+
+
+def first_line(error: BaseException | None) -> str:
+    """The first line of `error`'s message (SQLAlchemy adds a line pointing at its documentation)."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
 
 
 def is_postgresql(engine: Engine) -> bool:
@@ -215,8 +230,3 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "")
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
-
-
-def _first_line(error: BaseException | None) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]

@@ -104,7 +104,7 @@ class RunLock:
             with self.engine.begin() as connection:
                 connection.execute(delete(RunLockRow).where(RunLockRow.token == self.token))
         except DBAPIError as exc:  # the database went away: the lock goes stale and is taken over
-            logger.warning("cannot release the lock of %s: %s", self.site, _first_line(exc))
+            logger.warning("cannot release the lock of %s: %s", self.site, db.first_line(exc.orig))
 
     def __enter__(self) -> RunLock:
         self._stop.clear()
@@ -150,6 +150,7 @@ class RunLock:
         return holder.host == self.host and not process_exists(holder.pid)
 
     def _heartbeat(self) -> None:
+        failing = False  # an outage is logged when it starts and when it ends, not at every beat
         while not self._stop.wait(self.heartbeat_every):
             try:
                 with self.engine.begin() as connection:
@@ -160,7 +161,13 @@ class RunLock:
                         logger.error("the lock of %s was taken over by another run while this one held it",
                                      self.site)
             except DBAPIError as exc:
-                logger.warning("cannot refresh the lock of %s: %s", self.site, _first_line(exc))
+                if not failing:
+                    logger.warning("cannot refresh the lock of %s: %s", self.site, db.first_line(exc.orig))
+                failing = True
+            else:
+                if failing:
+                    logger.info("the lock of %s is refreshed again", self.site)
+                failing = False
 
 
 def _mark_killed(connection: Connection, site: str, gone: list[Holder], now: datetime) -> None:
@@ -189,10 +196,6 @@ def process_exists(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
-
-
-def _first_line(error: DBAPIError) -> str:
-    return (str(error.orig).strip() or type(error.orig).__name__).splitlines()[0]
 
 
 def _now() -> datetime:

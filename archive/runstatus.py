@@ -72,4 +72,6 @@ def status_of_close_reason(reason: str) -> RunStatus:
         return RunStatus.FINISHED
     if reason in INTERRUPT_REASONS:
         return RunStatus.INTERRUPTED
+    if reason == RunStatus.DATABASE_UNREACHABLE:  # the store went away after the command's own check
+        return RunStatus.DATABASE_UNREACHABLE
     return RunStatus.ERROR

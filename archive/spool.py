@@ -22,9 +22,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from archive.db import first_line
 from archive.records import Article, Capture, WarcPointer
 from archive.store import ArchiveStore
-from archive.writer import ArticleEvent, CaptureEvent, Event, OutcomeEvent, RunFinished, save_events
+from archive.writer import ArticleEvent, CaptureEvent, Event, OutcomeEvent, RunFinished, is_transient, save_events
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +43,12 @@ class Spool:
         if self.path is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             self.path = self.folder / f"{self._prefix()}-{run_id}-{stamp}.jsonl"
+            logger.error("records the database cannot take are spooled to %s; the next crawl on this database "
+                         "replays them", self.path)
         self.folder.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
             for event in events:
                 out.write(json.dumps(spool_entry(event, run_id), ensure_ascii=False, default=str) + "\n")
-        logger.error(
-            "database still unavailable: %d record(s) spooled to %s; the next crawl on this database replays them",
-            len(events),
-            self.path,
-        )
 
     def replay(self) -> None:
         """Write every spool file of this database into it; a file that fails is kept for the next crawl."""
@@ -59,9 +57,12 @@ class Spool:
         for path in sorted(self.folder.glob(f"{self._prefix()}-*.jsonl")):
             try:
                 replay_spool(self.store, path)
-            except Exception:
-                logger.exception("could not replay %s; it is kept for the next crawl", path)
-                continue
+            except Exception as exc:
+                if not is_transient(exc):
+                    logger.exception("could not replay %s; it is kept for the next crawl", path)
+                    continue
+                logger.error("could not replay %s (%s); it is kept for the next crawl", path, first_line(exc))
+                return  # the database is gone: the other files wait too
             path.unlink()
             logger.info("replayed spooled records of %s", path)
 

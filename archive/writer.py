@@ -2,10 +2,14 @@
 
 Events (`ArticleEvent`, `CaptureEvent`, `OutcomeEvent`) are queued by `put` and written in batches of up to `batch_size`
 events, each batch one transaction, committed at least every `batch_seconds` and at `close`. When the database goes away
-the batch is held and retried with back-off while the crawl goes on; at `close` it is retried for `close_timeout`
-seconds, then what is left goes to the spool (`archive.spool`), which the next run on the same database replays
-(`replay_spool`) before it starts. A record the database refuses costs that record only: it is logged and its capture
-gets the outcome `failed` with the reason. `finish_run` records the end of the run (or spools it).
+the batch is held and retried with back-off while the crawl goes on; an outage longer than `close_timeout` seconds, or
+a full database (`archive.db.is_disk_full`, reported once by `on_full`: the caller stops the crawl), turns the writer
+to the spool (`archive.spool`): from then on what the crawl produces is appended there, in order, and the next run on
+the same database replays it (`replay_spool`) before it starts; memory stays bounded however long the outage lasts.
+At `close` a held batch is retried for `close_timeout` seconds, then spooled. What the spool cannot take either (its
+folder full or unwritable) is reported (`on_unspooled`; logged once, never a traceback): those pages have no row
+and are fetched again by the next run. A record the database refuses costs that record only: it is logged and its
+capture gets the outcome `failed` with the reason. `finish_run` records the end of the run (or spools it).
 
 No Scrapy here: what a caller counts (stats) reaches it through the `on_*` callbacks.
 """
@@ -22,6 +26,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from archive.db import first_line, is_disk_full
 from archive.outcomes import Outcome
 from archive.records import Article, Capture
 from archive.store import ArchiveStore, SaveReport, StoreUnavailable
@@ -111,7 +116,8 @@ class BatchWriter:
 
     Callbacks, called on the writer's thread: `on_report(report)` after each stored batch, `on_refused(kind)` for
     each record the database refused, `on_retry()` for each write that found the database unavailable,
-    `on_spooled(count)` when records were spooled.
+    `on_spooled(count)` when records were spooled, `on_full(reason)` the first time the database was full,
+    `on_unspooled(count, reason)` when records could be neither stored nor spooled (`unspooled`: the first reason).
     """
 
     def __init__(
@@ -126,6 +132,8 @@ class BatchWriter:
         on_refused: Callable[[str], None],
         on_retry: Callable[[], None],
         on_spooled: Callable[[int], None],
+        on_full: Callable[[str], None],
+        on_unspooled: Callable[[int, str], None],
     ) -> None:
         self.store = store
         self.spool = spool
@@ -136,6 +144,12 @@ class BatchWriter:
         self.on_refused = on_refused
         self.on_retry = on_retry
         self.on_spooled = on_spooled
+        self.on_full = on_full
+        self.on_unspooled = on_unspooled
+        self.full: str | None = None  # why the database is full, once it was
+        self.unspooled: str | None = None  # why records were lost, once they were
+        self.spilling = False  # everything goes to the spool for the rest of the run
+        self._unavailable_since: float | None = None  # when the current outage began (monotonic)
         self.run_id: int | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -167,6 +181,9 @@ class BatchWriter:
     def finish_run(self, finished: RunFinished) -> None:
         """After `close`: store the events that arrived since, then finish the crawl run (spooled if unreachable)."""
         late = self._drain()
+        if self.spilling:
+            self._spool([*late, finished])
+            return
         try:
             unwritten = self._write(late) if late else []  # a refused record costs that record only
             if unwritten:
@@ -184,8 +201,11 @@ class BatchWriter:
         delay = 0.0
         while not self._stopping.is_set():
             self._collect(pending)
-            if pending:
+            if pending and not self.spilling:
                 pending = self._write(pending)
+            if pending and self._spill_due():
+                self._spill(pending)
+                pending = []
             if pending:  # the database is unavailable: hold the batch, try again later
                 delay = min(MAX_RETRY_DELAY, max(0.5, delay * 2))
                 self._stopping.wait(delay)
@@ -195,6 +215,10 @@ class BatchWriter:
 
     def _write_remaining(self, events: list[Event]) -> None:
         """At close: write everything, retrying for `close_timeout` seconds, then spool what is left."""
+        if self.spilling:
+            if events:
+                self._spool(events)
+            return
         give_up = time.monotonic() + self.close_timeout
         delay = 0.5
         while events:
@@ -247,6 +271,7 @@ class BatchWriter:
         if self._outage_logged:
             logger.warning("database available again: writing resumed")
             self._outage_logged = False
+        self._unavailable_since = None
         return []
 
     def _write_one_by_one(self, events: list[Event]) -> list[Event]:
@@ -273,12 +298,40 @@ class BatchWriter:
         except Exception:
             logger.exception("could not record that %s was refused", event.url)
 
+    def _spill_due(self) -> bool:
+        """Whether held records go to the spool now: the database is full, or unavailable for `close_timeout`."""
+        since = self._unavailable_since
+        long_gone = since is not None and time.monotonic() - since >= self.close_timeout
+        return self.spilling or bool(self.full) or long_gone
+
+    def _spill(self, events: list[Event]) -> None:
+        if not self.spilling:
+            self.spilling = True
+            why = self.full or f"unavailable for {self.close_timeout:.0f} s"
+            logger.error("%s: what this crawl produces from now on is spooled for the next one", why)
+        self._spool(events)
+
     def _log_outage(self, error: BaseException, count: int) -> None:
         self.on_retry()
+        if self._unavailable_since is None:
+            self._unavailable_since = time.monotonic()
+        if is_disk_full(error) and not self.full:
+            self.full = f"database full: {first_line(error)}"
+            logger.error("%s", self.full)
+            self._outage_logged = True
+            self.on_full(self.full)
         if not self._outage_logged:
-            logger.error("database unavailable, holding %d record(s) and retrying: %s", count, error)
+            logger.error("database unavailable, holding %d record(s) and retrying: %s", count, first_line(error))
             self._outage_logged = True
 
     def _spool(self, events: Sequence[Event | RunFinished]) -> None:
-        self.spool.append(events, self.run_id)
+        try:
+            self.spool.append(events, self.run_id)
+        except OSError as exc:
+            reason = f"spooling {len(events)} record(s) failed: {exc}"
+            if self.unspooled is None:
+                self.unspooled = reason
+                logger.error("%s; their pages have no row and are fetched again by the next run", reason)
+            self.on_unspooled(len(events), reason)
+            return
         self.on_spooled(len(events))

@@ -1,6 +1,6 @@
 """Extraction quality of newsarchive against plain trafilatura on labelled real pages, cross-validated by publisher.
 
-    python benchmarks/extraction_quality.py --aeb DIR --fundus DIR [--vi DIR] [--dates DIR] [--failures]
+    python benchmarks/extraction_quality.py --aeb DIR --fundus DIR [--vi DIR] [--seed DIR] [--dates DIR] [--failures]
 
 The pages are split by publisher into 5 deterministic folds (CRC-32 of the publisher: the fundus label file's name,
 the aeb page's host without "www."). Folds 0 and 1 are the development folds: the rules were written looking at
@@ -16,7 +16,11 @@ averaged over pages, F1 from the averages), newsarchive's captions taken out of 
 the lead is put before the text, the label being summary + body). Captions (fundus): recall and precision (a
 caption matches a label at token F1 >= 0.8, credits taken out of both), credit accuracy on the matched ones
 (marker word left out), dates (right to the day, and to the minute where the label has a time), lead and section
-fill rates, exact titles, authors. `--vi`: the hand-labelled Vietnamese pages and date strings. `--dates`: the
+fill rates, exact titles, authors. `--vi`: the hand-labelled Vietnamese pages and date strings. "Vietnamese CMS pages
+fully right" counts the `--vi` pages, fundus's pages of Vietnam and the `--seed` record (the baonghean.vn article in
+the text form, rendered by the newsroom in its two layouts) whose title, lead, section, published_at (+07:00) and
+captions with credits are all as labelled (a field without a label is not checked), by the generic extractor and
+with the shipped profile of the page's platform. `--dates`: the
 date benchmark (htmldate's layout) scored by `benchmarks/date_quality.py`, its seen and held-apart table against
 htmldate alone and trafilatura, so that one command prints body, captions, credits and dates. Prints figures;
 asserts nothing.
@@ -34,7 +38,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,6 +52,7 @@ import date_quality
 from archive.records import Article, DatePrecision, NotAnArticle
 from crawler.dates import parse_date
 from crawler.extract import extract_article
+from crawler.sites import load_profile
 
 FOLDS = 5
 DEVELOPMENT_FOLDS = frozenset({0, 1})
@@ -500,17 +505,148 @@ def benchmark_vi(folder: Path) -> None:
             print(f"{text.strip():<45}{site[:27]:<28}{parsed.value.isoformat() if parsed else 'NO DATE'}")
 
 
+VN_FIELDS = ("title", "lead", "section", "published", "captions")
+# The shipped profile of each page's platform (nguoiquansat.vn runs OneCMS, the platform of baonghean.vn).
+VN_PLATFORM_PROFILES = {"vnexpress.net": "vnexpress", "nguoiquansat.vn": "baonghean", "baonghean.vn": "baonghean"}
+SEED_BASES = {"OneCMS": "https://baonghean.vn", "VnExpress layout": "https://vnexpress.net"}
+
+
+@dataclass
+class VnPage:
+    """A Vietnamese CMS page and its labels: `expected` holds the fields of VN_FIELDS that are labelled (published
+    as an ISO instant, or a day that must come out in +07:00; captions as (text, credit) pairs)."""
+
+    name: str
+    url: str
+    html: bytes
+    expected: dict
+
+
+def vi_folder_pages(folder: Path) -> Iterator[VnPage]:
+    for expected_file in sorted(folder.glob("*.expected.json")):
+        label = json.loads(expected_file.read_text(encoding="utf-8"))
+        page = expected_file.with_name(expected_file.name.replace(".expected.json", ".html"))
+        expected = {"title": label.get("title"), "lead": label.get("sapo"), "section": label.get("category"),
+                    "published": label.get("published_iso"),
+                    "captions": [(c["caption"], c["credit"]) for c in label.get("image_captions", [])]}  # fmt: skip
+        yield VnPage(page.name, label["url"], page.read_bytes(), {k: v for k, v in expected.items() if v is not None})
+
+
+def fundus_vn_pages(folder: Path) -> Iterator[VnPage]:
+    """The fundus pages of Vietnam (no section label: fundus labels topics, not sections)."""
+    for page in fundus_pages(folder):
+        if page.name.startswith("vn/"):
+            label = page.label
+            captions = [(label_caption(i), " ".join(i.get("authors") or []) or None)
+                        for i in label.get("images") or [] if (i.get("caption") or "").strip()]  # fmt: skip
+            expected = {"title": label.get("title"), "lead": " ".join((label.get("body") or {}).get("summary") or []),
+                        "published": label.get("publishing_date"), "captions": captions}  # fmt: skip
+            yield VnPage(page.name, page.url, page.html, expected)
+
+
+def seed_pages(folder: Path) -> Iterator[VnPage]:
+    """The seed record (a baonghean.vn article in the text form), as the newsroom renders it in the OneCMS layout
+    of baonghean.vn and in the VnExpress layout, labelled by the record: its header's day, section, title and
+    lead, and its captions ("<caption> Ảnh: <credit>" blocks)."""
+    from crawler.newsroom import SEED_TEXT, Newsroom
+    from crawler.newsroom import templates as layouts
+    from crawler.newsroom.seed import classify_block, parse_header
+
+    for record in sorted(folder.glob("*.txt")):
+        text = record.read_text(encoding="utf-8").strip()
+        if text != SEED_TEXT:
+            print(f"{record.name}: not the newsroom's seed record, which is the one it renders: skipped")
+            continue
+        header, *blocks = text.split("\n\n")
+        day, category, title, lead = parse_header(header)
+        captions = [(b.text, b.credit) for b in map(classify_block, blocks) if b.kind == "figure"]
+        expected = {"title": title, "lead": lead, "section": category.name, "published": day, "captions": captions}
+        newsroom = Newsroom()
+        for layout, base in SEED_BASES.items():
+            if layout == "OneCMS":
+                html = newsroom.handle("GET", newsroom.seed_path, {}, base).body
+            else:
+                html = layouts.vnexpress_article(newsroom.seed_story, base, []).encode()
+            yield VnPage(f"{record.name} ({layout})", base + newsroom.seed_path, html, expected)
+
+
+def _credit_agrees(got: str | None, want: str | None) -> bool:
+    """The credit as written (marker included), or, against a label without the marker, the credit after it."""
+    return got == want or (got is not None and want is not None and _CREDIT_MARKER.sub("", got) == want)
+
+
+def vn_field_checks(article: Article, expected: dict) -> dict[str, tuple[bool, object, object]]:
+    """(right, got, wanted) of each labelled field of VN_FIELDS."""
+    published = article.published_at
+    got = {
+        "title": article.title,
+        "lead": article.lead,
+        "section": article.section,
+        "published": published.isoformat() if published else None,
+        "captions": [(c.text, c.credit) for c in article.captions],
+    }
+    checks = {}
+    for name in VN_FIELDS:
+        if name not in expected:
+            continue
+        want = expected[name]
+        if name == "published" and len(want) == len("2025-09-18"):  # a day: that day, in +07:00
+            right = published is not None and published.date().isoformat() == want
+            right = right and published.utcoffset() == timedelta(hours=7)
+        elif name == "published":
+            right = published is not None and published == datetime.fromisoformat(want)
+            right = right and published.utcoffset() == datetime.fromisoformat(want).utcoffset()
+        elif name == "captions":
+            right = len(got[name]) == len(want) and all(
+                text.rstrip(".") == label.rstrip(".") and _credit_agrees(credit, label_credit)
+                for (text, credit), (label, label_credit) in zip(got[name], want, strict=True)
+            )
+        else:
+            right = got[name] == want
+        checks[name] = (right, got[name], want)
+    return checks
+
+
+def benchmark_vn_cms(pages: list[VnPage]) -> None:
+    """Every Vietnamese CMS page fully right (title, lead, section, published_at in +07:00, captions with credits),
+    by the generic extractor and with the shipped profile of the page's platform."""
+    print("\n== Vietnamese CMS pages: title, lead, section, published (+07:00), captions with credits")
+    right = {"generic extractor": 0, "platform profile": 0}
+    for page in pages:
+        host = (urlsplit(page.url).hostname or "").removeprefix("www.")
+        profiles = {"generic extractor": None, "platform profile": VN_PLATFORM_PROFILES.get(host)}
+        for how, profile_name in profiles.items():
+            options = {"profile": load_profile(profile_name)} if profile_name else {}
+            try:
+                article = extract_article(page.html, page.url, **options)
+            except NotAnArticle as exc:
+                print(f"{page.name} [{how}]: not an article: {exc}")
+                continue
+            checks = vn_field_checks(article, page.expected)
+            wrong = {name: check for name, check in checks.items() if not check[0]}
+            right[how] += not wrong
+            unlabelled = [name for name in VN_FIELDS if name not in checks]
+            note = f" ({', '.join(unlabelled)} unlabelled)" if unlabelled else ""
+            print(f"{page.name} [{how}{f': {profile_name}' if profile_name else ''}]: "
+                  f"{'fully right' if not wrong else 'WRONG ' + ', '.join(wrong)}{note}")  # fmt: skip
+            for name, (_, got, want) in wrong.items():
+                print(f"    {name}: got {got!r}, want {want!r}")
+    for how, count in right.items():
+        print(f"Vietnamese CMS pages fully right ({how}): {count} of {len(pages)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--aeb", type=Path, help="article-extraction-benchmark folder")
     parser.add_argument("--fundus", type=Path, help="fundus test-resources folder")
     parser.add_argument("--vi", type=Path, help="folder of hand-labelled Vietnamese pages and date strings")
+    parser.add_argument("--seed", type=Path, help="folder of the seed record (a baonghean.vn article, text form)")
     parser.add_argument("--dates", type=Path, help="date benchmark folder (labels.json, html/), scored by date_quality")
     parser.add_argument("--failures", action="store_true", help="print the failures on development-fold pages")
     args = parser.parse_args()
-    if not (args.aeb or args.fundus or args.vi or args.dates):
-        parser.error("give --aeb DIR, --fundus DIR, --vi DIR and/or --dates DIR")
-    for folder in (args.aeb, args.fundus, args.vi, args.dates):
+    if not (args.aeb or args.fundus or args.vi or args.seed or args.dates):
+        parser.error("give --aeb DIR, --fundus DIR, --vi DIR, --seed DIR and/or --dates DIR")
+    for folder in (args.aeb, args.fundus, args.vi, args.seed, args.dates):
         if folder is not None and not folder.is_dir():
             parser.error(f"not a folder: {folder}")
     pages = [*(aeb_pages(args.aeb) if args.aeb else ()), *(fundus_pages(args.fundus) if args.fundus else ())]
@@ -518,6 +654,10 @@ def main() -> None:
         benchmark_folds(pages, args.failures)
     if args.vi:
         benchmark_vi(args.vi)
+    vn_pages = [*(vi_folder_pages(args.vi) if args.vi else ()), *(fundus_vn_pages(args.fundus) if args.fundus else ()),
+                *(seed_pages(args.seed) if args.seed else ())]  # fmt: skip
+    if vn_pages:
+        benchmark_vn_cms(vn_pages)
     if args.dates:
         report = date_quality.evaluate(date_quality.dates_dev_pages(args.dates))
         date_quality.print_report(f"dates: {args.dates}", report, args.failures)

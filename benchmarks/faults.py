@@ -6,15 +6,21 @@ then a table: scenario, articles expected / stored / archived, rows without a WA
 
 - `kill-9`: a crawl killed with SIGKILL at a random moment, five times in a row, then one run to the end; also
   counts the processes a killed crawl left behind and the runs the next start marked `killed`.
-- `database-outage`: a crawl into PostgreSQL through a TCP proxy this script controls, cut for 20 s mid-batch
-  (every connection dropped, new ones refused), then one more run (the spool replayed). The machine's PostgreSQL
-  is never stopped; the scenario's database is created and dropped here.
+- `database-outage`: a crawl into PostgreSQL through a TCP proxy this script controls, cut for 20 s mid-batch once
+  it stored 20 captures (every connection dropped, new ones refused), then one more run (the spool replayed). The
+  machine's PostgreSQL is never stopped; the scenario's database is created and dropped here.
 - `hostile-inputs`: `crawler.newsroom.hostile.HostileSite` (bad header names, a cut gzip body, 429 with
   Retry-After, a soft 404, a 2,100-character URL, a cut sitemap): each URL's recorded outcome checked.
 - `slow-pages`: 8 pages that take extraction many seconds each ahead of 40 ordinary articles, `--workers`
   extraction workers: no ordinary page may fail (waiting for a free worker does not count against its time).
 - `million-url-sitemap`: a gzipped sitemap of `--million-urls` URLs; peak memory of the crawler and its workers
   while it runs, and the time it takes to stop after SIGINT (sent after `--sigint-after` seconds).
+- `disk-full-warc`, `disk-full-sqlite`, `disk-full-spool`: the WARC folder, the SQLite database's folder, or the
+  spool folder (with the database, PostgreSQL through the proxy, cut from 20 captures in to the end) on a tmpfs
+  this script mounts (needs root) too small for the crawl; then the tmpfs is grown and one more run made.
+
+A crash is a traceback or an exit code no fault explains; a crawl a fault stopped with a clear error (exit 1) has
+not crashed.
 
 Expected articles are those a clean crawl of the same site stores. Loopback only; every crawl has a time limit.
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import itertools
 import os
 import random
 import signal
@@ -35,7 +42,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,9 +95,10 @@ def finish(process: subprocess.Popen) -> tuple[int, str]:
     return process.returncode, stderr
 
 
-def crashed(code: int, stderr: str) -> bool:
+def crashed(code: int, stderr: str, stopped: bool = False) -> bool:
+    """A traceback, or an exit code not designed for the case; a crawl `stopped` by a fault may exit 1."""
     # 5: the database was unreachable at the end (what was left is spooled for the next run), a designed outcome
-    return "Traceback" in stderr or code not in (0, 3, 4, 5, 130)
+    return "Traceback" in stderr or code not in (0, 3, 4, 5, 130, *((1,) if stopped else ()))
 
 
 def last_error_line(stderr: str) -> str:
@@ -234,11 +242,29 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
         target.shutdown(socket.SHUT_WR)
 
 
+_databases = itertools.count()
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: int) -> Iterator[Callable[[], None]]:
+    """`folder` on a tmpfs of `size` bytes (mounted here: needs root); yields `grow()`, which makes it 1 GiB."""
+    folder.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
+    try:
+        yield lambda: subprocess.run(["mount", "-o", "remount,size=1g", str(folder)], check=True)
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
 @contextlib.contextmanager
 def scratch_database() -> Iterator[str]:
     import psycopg
 
-    name = f"faults_{os.getpid()}"
+    name = f"faults_{os.getpid()}_{next(_databases)}"
     admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True)
     admin.execute(f"CREATE DATABASE {name}")
     try:
@@ -246,6 +272,20 @@ def scratch_database() -> Iterator[str]:
     finally:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
+
+
+def storing(name: str, process: subprocess.Popen, captures: int = 20) -> None:
+    """Wait until the crawl stored `captures` captures in database `name` (asked directly, not through the proxy):
+    a cut before that would find the crawl still starting up on a loaded machine."""
+    import psycopg
+
+    with psycopg.connect(f"host={POSTGRES[0]} port={POSTGRES[1]} user=postgres dbname={name}") as connection:
+        while process.poll() is None:
+            with contextlib.suppress(psycopg.errors.UndefinedTable):
+                if connection.execute("SELECT count(*) FROM captures").fetchone()[0] >= captures:
+                    return
+            connection.rollback()
+            time.sleep(0.2)
 
 
 def database_outage(base: str, workdir: Path, expected: int) -> Row:
@@ -256,19 +296,64 @@ def database_outage(base: str, workdir: Path, expected: int) -> Row:
         command = crawl_command(f"{base}/sitemap.xml", db_url, warc, "SQL_BATCH_SIZE=10",
                                 f"SQL_SPOOL_DIR={workdir / 'spool'}", "SQL_CLOSE_TIMEOUT=5")
         process = start(command, workdir)
-        time.sleep(6)
+        storing(name, process)
         proxy.cut()
         time.sleep(20)
         proxy.up.set()
-        first_code, first_err = finish(process)
-        code, stderr = finish(start(command, workdir))
+        first = finish(process)
+        second = finish(start(command, workdir))
         stored, archived = audit(db_url, warc)
         proxy.shutdown()
-    crashes = crashed(first_code, first_err) + crashed(code, stderr)
-    note = f"exit codes {first_code} then {code}"
-    if crashes:
-        note += f"; last error line: {last_error_line(stderr or first_err)}"
-    return Row("database outage 20 s", expected, stored, archived, stored - archived, crashes, note)
+    return fault_row("database outage 20 s", expected, stored, archived, first, second)
+
+
+def disk_full(base: str, workdir: Path, expected: int, folder: str) -> Row:
+    """The WARC folder or the SQLite database's folder (`folder`: warc, sqlite) on a tmpfs of a third of what a
+    clean crawl puts there; then the tmpfs grown and one more run."""
+    small = workdir / f"{folder}-full"
+    used = folder_bytes(workdir / "baseline-warc") if folder == "warc" else (workdir / "baseline.db").stat().st_size
+    database = small / "archive.db" if folder == "sqlite" else workdir / f"{folder}-full.db"
+    warc = small if folder == "warc" else workdir / f"{folder}-full-warc"
+    command = crawl_command(f"{base}/sitemap.xml", f"sqlite:///{database}", warc,
+                            f"SQL_SPOOL_DIR={workdir / f'{folder}-full-spool'}")
+    with small_disk(small, used // 3) as grow:
+        first = finish(start(command, workdir))
+        grow()
+        second = finish(start(command, workdir))
+        stored, archived = audit(f"sqlite:///{database}", warc)
+    return fault_row(f"{folder} folder full", expected, stored, archived, first, second)
+
+
+def spool_full(base: str, workdir: Path, expected: int) -> Row:
+    """The database (PostgreSQL through the proxy) cut from 20 captures in to the end of the crawl, the spool folder
+    on a tmpfs of 16 KiB; then the database back, the tmpfs grown and one more run."""
+    spool, warc = workdir / "spool-full", workdir / "spool-full-warc"
+    with scratch_database() as name, small_disk(spool, 16 * 1024) as grow:
+        proxy = CuttableProxy()
+        db_url = f"postgresql+psycopg://postgres@127.0.0.1:{proxy.server_address[1]}/{name}"
+        command = crawl_command(f"{base}/sitemap.xml", db_url, warc, "SQL_BATCH_SIZE=10", f"SQL_SPOOL_DIR={spool}",
+                                "SQL_CLOSE_TIMEOUT=5")
+        process = start(command, workdir)
+        storing(name, process)
+        proxy.cut()
+        first = finish(process)
+        proxy.up.set()
+        grow()
+        second = finish(start(command, workdir))
+        stored, archived = audit(db_url, warc)
+        proxy.shutdown()
+    return fault_row("spool folder full", expected, stored, archived, first, second)
+
+
+def fault_row(scenario: str, expected: int, stored: int, archived: int, first: tuple[int, str],
+              second: tuple[int, str]) -> Row:
+    """The row of a fault's run (which may stop with a clear error: exit 1) and of the run after it."""
+    (first_code, first_err), (code, stderr) = first, second
+    crashes = crashed(first_code, first_err, stopped=True) + crashed(code, stderr)
+    note = f"exit codes {first_code} then {code}; first run's last error line: {last_error_line(first_err)}"
+    if crashed(code, stderr):
+        note += f"; then: {last_error_line(stderr)}"
+    return Row(scenario, expected, stored, archived, stored - archived, crashes, note)
 
 
 def hostile_inputs(workdir: Path) -> Row:
@@ -371,7 +456,9 @@ def million_url_sitemap(workdir: Path, count: int, sigint_after: float) -> Row:
     return Row(f"{count:,}-URL sitemap", None, stored, archived, stored - archived, crashed(code, stderr), note)
 
 
-SCENARIOS = ("kill-9", "database-outage", "hostile-inputs", "slow-pages", "million-url-sitemap")
+SCENARIOS = ("kill-9", "database-outage", "disk-full-warc", "disk-full-sqlite", "disk-full-spool", "hostile-inputs",
+             "slow-pages", "million-url-sitemap")
+NEED_BASELINE = {"kill-9", "database-outage", "disk-full-warc", "disk-full-sqlite", "disk-full-spool"}
 
 
 def main() -> None:
@@ -387,11 +474,16 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp, serve(Newsroom(articles=args.articles)) as base:
         workdir = Path(tmp)
-        expected, duration = baseline(base, workdir) if {"kill-9", "database-outage"} & set(chosen) else (0, 0.0)
+        expected, duration = baseline(base, workdir) if NEED_BASELINE & set(chosen) else (0, 0.0)
         if "kill-9" in chosen:
             rows.append(kill_nine(base, workdir, expected, duration, random.Random(args.seed)))
         if "database-outage" in chosen:
             rows.append(database_outage(base, workdir, expected))
+        for folder in ("warc", "sqlite"):
+            if f"disk-full-{folder}" in chosen:
+                rows.append(disk_full(base, workdir, expected, folder))
+        if "disk-full-spool" in chosen:
+            rows.append(spool_full(base, workdir, expected))
         if "hostile-inputs" in chosen:
             rows.append(hostile_inputs(workdir))
         if "slow-pages" in chosen:

@@ -7,19 +7,26 @@
 in a thread so
 the reactor does not wait on the database. The extension opens a store of its own on `DATABASE_URL` when the
 spider opens (not when the crawler is built: a crawler that never crawls opens no database) and closes it when
-the spider closes; until then nobody answers, and everything is fetched.
+the spider closes; until then nobody answers, and everything is fetched. A query the database fails (gone, full)
+is one error line and no answer, never a traceback: the spider then fetches what it would have skipped. A listing
+that could not be recorded is counted (`UNRECORDED_LISTINGS_STAT`): such a run does not end `finished`
+(`pipelines.sql`), so the next run reads its discovery documents in full again instead of getting a 304.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import DBAPIError
 
-from archive.store import ArchiveStore, OwedUrls
+from archive.db import first_line
+from archive.store import ArchiveStore, OwedUrls, StoreUnavailable
 from crawler.signals import (
     archived_articles_requested,
     listed_documents_requested,
@@ -27,6 +34,10 @@ from crawler.signals import (
     urls_listed,
     validators_requested,
 )
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+UNRECORDED_LISTINGS_STAT = "newsarchive/listings_unrecorded"
 
 
 class ArchiveQueries:
@@ -45,7 +56,11 @@ class ArchiveQueries:
         return queries
 
     async def on_spider_opened(self) -> None:
-        self.store = await asyncio.to_thread(ArchiveStore, self.database_url)
+        try:
+            self.store = await asyncio.to_thread(ArchiveStore, self.database_url)
+        except StoreUnavailable as exc:  # gone since the command checked it (the SQL pipeline stops the crawl)
+            logger.error("%s: the archive answers nothing in this crawl", first_line(exc))
+            return
         for handler, signal in self._answers():
             self.crawler.signals.connect(handler, signal=signal)
 
@@ -58,29 +73,35 @@ class ArchiveQueries:
             (self.on_listed_documents_requested, listed_documents_requested),
         ]
 
-    async def on_archived_articles_requested(self, site: str) -> dict[str, datetime | None]:
+    async def on_archived_articles_requested(self, site: str) -> dict[str, datetime | None] | None:
         assert self.store is not None, "connected when the store is open"
-        return await asyncio.to_thread(self.store.known_article_urls, site)
+        return await _answer(self.store.known_article_urls, site)
 
-    async def on_validators_requested(self, url: str) -> dict[str, str]:
+    async def on_validators_requested(self, url: str) -> dict[str, str] | None:
         assert self.store is not None, "connected when the store is open"
-        return await asyncio.to_thread(self.store.conditional_headers, url)
+        return await _answer(self.store.conditional_headers, url)
 
     async def on_urls_listed(self, site: str, source: str, kind: str, urls: list[str]) -> None:
         assert self.store is not None, "connected when the store is open"
-        await asyncio.to_thread(self.store.note_listed, site, source, kind, urls)
+        if not await _answer(self._note_listed, site, source, kind, urls):
+            self.crawler.stats.inc_value(UNRECORDED_LISTINGS_STAT)
 
-    async def on_owed_urls_requested(self, site: str) -> OwedUrls:
+    def _note_listed(self, site: str, source: str, kind: str, urls: list[str]) -> bool:
+        assert self.store is not None, "connected when the store is open"
+        self.store.note_listed(site, source, kind, urls)
+        return True
+
+    async def on_owed_urls_requested(self, site: str) -> OwedUrls | None:
         assert self.store is not None, "connected when the store is open"
         settings = self.crawler.settings
-        return await asyncio.to_thread(
+        return await _answer(
             self.store.owed_urls, site,
             attempts=settings.getint("REFETCH_ATTEMPTS"), backoff=settings.getfloat("REFETCH_BACKOFF"),
         )  # fmt: skip
 
-    async def on_listed_documents_requested(self, site: str, source: str) -> list[tuple[str, str]]:
+    async def on_listed_documents_requested(self, site: str, source: str) -> list[tuple[str, str]] | None:
         assert self.store is not None, "connected when the store is open"
-        return await asyncio.to_thread(self.store.listed_documents, site, source)
+        return await _answer(self.store.listed_documents, site, source)
 
     def on_spider_closed(self) -> None:
         if self.store is not None:
@@ -88,3 +109,12 @@ class ArchiveQueries:
                 self.crawler.signals.disconnect(handler, signal=signal)
             self.store.close()
             self.store = None
+
+
+async def _answer(query: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """`query(*args, **kwargs)` in a thread; None, after one error line, when the database fails it."""
+    try:
+        return await asyncio.to_thread(query, *args, **kwargs)
+    except (DBAPIError, StoreUnavailable) as exc:
+        logger.error("archive query %s failed: %s", query.__name__.lstrip("_"), first_line(exc))
+        return None

@@ -209,3 +209,27 @@ def make_article() -> Callable[..., Article]:
         return Article(**values)
 
     return make
+
+
+SmallDisk = Callable[[str, str], tuple[Path, Callable[[], None]]]
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[SmallDisk]:
+    """`tmpfs(name, size)` mounts a tmpfs of `size` (`200k`) on the new folder `tmp_path / name` (needs root: the
+    test is skipped otherwise) and returns it with `grow()`, which makes it 64 MiB; unmounted after the test."""
+    mounted: list[Path] = []
+
+    def mount(name: str, size: str) -> tuple[Path, Callable[[], None]]:
+        folder = tmp_path / name
+        folder.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                capture_output=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+        mounted.append(folder)
+        return folder, lambda: subprocess.run(["mount", "-o", "remount,size=64m", str(folder)], check=True)
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], check=True)

@@ -50,10 +50,24 @@ def captions_of(body: bytes) -> list[tuple[str, str | None]]:
         # dash-separated credits
         ("Harbour cranes at dawn – Photo by Sam Ortiz", "Harbour cranes at dawn", "Photo by Sam Ortiz"),
         ("Harbour cranes at dawn - Getty Images", "Harbour cranes at dawn", "Getty Images"),
+        ("The old town hall. Jane Roe / Reuters file", "The old town hall.", "Jane Roe / Reuters file"),
         # two marker words
         ("Boats at the quay. Image Credits: Port Authority", "Boats at the quay.", "Image Credits: Port Authority"),
         # a sentence with a colon is not a credit
         ("The mayor said: we will rebuild the bridge", "The mayor said: we will rebuild the bridge", None),
+        # a name in brackets after the last sentence; not a letter, a year or a word in lower case
+        ("The villa was sold last year. (Harbour Estates)", "The villa was sold last year.", "Harbour Estates"),
+        ("Jane Roe (R) with her coach", "Jane Roe (R) with her coach", None),
+        ("The old plan. (2019)", "The old plan. (2019)", None),
+        ("The mayor and his deputy. (left)", "The mayor and his deputy. (left)", None),
+        # a compound marker word, a marker word without a colon before an agency
+        ("Boote im Hafen. Symbolbild: Max Muster", "Boote im Hafen.", "Symbolbild: Max Muster"),
+        ("Il porto vecchio. Foto ANSA", "Il porto vecchio.", "Foto ANSA"),
+        # markers of more languages: a graphic in Vietnamese, a photo in Hindi, supplied by / shot by in CJK
+        ("Lộ trình tàu điện. Đồ họa: Minh Hà", "Lộ trình tàu điện.", "Đồ họa: Minh Hà"),
+        ("बंदरगाह की सुबह। फोटो: राम शर्मा", "बंदरगाह की सुबह।", "फोटो: राम शर्मा"),
+        ("港の朝（港湾局提供）", "港の朝", "港湾局提供"),
+        ("港口的早晨（记者 王明 摄）", "港口的早晨", "记者 王明 摄"),
     ],
 )
 def test_split_credit_rules(caption: str, text: str, credit: str | None):
@@ -87,6 +101,35 @@ def test_split_credit_rules(caption: str, text: str, credit: str | None):
             '<figure><img src="/img/quay.jpg"><figcaption>Boats moored at the old quay</figcaption>'
             "<figcaption><strong>Photo credit:</strong> Harbour Office</figcaption></figure>",
             [("Boats moored at the old quay", "Photo credit: Harbour Office")],
+        ),
+        # a figure without a caption element: its one block of text beside the photo, repeating the alt text
+        (
+            '<figure><div class="pic"><img src="/img/dam.jpg" alt="The old dam after the storm"></div>'
+            '<div class="txt"><span>The old dam after the storm</span></div>'
+            '<span class="photo-credit">Photo: Ann Lee</span></figure>',
+            [("The old dam after the storm", "Photo: Ann Lee")],
+        ),
+        # a figure without a caption element whose text ends in a credit
+        (
+            '<figure><img src="/img/pier.jpg"><div>Fishing boats return to the pier. Foto: Jan Berg</div></figure>',
+            [("Fishing boats return to the pier.", "Foto: Jan Berg")],
+        ),
+        # a photo laid out in a table without caption classes: the image's cell, the caption's cell below
+        (
+            '<table><tbody><tr><td><img src="/img/lion.jpg"></td></tr>'
+            "<tr><td><p>Lion dancers open the street festival</p></td></tr></tbody></table>",
+            [("Lion dancers open the street festival", None)],
+        ),
+        # the element after an image repeating its alt text exactly, however short
+        (
+            '<div class="pic"><img src="/img/gold.jpg" alt="Gold rings"></div><div><span>Gold rings</span></div>',
+            [("Gold rings", None)],
+        ),
+        # a photo block of a CMS whose classes say nothing: the block after the image, ending in a credit
+        (
+            '<div type="Photo"><div><img src="/img/parade.jpg"></div>'
+            "<div><p>Đoàn diễu hành trên phố chính. Ảnh: Hoàng Nam</p></div></div>",
+            [("Đoàn diễu hành trên phố chính.", "Ảnh: Hoàng Nam")],
         ),
         # the credit the image's title adds after the caption
         (
@@ -129,6 +172,9 @@ def test_element_after_an_image_repeating_the_json_ld_caption():
         '<div class="media"><img src="/img/a.jpg" alt="A view"></div><p>The council met on Monday to decide.</p>',
         # a teaser: the image and its title in a link to another page
         '<a href="/other-story.html"><img src="/img/b.jpg"></a><em>Read the other story about ferries</em>',
+        # a teaser figure: a label and another story's headline beside its image
+        '<figure class="inline-box"><div>Read also</div><div><img src="/img/c.jpg" width="200" height="200"></div>'
+        "<div>The ferries of the north run again from Monday</div></figure>",
     ],
 )
 def test_what_is_not_a_caption(block: str):
@@ -226,3 +272,60 @@ def test_paragraphs_that_are_wholly_links_to_other_pages_are_not_the_text():
     text = extract_article(article_page(related), "https://news.example/story.html").text
     assert "opened the new pier" in text and "Paragraph 5 of the article" in text
     assert "night ferries" not in text and "harbour news app" not in text
+
+
+def test_profile_caption_selector_names_what_the_generic_rules_do_not_know():
+    from crawler.sites import SiteProfile
+
+    block = '<div class="pv-box"><img src="/img/quay.jpg"></div><div class="pv-note">The quay at dawn</div>'
+    body = article_page(block)
+    assert captions_of(body) == []  # no caption markup, no credit, no alt text: no evidence of a caption
+    profile = SiteProfile(selectors={"captions": "div.pv-note"})
+    article = extract_article(body, "https://news.example/story.html", profile=profile)
+    assert [(c.text, c.image_url) for c in article.captions] == [
+        ("The quay at dawn", "https://news.example/img/quay.jpg")
+    ]
+
+
+def test_lead_photo_above_the_headline_inside_the_article():
+    """A lead photo in a slide show (which the text extraction leaves out) above the headline, in the article:
+    its caption is the article's, found once (the lightbox's copy is the same photo's caption again)."""
+    hero = (
+        '<div class="image-slider"><figure><div class="zoom"><img src="/img/hero.jpg">'
+        '<div class="lightbox-caption">The harbour at night</div></div>'
+        "<figcaption>The harbour at night</figcaption></figure></div>"
+    )
+    body = article_page("").replace(b"<article>", f"<article>{hero}".encode())
+    assert captions_of(body) == [("The harbour at night", None)]
+    above_the_article = article_page("").replace(b"<article>", f"{hero}<article>".encode())
+    assert captions_of(above_the_article) == []
+
+
+def test_site_name_the_alt_texts_end_with_is_not_a_credit():
+    head = '<meta property="og:site_name" content="Harbour Daily">'
+    block = (
+        '<figure><img src="/img/pier.jpg" alt="The new pier opens - {}"><figcaption>The new pier opens'
+        "</figcaption></figure>"
+    )
+    assert captions_of(article_page(block.format("Harbour Daily"), head=head)) == [("The new pier opens", None)]
+    credited = captions_of(article_page(block.format("Jane Roe"), head=head))
+    assert credited == [("The new pier opens", "Jane Roe")]
+
+
+def test_lazy_image_in_any_data_attribute():
+    block = (
+        '<figure><div class="photo" data-hires="/img/storm.jpg?w=800"></div>'
+        "<figcaption>Waves break over the sea wall</figcaption></figure>"
+    )
+    article = extract_article(article_page(block), "https://news.example/story.html")
+    assert [(c.text, c.image_url) for c in article.captions] == [
+        ("Waves break over the sea wall", "https://news.example/img/storm.jpg?w=800")
+    ]
+
+
+def test_one_photo_shown_twice_has_one_caption_two_photos_with_one_caption_have_two():
+    figure = '<figure><img src="/img/{}?w={}"><figcaption>Delegates at the conference</figcaption></figure>'
+    twice = figure.format("hall.jpg", 1200) + "<p>Between the two copies.</p>" + figure.format("hall.jpg", 600)
+    assert captions_of(article_page(twice)) == [("Delegates at the conference", None)]
+    two_photos = figure.format("hall.jpg", 1200) + "<p>Between the two photos.</p>" + figure.format("stage.jpg", 1200)
+    assert captions_of(article_page(two_photos)) == [("Delegates at the conference", None)] * 2

@@ -20,7 +20,7 @@ from crawler.extract import (
     time_budget,
 )
 from crawler.extract import article as extract
-from crawler.sites import profile_from_dict
+from crawler.sites import load_profile, profile_from_dict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 VN = timezone(timedelta(hours=7))
@@ -82,8 +82,9 @@ def test_onecms_text_form(onecms):
     assert body == onecms.text
 
 
-def test_vnexpress_layout():
-    article = extract_article(page("vnexpress.html"), "https://vnexpress.net/dau-bung-4954454.html")
+@pytest.mark.parametrize("profile", [{}, {"profile": load_profile("vnexpress")}])
+def test_vnexpress_layout(profile):
+    article = extract_article(page("vnexpress.html"), "https://vnexpress.net/dau-bung-4954454.html", **profile)
     assert article.title == "Đau bụng kéo dài, phát hiện bệnh hiếm gặp"
     assert article.lead.startswith("Người đàn ông 63 tuổi")
     assert article.authors == ["Lê Phương"]
@@ -100,13 +101,20 @@ def test_vnexpress_layout():
     assert "Y bác sĩ nội soi cho bệnh nhân. Ảnh: Bệnh viện cung cấp" in article.text.split("\n\n")
 
 
-def test_caption_layouts_photocms_table_and_credit_element():
-    article = extract_article(page("cms_layouts.html"), "https://example.vn/van-hoa/le-hoi.html")
-    assert [(c.text, c.credit) for c in article.captions] == [
-        ("Đoàn diễu hành mở màn lễ hội trên đường phố chính.", "Ảnh: Hoàng Nam"),  # div.PhotoCMS_Caption
-        ("Nghệ sĩ biểu diễn múa lân sư rồng", "Ảnh minh họa: Ngọc Lan"),  # table td.image_desc
-        ("Du khách nước ngoài chụp ảnh cùng nghệ sĩ.", "Photo: Reuters"),  # .fig-caption with span.credit
-    ]
+CMS_LAYOUT_CAPTIONS = [
+    ("Đoàn diễu hành mở màn lễ hội trên đường phố chính.", "Ảnh: Hoàng Nam"),
+    ("Nghệ sĩ biểu diễn múa lân sư rồng", "Ảnh minh họa: Ngọc Lan"),
+    ("Du khách nước ngoài chụp ảnh cùng nghệ sĩ.", "Photo: Reuters"),
+]
+
+
+@pytest.mark.parametrize("profile_name", [None, "tuoitre", "thanhnien"])
+def test_caption_layouts_photocms_table_and_credit_element(profile_name):
+    """The generic rules find the CMS's captions by their word "caption" and by structure (the block after the
+    photo); the profiles of the sites on that CMS name its caption class, and find the same."""
+    profile = {} if profile_name is None else {"profile": load_profile(profile_name)}
+    article = extract_article(page("cms_layouts.html"), "https://example.vn/van-hoa/le-hoi.html", **profile)
+    assert [(c.text, c.credit) for c in article.captions] == CMS_LAYOUT_CAPTIONS
     assert article.captions[2].image_url == "https://example.vn/anh/le-hoi-3.jpg"  # data-original
     assert article.lead.startswith("Lễ hội đường phố năm nay")  # h2.sapo
     assert article.published_at == datetime(2025, 6, 24, 12, 49, tzinfo=VN)

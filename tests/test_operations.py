@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from scrapy.settings import Settings
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from archive.models import RunLockRow
 from archive.outcomes import Outcome
@@ -39,6 +41,7 @@ def test_every_status_has_its_exit_code():
 @pytest.mark.parametrize(("reason", "status"), [
     ("finished", RunStatus.FINISHED), ("closespider_itemcount", RunStatus.FINISHED),
     ("shutdown", RunStatus.INTERRUPTED), ("memusage_exceeded", RunStatus.ERROR),
+    ("database_unreachable", RunStatus.DATABASE_UNREACHABLE),  # the store went away once the crawl had started
 ])
 def test_close_reasons(reason, status):
     assert status_of_close_reason(reason) == status
@@ -221,6 +224,27 @@ def test_the_heartbeat_keeps_a_long_run_fresh(store):
         with pytest.raises(LockHeld):
             RunLock(store.engine, "baonghean", stale_after=0.6).acquire()
         assert lock.site == "baonghean"
+
+
+def test_a_heartbeat_outage_is_logged_when_it_starts_and_ends_not_at_every_beat(store, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="archive.runlock")
+    with RunLock(store.engine, "baonghean", heartbeat_every=0.02).acquire() as lock:
+        beats, begin = threading.Semaphore(0), lock.engine.begin
+
+        def unreachable():
+            beats.release()
+            raise OperationalError("UPDATE run_locks", {}, ConnectionError("server closed the connection"))
+
+        monkeypatch.setattr(lock.engine, "begin", unreachable)
+        for _ in range(5):
+            assert beats.acquire(timeout=30)
+        monkeypatch.setattr(lock.engine, "begin", begin)
+        for _ in range(1500):
+            if "refreshed again" in caplog.text:
+                break
+            threading.Event().wait(0.02)
+    assert caplog.text.count("cannot refresh the lock of baonghean: server closed the connection") == 1
+    assert "the lock of baonghean is refreshed again" in caplog.text
 
 
 def test_wait_queues_until_the_lock_is_free(store):

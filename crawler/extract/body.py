@@ -119,7 +119,9 @@ def recover_captions(
     if not known:
         return paragraphs
     headline = next(work.iter("h1"), None)
-    start = order[headline] if headline is not None else min(known)
+    # the article begins at its container when the headline has one (a lead photo may stand above the headline)
+    opening = next(headline.iterancestors("article"), headline) if headline is not None else None
+    start = order[opening] if opening is not None else min(known)
     end = max(known)
     # Where each paragraph stands in the document, made non-decreasing so that it can be bisected.
     reach = list(accumulate((-1 if p is None else p for p in positions), max))

@@ -12,7 +12,14 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree, html
 
 from archive.records import Caption
-from crawler.extract.credits import DANGLING_MARKER, bare_credit, credit_node, split_credit, strip_caption_end
+from crawler.extract.credits import (
+    DANGLING_MARKER,
+    bare_credit,
+    credit_node,
+    is_credit_node,
+    split_credit,
+    strip_caption_end,
+)
 from crawler.extract.dom import (
     IMAGE_FILE,
     class_names,
@@ -30,7 +37,7 @@ CAPTION_MARK = "nacaptionmark"
 MARK_PATTERN = re.compile(rf"{CAPTION_MARK}(\d+)x")
 _CAPTION_CLASS = re.compile(
     r"(?:^|[-_])(?:fig)?caption(?:[-_]?text)?(?:$|[-_])|^(?:image|img|photo|pic|picture)[-_]?desc"
-    r"|^PhotoCMS_Caption$|^fig-caption$|^legend$|(?:image|img|photo|pic|media|slide|figure)\w*[-_]?\w*desc",
+    r"|^legend$|(?:image|img|photo|pic|media|slide|figure)\w*[-_]?\w*desc",
     re.IGNORECASE,
 )
 
@@ -45,15 +52,13 @@ _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\
 # Cheap pre-selection in C before the exact test in Python.
 _CAPTION_CANDIDATES = etree.XPath(
     "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'aption') or contains(@class, 'APTION')"
-    " or contains(@class, 'Image') or contains(@class, 'esc') or contains(@class, 'legend')]"
+    " or contains(@class, 'esc') or contains(@class, 'legend')]"
     " | //*[contains(@itemtype, 'ImageObject')]//*[@itemprop='description']"
 )
 
 
 def is_caption_element(element: etree._Element) -> bool:
     if element.tag == "figcaption" or element.get("itemprop") == "caption":
-        return True
-    if element.tag == "p" and "Image" in element.get("class", "").split():
         return True
     # "text-caption" and the like are typography utility classes (Tailwind), not captions.
     return any(
@@ -76,17 +81,28 @@ def _image_url(holder, base_url: str) -> str | None:
                 value = value.split(",")[0].strip().split(" ")[0]
             if value and not _PLACEHOLDER_IMAGE.search(value):
                 return urljoin(base_url, value)
-    return None
+    lazy = next((url for e in holder.iter() if isinstance(e.tag, str) and (url := _lazy_image_url(e))), None)
+    return urljoin(base_url, lazy) if lazy else None
 
 
 _LAZY_IMAGE_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "data-lazy")
 
 
+def _lazy_image_url(element) -> str | None:
+    """The address of the image an element stands for until a script loads it: a data-* attribute (data-src,
+    data-original, data-hi-res, data-bg, …) holding an image file's address."""
+    for name, value in element.attrib.items():
+        if name.startswith("data-") and IMAGE_FILE.search(value := value.strip().split(" ")[0]):
+            return value
+    return None
+
+
 def _has_image(element) -> bool:
     """An image, a picture, a video or an element standing for a lazy image (data-src, data-original, …)."""
-    if any(isinstance(e.tag, str) and e.tag in _IMAGE_TAGS for e in element.iter()):
-        return True
-    return any(e.get(a) for e in element.iter() if isinstance(e.tag, str) for a in _LAZY_IMAGE_ATTRS)
+    for e in element.iter():
+        if isinstance(e.tag, str) and (e.tag in _IMAGE_TAGS or any(e.get(a) for a in _LAZY_IMAGE_ATTRS)):
+            return True
+    return any(_lazy_image_url(e) for e in element.iter() if isinstance(e.tag, str))
 
 
 def _shows_a_photo(element) -> bool:
@@ -95,6 +111,8 @@ def _shows_a_photo(element) -> bool:
         if not isinstance(node.tag, str) or node.tag in _NOT_PHOTO_TAGS:
             continue
         if node.tag in _PHOTO_TAGS or node.get("src") or any(node.get(a) for a in _LAZY_IMAGE_ATTRS):
+            return True
+        if _lazy_image_url(node):
             return True
     return False
 
@@ -260,6 +278,7 @@ def mark_captions(
             taken.add(element)
     found: list[FoundCaption] = []
     headlines_of_links = link_texts(tree)
+    site_names = {loose_form(name) for name in meta_contents(tree, *_SITE_NAME_META)}
     for element in chosen:
         holder = holders.get(element)
         if holder is None:
@@ -282,7 +301,10 @@ def mark_captions(
             continue
         box = holder if holder is not None else element.getparent()
         image_url = _image_url(box, base_url)
-        credit = credit or _credit_in_image_attributes(box, text)
+        if _repeats_a_caption(text, box, image_url, found):
+            element.drop_tree()  # a copy for a lightbox, a slide show or another screen size
+            continue
+        credit = credit or _credit_in_image_attributes(box, text, site_names)
         marker = html.Element("p")
         marker.text = f"{CAPTION_MARK}{len(found)}x {display}"
         holder_fits = holder is not None and len(one_line(holder.text_content())) <= len(display) + 40
@@ -295,6 +317,24 @@ def mark_captions(
             element.drop_tree()  # a caption beside its image, the image's block replaced: the caption goes too
         found.append(FoundCaption(Caption(text=text, credit=credit, image_url=image_url), display, marker))
     return found
+
+
+def _repeats_a_caption(text: str, box, image_url: str | None, found: list[FoundCaption]) -> bool:
+    """The text of a caption already found, of the same photo: its marker stands in `box`, or its image is the
+    same file (sizes asked in the query aside)."""
+    own, image_file = loose_form(text), _image_file(image_url)
+    return any(
+        loose_form(f.caption.text) == own
+        and (
+            (box is not None and box in f.marker.iterancestors())
+            or (image_file and _image_file(f.caption.image_url) == image_file)
+        )
+        for f in found
+    )
+
+
+def _image_file(url: str | None) -> str:
+    return urlsplit(url).path if url else ""
 
 
 _NOT_CAPTION_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "iframe", "video")
@@ -333,7 +373,57 @@ def unmarked_captions(
             continue
         if _reads_as_caption(after, image, known, headlines):
             found[after] = block
+    blocks = set(found.values())
+    for figure in tree.iter("figure"):
+        if figure in blocks or (caption := _figure_text(figure, marked_set)) is None:
+            continue
+        image = next(figure.iter(*_PHOTO_TAGS))
+        if _reads_as_caption(caption, image, known, headlines):
+            found[caption] = figure
+    for table in tree.iter("table"):
+        if table not in blocks and (caption := _table_caption(table, marked_set)) is not None:
+            found[caption] = table
     return found
+
+
+def _figure_text(figure, marked: set):
+    """The text that may be the caption of a figure without a caption element: its one block of short text beside
+    the photo (a credit beside it aside). A figure with more text (a label and a headline: a teaser) has none."""
+    if any(e in marked for e in figure.iter()) or next(figure.iter(*_PHOTO_TAGS), None) is None or _in_teaser(figure):
+        return None
+    texts = [e for e in figure.iterdescendants() if _text_beside_image(e) and not is_credit_node(e)]
+    if len(texts) != 1 or not _short_caption_text(texts[0]):
+        return None
+    return texts[0]
+
+
+def _text_beside_image(element) -> bool:
+    """An element with text and no image whose parent holds the image: a block of text beside it."""
+    if not isinstance(element.tag, str) or element.tag in ("a", "button", "script", "style", "noscript"):
+        return False
+    parent = element.getparent()
+    return bool(one_line(element.text_content())) and not _has_image(element) and _has_image(parent)
+
+
+MAX_PHOTO_TABLE_ROWS = 3
+
+
+def _table_caption(table, marked: set):
+    """A photo laid out in a table (the image in one cell, the caption in the cell below): the text cell."""
+    rows = [r for r in table.iter("tr") if next(r.iterancestors("table"), None) is table]
+    if not 2 <= len(rows) <= MAX_PHOTO_TABLE_ROWS or any(e in marked for e in table.iter()):
+        return None
+    photos = list(table.iter(*_PHOTO_TAGS))
+    if len(photos) != 1 or _in_teaser(table):
+        return None
+    cells = [c for row in rows for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+    texts = [c for c in cells if one_line(c.text_content()) and not _has_image(c)]
+    if len(texts) != 1 or not _short_caption_text(texts[0]):
+        return None
+    children = [c for c in texts[0] if isinstance(c.tag, str)]
+    if len(children) == 1 and same_text(children[0].text_content(), texts[0].text_content()):
+        return children[0]  # the caption's own element (a paragraph) inside the cell
+    return texts[0]
 
 
 def _in_teaser(block) -> bool:
@@ -374,8 +464,10 @@ def _reads_as_caption(element, image, known: set[str], headlines: set[str]) -> b
     if len(children) == 1 and children[0].tag in _SMALL_TYPE_TAGS and same_text(children[0].text_content(), text):
         return True
     img = image if image.tag != "picture" else next(image.iter("img"), image)
-    said = known | {loose_form(img.get(a) or "") for a in ("alt", "title") if len(img.get(a) or "") >= 15} - headlines
     own = loose_form(text)
+    if own and own in {loose_form(img.get(a) or "") for a in ("alt", "title")} - headlines:
+        return True  # the image's own alt text or title, however short
+    said = known | {loose_form(img.get(a) or "") for a in ("alt", "title") if len(img.get(a) or "") >= 15} - headlines
     if any(own.startswith(k) or (len(own) >= 15 and k.startswith(own)) for k in said if k):
         return True
     return split_credit(text)[1] is not None and len(text.split()) <= 40
@@ -384,8 +476,12 @@ def _reads_as_caption(element, image, known: set[str], headlines: set[str]) -> b
 _ATTRIBUTE_CREDIT_SEPARATOR = re.compile(r"^\W*?[|/–—-]\s*|^\s*(?=©)")
 
 
-def _credit_in_image_attributes(box, caption: str) -> str | None:
-    """The credit an image's title or alt text adds after the caption ("<caption> | Getty Images/Jane Roe")."""
+_SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
+
+
+def _credit_in_image_attributes(box, caption: str, site_names: set[str]) -> str | None:
+    """The credit an image's title or alt text adds after the caption ("<caption> | Getty Images/Jane Roe"); the
+    site's own name added to every alt text is its signature, not a credit."""
     if box is None:
         return None
     image = next(box.iter("img"), None)
@@ -395,7 +491,8 @@ def _credit_in_image_attributes(box, caption: str) -> str | None:
             continue
         rest = value[len(caption) :]
         if (separator := _ATTRIBUTE_CREDIT_SEPARATOR.match(rest)) and 0 < len(rest) - separator.end() <= 80:
-            return bare_credit(rest[separator.end() :])
+            credit = bare_credit(rest[separator.end() :])
+            return None if loose_form(credit) in site_names else credit
     return None
 
 

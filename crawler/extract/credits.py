@@ -22,6 +22,7 @@ _CREDIT_MARKERS = (
     r"|Zdjęcie|Źródło|Fotó|Forrás|Фото|Источник|Джерело|Quelle|Fuente|Fonte|Sumber|Gambar|Beeld|Bron|Kilde|Källa"
     r"|Lähde|Kaynak|Izvor|Zdroj|Sursa|Ljósmynd|Mynd|Picha|צילום|Illustration|Grafik|Video|Isithombe|Umfanekiso"
     r"|Nuotrauka|Fotografija|Copyright|写真|撮影|사진|图片来源|圖片來源|图|圖|来源|來源|摄影|攝影"
+    r"|Imagem|Imagen|Đồ\s+h(?:ọa|oạ)|फोटो|फ़ोटो|तस्वीर|\w{3,12}(?:bild|foto)"
 )
 _MARKED_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[（]\s*|\s*[-–—|/]\s*|\s+|^|(?<=[。．、」』）]))(?P<credit>
@@ -38,11 +39,11 @@ _AGENCIES = (
     r"AP|AFP|AAP|EPA|EFE|ANP|ANSA|dpa|DPA|PA|Reuters|REUTERS|Getty\s+Images|Getty|iStock(?:photo)?|Shutterstock"
     r"|imago(?:\s+images)?|IMAGO|picture[\s-]+alliance|Keystone|KEYSTONE|Xinhua|TTXVN|TASS|Bloomberg|NurPhoto|SIPA"
     r"|Sipa|Alamy|Agencia|Kyodo|Yonhap|NTB|TT|Ritzau|Scanpix|Belga|BELGA|Anadolu|Zuma|ZUMA|SWNS|Sputnik|RIA"
-    r"|HANDOUT|Handout|POOL|Pool|Bildbyrån|APA|Lehtikuva|ČTK|CTK|PAP|Supplied|SUPPLIED|Nine|WireImage|Stringer"
+    r"|HANDOUT|Handout|POOL|Pool|Bildbyrån|APA|Lehtikuva|ČTK|CTK|PAP|Supplied|SUPPLIED|WireImage|Stringer"
 )
 _AGENCY_CREDIT = re.compile(
     rf"""(?P<sep>\s*[(\[]\s*|\s*[|]\s*|\s+[-–—/]\s+|\s+)(?P<credit>
-        (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images))?
+        (?:[\w'’-]+(?:\s[\w'’-]+){{0,3}}\s*/\s*)?(?:{_AGENCIES})(?:\s+(?:Photo|Images|via\s+Getty\s+Images|file(?:\s+photo)?))?
         (?>\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*(?:[)\]]\s*[.。]?)?\s*$""",
     re.VERBOSE,
 )
@@ -52,7 +53,7 @@ _AGENCY_CREDIT = re.compile(
 # full-width equals sign in Japanese captions ("韓国の国旗＝ＡＰ"; a date or time after "＝" is not a credit).
 _TRAILING_MARKER_CREDIT = re.compile(
     r"(?P<sep>\s+/\s+|\s+)(?P<credit>(?:[^/]{1,40}/\s*)?[^/]{1,40}?\snuotr\.?)\s*$"
-    r"|＝(?P<jcredit>[^＝、。\d]{1,12})$|[（(](?P<shot>[^（）()]{1,20}撮影)[）)]$",
+    r"|＝(?P<jcredit>[^＝、。\d]{1,12})$|[（(](?P<shot>[^（）()]{1,20}(?:撮影|提供|摄|攝))[）)]$",
     re.IGNORECASE,
 )
 
@@ -73,12 +74,12 @@ def split_credit(caption: str) -> tuple[str, str | None]:
     match = _MARKED_CREDIT.search(caption)
     start = match.start() if match else 0
     if match is None:
-        match = _AGENCY_CREDIT.search(caption)
+        match = _AGENCY_CREDIT.search(caption) or _name_in_brackets(caption)
         if match is None or match.start("credit") == 0:
             return strip_caption_end(caption), None
         start = match.start()
-        if unknown_marker := _WORD_AND_COLON.search(caption, 0, start):
-            start = unknown_marker.start()
+        if marker_before := _WORD_AND_COLON.search(caption, 0, start) or _MARKER_BEFORE.search(caption, 0, start):
+            start = marker_before.start()
     marker = caption[start : match.start("credit")].lstrip(" ([-–—|/")
     return strip_caption_end(caption[:start]), bare_credit(marker + match.group("credit"))
 
@@ -94,8 +95,26 @@ def bare_credit(credit: str) -> str:
 _AROUND_CREDIT = re.compile(r"^[\s(\[（]+|\s*(?:[)\]）]\s*[.。]?)?\s*$")
 
 
-# A word and a colon right before an agency credit: the credit's marker word.
+# A word and a colon right before an agency credit: the credit's marker word; or a marker word without a colon
+# ("Foto ANP").
 _WORD_AND_COLON = re.compile(r"(?<=[\s.(])\w{3,15}\s*[:：]\s*$")
+_MARKER_BEFORE = re.compile(rf"(?<=[\s.(])(?:{_CREDIT_MARKERS})\s*$", re.IGNORECASE)
+
+# A name in brackets after the caption's last sentence, and nothing after it: "… for sale. (Bespoke Real Estate)".
+_NAME_IN_BRACKETS = re.compile(r"(?<=[.!?])(?P<sep>\s*\(\s*)(?P<credit>[^()]{3,40}?)\s*\)\s*\.?\s*$")
+MAX_BRACKETED_CREDIT_WORDS = 4
+
+
+def _name_in_brackets(caption: str) -> re.Match | None:
+    """A name in brackets closing the caption: a capital first letter, a few words, no figures (not "(left)",
+    "(2019)", "(file photo)")."""
+    match = _NAME_IN_BRACKETS.search(caption)
+    if match is None:
+        return None
+    credit = match.group("credit")
+    words = credit.split()
+    short_name = credit[0].isupper() and len(words) <= MAX_BRACKETED_CREDIT_WORDS
+    return match if short_name and not any(c.isdigit() for c in credit) else None
 
 
 def strip_caption_end(text: str) -> str:
@@ -103,7 +122,8 @@ def strip_caption_end(text: str) -> str:
     return text.rstrip(" ,;:-–—|/(")
 
 
-def _is_credit_node(node) -> bool:
+def is_credit_node(node: etree._Element) -> bool:
+    """An element holding a photo credit: by its tag, its microdata or class, or a marker word opening its text."""
     if not isinstance(node.tag, str) or node.tag in ("img", "picture", "source", "a"):
         return False
     if node.tag in ("cite", "footer") or node.get("itemprop") in ("copyrightHolder", "author", "creator"):
@@ -120,7 +140,7 @@ def _is_credit_node(node) -> bool:
 
 def credit_node(element: etree._Element, holder: etree._Element | None) -> etree._Element | None:
     """The element holding the photo credit: inside the caption, else beside it in the image's holder."""
-    inside = [e for e in element.iterdescendants() if _is_credit_node(e)]
+    inside = [e for e in element.iterdescendants() if is_credit_node(e)]
     if inside:
         return inside[0]
     if holder is None or holder is element:
@@ -129,7 +149,7 @@ def credit_node(element: etree._Element, holder: etree._Element | None) -> etree
     for node in holder.iterdescendants():
         if node in around or element in node.iterancestors() or node is element:
             continue
-        if _is_credit_node(node) and 0 < len(one_line(node.text_content())) <= 120:
+        if is_credit_node(node) and 0 < len(one_line(node.text_content())) <= 120:
             return node
     return None
 
