@@ -116,6 +116,10 @@ _ISO = re.compile(
 _DOTNET_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M)$", re.IGNORECASE)
 # A dot may be followed by a space, as typesetting does with thin spaces ("4. 2. 2022").
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})(?:[/-]|\.\s?)(\d{1,2})(?:[/-]|\.\s?)(\d{2,4})(?!\d)")
+# A date with its month written out, day first or month first; the month word is checked by the parser.
+_WRITTEN_DATE = re.compile(
+    r"(?<![\w.])(?:\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]{3,}\.?,?\s+(?:de\s+)?\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})(?!\d)"
+)
 _CLOCK = re.compile(r"(?<![\d/.-])(\d{1,2})[:hg](\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?\s?[Mm]\.?)?(?![\d/])")
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
 _NUMERIC_OFFSET = re.compile(r"(?<=[\d\s])([+-])(\d{2}):?(\d{2})\b")
@@ -512,8 +516,14 @@ _PUBLISHED_WORDS = (
     "zveřejněno", "publicerad", "publiceret", "publisert", "julkaistu", "yayınlanma", "yayın tarihi", "közzétéve",
     "publicat", "ngày đăng", "đăng lúc", "xuất bản",
 )  # fmt: skip
+# "Date" labels the page's date only with a colon or as a text of its own ("<dt>Date</dt>"): "up to date" is none.
+_DATE_NOUNS = ("date", "datum", "fecha", "data", "dátum", "tarih")
+# Participles that end the sentence in languages that put them last, after the date they label.
+_PARTICIPLES = frozenset({"veröffentlicht", "erschienen", "publiziert", "gepubliceerd", "geplaatst"})
 _PUBLISHED_LABEL = re.compile(
-    rf"(?<!\w)(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?\s*",
+    rf"(?<!\w)(?:(?:{'|'.join(map(re.escape, _PUBLISHED_WORDS))})"
+    r"(?:\s+(?:on|am|le|el|il|em|op|den|at|ngày))?\s*:?"
+    rf"|(?:{'|'.join(_DATE_NOUNS)})\s*:|(?<![^\n])(?:{'|'.join(_DATE_NOUNS)})(?=[ \t]*\n))\s*",
     re.IGNORECASE,
 )
 LABEL_WINDOW = 40  # characters after a "published" label where its date must stand
@@ -532,9 +542,26 @@ def _labelled_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
             continue
         following = texts[match.end() : match.end() + 4 * LABEL_WINDOW].strip().split("\n")
         window = following[0] if any(ch.isdigit() for ch in following[0]) or len(following) == 1 else following[1]
-        if parsed := settings.parse(window[:LABEL_WINDOW]):
+        parsed = settings.parse(window[:LABEL_WINDOW])
+        if parsed is None and match.group(0).strip().lower() in _PARTICIPLES:
+            parsed = _date_before(texts[max(0, start - 2 * LABEL_WINDOW) : start].rsplit("\n", 1)[-1], settings)
+        if parsed:
             found.append(DateCandidate(parsed, "label", RANK_OPENING_DATELINE))
     return _unless_listed(found)
+
+
+def _date_before(text: str, settings: DateSettings) -> ParsedDate | None:
+    """The date that ends `text` within `LABEL_WINDOW` characters, with the clock that follows it: where the
+    label comes last ("Dieser Beitrag wurde am 3. Dezember 2011 um 10:12 Uhr veröffentlicht")."""
+    last = max(
+        (m for pattern in (_NUMERIC_DATE, _WRITTEN_DATE) for m in pattern.finditer(text)),
+        key=lambda m: m.end(),
+        default=None,
+    )
+    if last is None or len(text) - last.end() > LABEL_WINDOW:
+        return None
+    clock = _CLOCK.search(text, last.end())
+    return settings.parse(text[last.start() : clock.end() if clock else last.end()])
 
 
 def _label_starts(text: str) -> list[int]:
@@ -543,7 +570,7 @@ def _label_starts(text: str) -> list[int]:
     if len(lowered) != len(text):  # a letter whose lower case is longer: positions would shift
         return [match.start() for match in _PUBLISHED_LABEL.finditer(text)]
     starts = set()
-    for word in _PUBLISHED_WORDS:
+    for word in (*_PUBLISHED_WORDS, *_DATE_NOUNS):
         start = lowered.find(word)
         while start >= 0:
             starts.add(start)
@@ -593,28 +620,35 @@ def _visible_candidates(tree, settings: DateSettings) -> list[DateCandidate]:
 
 
 def _kicker_dateline(headline, settings: DateSettings) -> DateCandidate | None:
-    """A short line that opens with a numeric date right above the headline, where a kicker stands
+    """A short line that opens with a date right above the headline, where a kicker stands
     ("03.04.2022 10:16 - Politics - Wire"): read before the headline, it is the page's date as the reader sees it."""
     above = headline.getprevious()
     if above is None or not isinstance(above.tag, str) or above.tag in ("script", "style"):
         return None
     text = " ".join(above.text_content().split())
-    match = _NUMERIC_DATE.search(text[:DATELINE_START])
-    if len(text) > MAX_DATELINE_LENGTH or not match:
-        return None
-    parsed = settings.parse(text[: match.end() + DATELINE_CLOCK])
+    parsed = _opening_date(text, settings) if len(text) <= MAX_DATELINE_LENGTH else None
     return DateCandidate(parsed, "opening", RANK_OPENING_DATELINE) if parsed else None
 
 
 def _opening_dateline(elements: list, settings: DateSettings) -> DateCandidate | None:
-    """A numeric date that opens one of the first texts after the headline: the dateline a reader sees first
+    """A date that opens one of the first texts after the headline: the dateline a reader sees first
     ("Springfield, (03.04.2022). The council …", "03.04.2022 10:16 - The council …", "Date: 03.04.2022")."""
     texts = (e for e in elements if isinstance(e.tag, str) and e.tag not in ("script", "style") and _holds_text(e))
     for element in itertools.islice(texts, OPENING_TEXTS):
-        text = " ".join(element.text_content().split())
-        match = _NUMERIC_DATE.search(text[:DATELINE_START])
-        if match and (parsed := settings.parse(text[: match.end() + DATELINE_CLOCK])):
+        if parsed := _opening_date(" ".join(element.text_content().split()), settings):
             return DateCandidate(parsed, "opening", RANK_OPENING_DATELINE)
+    return None
+
+
+def _opening_date(text: str, settings: DateSettings) -> ParsedDate | None:
+    """The date that opens `text` (within `DATELINE_START` characters) with the time of day that follows it: in
+    digits ("03.04.2022 10:16"), else with the month written out ("3 March 2022", "March 3, 2022")."""
+    if match := _NUMERIC_DATE.search(text[:DATELINE_START]):
+        return settings.parse(text[: match.end() + DATELINE_CLOCK])
+    if match := _WRITTEN_DATE.search(text[:DATELINE_START]):
+        # Only a clock joins the words: dateparser gives up on a date followed by other words ("· 3 min read").
+        clock = _CLOCK.search(text, match.end(), match.end() + DATELINE_CLOCK)
+        return settings.parse(text[match.start() : clock.end() if clock else match.end()])
     return None
 
 
@@ -700,6 +734,33 @@ def _checked_by_htmldate(
         if best_day == day or confirmed:
             return best
     return reconcile([htmldate, *(c for c in published if c.parsed.value.date() == day)])
+
+
+# What the reader sees printed on the page: a `<time>`, a byline, a dateline, a labelled date.
+_SHOWN_SOURCES = frozenset({"time", "time:only", *_VISIBLE_TEXT_SOURCES})
+
+
+def _shown_as_republished(
+    best: DateCandidate | None, published: list[DateCandidate], modified: list[DateCandidate]
+) -> DateCandidate | None:
+    """The day the page shows its reader when that is its declared modification day, later than the publication
+    day it declares for machines, and every date it shows is that day: the page was renewed and presented again
+    under its address (a yearly test, a guide rewritten), and its reader dates it by the day shown.
+
+    The shown date and the modification date are two independent statements of one day; together they outweigh
+    the lone machine-readable publication date. The result is ranked like a meta tag, refined by both.
+    """
+    if best is None or not RANK_JSONLD <= best.rank <= RANK_META:  # a profile's selector is the site's word
+        return best
+    shown = [c for c in published if c.source in _SHOWN_SOURCES]
+    shown_days = {c.parsed.value.date() for c in shown}
+    if len(shown_days) != 1:
+        return best
+    (day,) = shown_days
+    if day <= best.parsed.value.date() or not any(c.parsed.value.date() == day for c in modified):
+        return best
+    again = reconcile([*shown, *(c for c in modified if c.parsed.value.date() == day)])
+    return replace(again, source=f"{again.source}+modified", rank=RANK_META) if again else best
 
 
 def _month_first(day: date) -> date | None:
@@ -842,7 +903,8 @@ def find_dates(
     everything = published + modified
     stated = _in_page_offset(_in_utc_and_local(published), everything)
     published = believable(stated, fetched_at)
-    best = reconcile(published)
+    modified = believable(_in_page_offset(modified, everything), fetched_at)
+    best = _shown_as_republished(reconcile(published), published, modified)
     impossible = [reason for text in _stated_publication(tree, jsonld) if (reason := impossible_date(text))]
     dropped = [f"publication date dropped: {reason}" for reason in impossible]
 
@@ -864,7 +926,7 @@ def find_dates(
 
     if best is not None:
         best = _on_readers_day(best, local_days(), get_zone(settings.timezone_name))
-    modified_at = reconcile(_in_page_offset(modified, everything), fetched_at)
+    modified_at = reconcile(modified)
     published_date = best.parsed if best else None
     modified_date = modified_at.parsed if modified_at else None
     if published_date and modified_date and _before(modified_date, published_date):

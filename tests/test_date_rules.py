@@ -116,6 +116,45 @@ def test_a_dateline_opening_the_text_stands_against_htmldate(opening: str):
     assert found.value.date() == date(2022, 4, 3)
 
 
+@pytest.mark.parametrize(
+    ("opening", "expected"),
+    [("<p>March 5, 2020 · 3 min read</p>", date(2020, 3, 5)),
+     ("<p>Berlin, 5. März 2020, 10:12 Uhr – Der Rat tagte.</p>", datetime(2020, 3, 5, 10, 12, tzinfo=CET)),
+     ("<p>Top 10 Games 2020: the list of the year, from the first to the last.</p>", date(2020, 3, 9))],
+)  # fmt: skip
+def test_a_dateline_with_the_month_written_out_stands_against_htmldate(opening: str, expected: date | datetime):
+    found = published(page(byline=opening), zone="Europe/Berlin", htmldate="2020-03-09")
+    assert (found.value if isinstance(expected, datetime) else found.value.date()) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("<p><b>Datum:</b> 03.02.2022</p>", date(2022, 2, 3)),
+     ("<ul><li><strong>Datum</strong> 03.02.2022</li><li><strong>Autor</strong> A. Writer</li></ul>", date(2022, 2, 3)),
+     ("<p>Kept up to date 03.02.2022 by the editors of the archive.</p>", date(2022, 2, 9)),
+     ("<p>Sorted by date</p><p>03.02.2022 and more from the archive.</p>", date(2022, 2, 9))],
+)  # fmt: skip
+def test_a_date_labelled_date_is_the_pages_date(text: str, expected: date):
+    """ "Date" with its colon or as a text of its own labels the date that follows; a "date" in a sentence does not."""
+    assert published(page(tail=f"<footer>{text}</footer>"), htmldate="2022-02-09").value.date() == expected
+
+
+def test_a_renewed_page_is_dated_by_the_day_it_shows_when_that_is_its_modification_day():
+    jsonld = [{"@type": "Article", "datePublished": "2021-01-01T11:00:00Z", "dateModified": "2023-04-01T10:00:00Z"}]
+    shown = '<p class="info"><time datetime="2023-04-01 12:00">01.04.2023, 12:00</time></p>'
+    found = published(page(byline=shown), zone="Europe/Berlin", jsonld=jsonld)
+    assert found.value == datetime(2023, 4, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    # the page also shows its publication day: the shown modification is an update
+    both = shown + '<p class="date">01.01.2021</p>'
+    assert published(page(byline=both), zone="Europe/Berlin", jsonld=jsonld).value.date() == date(2021, 1, 1)
+    # a shown day the page does not declare as its modification day does not outweigh the publication date
+    other = [{**jsonld[0], "dateModified": "2023-05-02T10:00:00Z"}]
+    assert published(page(byline=shown), zone="Europe/Berlin", jsonld=other).value.date() == date(2021, 1, 1)
+    # the site profile's selector is the site's own word
+    found = published(page(byline=shown), zone="Europe/Berlin", jsonld=jsonld, published_texts=("01.01.2021",))
+    assert found.value.date() == date(2021, 1, 1)
+
+
 def test_a_dateline_right_above_the_headline_stands_against_htmldate():
     document = (
         "<html><head><title>Story</title></head><body><div><p>03.04.2022 10:16 - Politics - Wire</p>"
@@ -148,10 +187,10 @@ def test_htmldate_echoing_an_ambiguous_string_is_no_evidence():
 
 
 def test_htmldate_refined_by_a_candidate_of_its_day():
-    document = page(byline='<div class="date-box">Sunday 3 April 2022, 18:40</div>')
+    document = page(tail='<div class="date-box">Sunday 3 April 2022, 18:40</div>')
     found = published(document, htmldate="2022-04-05")
     assert found.value.date() == date(2022, 4, 5) and found.precision == DatePrecision.DAY
-    document = page(byline='<div class="date-box">Sunday 3 April 2022, 18:40</div><p class="time">5.4.2022 07:05</p>')
+    document = page(tail='<div class="date-box">Sunday 3 April 2022, 18:40</div><p class="time">5.4.2022 07:05</p>')
     assert published(document, htmldate="2022-04-05").value == datetime(2022, 4, 5, 7, 5, tzinfo=UTC)
 
 
@@ -159,11 +198,18 @@ def test_htmldate_refined_by_a_candidate_of_its_day():
     "statement",
     ["<footer><p>Last change: 02.11.2023<br><b>Published on:</b> 30.10.2023</p></footer>",
      "<footer><p>Veröffentlicht am 30. Oktober 2023</p></footer>",
+     "<footer><p>Dieser Beitrag wurde am Montag, 30. Oktober 2023 um 10:12 Uhr veröffentlicht.</p></footer>",
+     "<footer><p>Der Artikel ist am 30.10.2023 in der Zeitung erschienen.</p></footer>",
 ],
 )  # fmt: skip
 def test_a_date_the_text_calls_published_stands_against_htmldate(statement: str):
     found = published(page(tail=statement), zone="Europe/Berlin", htmldate="2023-11-02")
     assert found.value.date() == date(2023, 10, 30)
+
+
+def test_a_date_before_a_label_that_does_not_come_last_is_not_labelled():
+    statement = "<footer><p>Updated 30.10.2023 | Published by the city desk</p></footer>"
+    assert published(page(tail=statement), htmldate="2023-11-02").value.date() == date(2023, 11, 2)
 
 
 def test_htmldate_reading_a_dotted_date_month_first_is_no_evidence():
@@ -196,7 +242,7 @@ def test_the_headline_is_the_h1_the_title_holds():
 
 
 def test_a_page_without_a_marked_date_gets_htmldates_extensive_search():
-    document = page(byline="<p>Berlin, 17 November 2021. The committee met today to discuss the plans.</p>")
+    document = page(byline="<p>The committee met in Berlin to discuss the plans on 17 November 2021.</p>")
     assert published(document).value.date() == date(2021, 11, 17)
 
 
