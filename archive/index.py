@@ -2,7 +2,7 @@
 
 Each finished `X.warc.gz` gets `X.cdxj` (sorted, pywb's CDXJ flavour) listing its response, revisit and resource
 records, with two extra fields: `warc-record-id` and `warc-date`. The extra fields make the indexes enough to
-seed the revisit `DigestIndex` of a later run (`iter_payload_digests`) and to find a record by its id
+keep the revisit `DigestIndex` of the folder up to date (`payload_digests_in`) and to find a record by its id
 (`find_records`, e.g. the original of a revisit), so the WARC folder alone is a self-sufficient archive.
 """
 
@@ -41,15 +41,19 @@ def index_warc(warc_path: str | os.PathLike[str], out_path: str | os.PathLike[st
     warc_path = Path(warc_path)
     out = Path(out_path) if out_path is not None else cdxj_path_for(warc_path)
     partial = out.with_name(f"{out.name}.{os.getpid()}.partial")  # two processes may index the same file
-    CDXJIndexer(
-        output=str(partial),
-        inputs=[str(warc_path)],
-        sort=True,
-        fields=EXTRA_FIELDS,
-        records=INDEXED_RECORDS,
-        filename=warc_path.name,
-    ).process_all()
-    os.replace(partial, out)
+    try:
+        CDXJIndexer(
+            output=str(partial),
+            inputs=[str(warc_path)],
+            sort=True,
+            fields=EXTRA_FIELDS,
+            records=INDEXED_RECORDS,
+            filename=warc_path.name,
+        ).process_all()
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never leave half an index on a full disk
+        raise
     return out
 
 
@@ -87,22 +91,16 @@ def parse_cdxj_line(line: str) -> tuple[str, str, dict[str, str]]:
     return urlkey, timestamp, json.loads(fields)
 
 
-def iter_payload_digests(warc_dir: str | os.PathLike[str]) -> Iterator[tuple[str, str, datetime, str]]:
-    """(digest, uri, date, record id) of the response records of a WARC folder, read from its CDXJ indexes.
-
-    Only finished files count: a `.open` file is still being written (or was left by a killed process, see
-    `crawler.recorder`), so its records are not yet safely part of the archive.
-    """
-    index_missing(warc_dir)
-    for warc_path in finished_warcs(warc_dir):
-        with open(cdxj_path_for(warc_path), encoding="utf-8") as handle:
-            for line in handle:
-                _, _, fields = parse_cdxj_line(line)
-                if fields.get("mime") == "warc/revisit" or "status" not in fields:
-                    continue
-                record_id, date, digest = fields.get("warc-record-id"), fields.get("warc-date"), fields.get("digest")
-                if record_id and date and digest:
-                    yield digest, fields["url"], parse_warc_date(date), record_id
+def payload_digests_in(cdxj_path: str | os.PathLike[str]) -> Iterator[tuple[str, str, datetime, str]]:
+    """(digest, uri, date, record id) of the response records a CDXJ index lists (revisits left out)."""
+    with open(cdxj_path, encoding="utf-8") as handle:
+        for line in handle:
+            _, _, fields = parse_cdxj_line(line)
+            if fields.get("mime") == "warc/revisit" or "status" not in fields:
+                continue
+            record_id, date, digest = fields.get("warc-record-id"), fields.get("warc-date"), fields.get("digest")
+            if record_id and date and digest:
+                yield digest, fields["url"], parse_warc_date(date), record_id
 
 
 def find_records(warc_dir: str | os.PathLike[str], record_ids: Iterable[str]) -> dict[str, WarcPointer]:

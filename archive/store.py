@@ -63,6 +63,13 @@ __all__ = ["ArchiveStore", "DueArticles", "DueRules", "NoArchive", "SaveReport",
 
 ARTICLE_COLUMNS = [column for column in ArticleRow.__table__.columns if column.key != "id"]
 PREFETCH_CHUNK = 500  # articles whose existing rows are fetched in one query
+# A capture holding a whole response record with its payload: what a revisit record may refer to.
+ARCHIVED_RESPONSE = (
+    CaptureRow.record_type == "response",
+    CaptureRow.payload_digest.is_not(None),
+    CaptureRow.warc_record_id.is_not(None),
+    CaptureRow.truncated.is_(None),
+)
 MAX_REDIRECT_HOPS = 10  # redirects followed to find the article a URL leads to (Scrapy's REDIRECT_MAX_TIMES is 20)
 
 
@@ -451,22 +458,27 @@ class ArchiveStore:
             headers["If-Modified-Since"] = capture.last_modified
         return headers
 
-    def iter_payload_digests(self) -> Iterator[tuple[str, str, datetime, str]]:
-        """(payload digest, URL, date, WARC-Record-ID) of the first response capture of each payload digest."""
-        first = (
-            select(func.min(CaptureRow.id))
-            .where(CaptureRow.record_type == "response", CaptureRow.payload_digest.is_not(None))
-            .where(CaptureRow.warc_record_id.is_not(None))
-            .group_by(CaptureRow.payload_digest)
-        )
+    def first_payload(self, digest: str) -> tuple[str, datetime, str] | None:
+        """(URL, date, WARC-Record-ID) of the first whole response archived with this payload digest, if any."""
         with self._reading() as session:
-            firsts = session.execute(
-                select(CaptureRow.payload_digest, CaptureRow.url, CaptureRow.fetched_at, CaptureRow.warc_record_id)
-                .where(CaptureRow.id.in_(first))
+            row = session.execute(
+                select(CaptureRow.url, CaptureRow.fetched_at, CaptureRow.warc_record_id)
+                .where(CaptureRow.payload_digest == digest, *ARCHIVED_RESPONSE)
                 .order_by(CaptureRow.id)
-                .execution_options(yield_per=1000)
-            )
-            yield from (tuple(row) for row in firsts)
+                .limit(1)
+            ).first()
+        return None if row is None else tuple(row)
+
+    def latest_response(self, url: str) -> tuple[datetime, str, str] | None:
+        """(date, WARC-Record-ID, payload digest) of the latest whole response archived for `url`, if any."""
+        with self._reading() as session:
+            row = session.execute(
+                select(CaptureRow.fetched_at, CaptureRow.warc_record_id, CaptureRow.payload_digest)
+                .where(CaptureRow.url_key == rows.url_key(url), *ARCHIVED_RESPONSE)
+                .order_by(CaptureRow.fetched_at.desc(), CaptureRow.id.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else tuple(row)
 
     def iter_articles(self, site: str | None = None, since: date | datetime | None = None) -> Iterator[Article]:
         """The current version of every article (of `site`), oldest archived first.

@@ -472,7 +472,7 @@ class RotatingWarcWriter:
         pointer = self._pointer(response, span, response.rec_headers.get_header("WARC-Payload-Digest") or own_digest)
         # a truncated payload is no original to revisit: the next full one is stored in full
         if response.rec_type == "response" and self.digests is not None and not exchange.truncated:
-            self.digests.add(digest, exchange.url, exchange.date, response_id)
+            self.digests.add(digest, exchange.url, exchange.date, response_id, pointer.file)
         return RecordedExchange(
             url=exchange.url,
             pointer=pointer,

@@ -2,11 +2,13 @@
 extraction alone and against trafilatura, on the same newsroom pages.
 
     .venv/bin/python benchmarks/throughput.py [--articles 2000 20000] [--rounds 3] [--concurrency 16]
+        [--set NAME=VALUE ...]
 
 The newsroom runs in a process of its own (`python -m crawler.newsroom`) and is warmed up first (every page rendered
 once and cached), so its CPU is accounted apart. Then, in interleaved rounds, four stages on the same pages:
 
-- `crawl`: `newsarchive crawl --sitemap …` (WARC, extraction pool, dedup, SQLite), AutoThrottle off;
+- `crawl`: `newsarchive crawl --sitemap …` (WARC, extraction pool, dedup, SQLite), AutoThrottle off, with the
+  `--set` settings;
 - `trafilatura-cli`: trafilatura's own command line, `--sitemap … --list`, then `-i LIST --parallel 2` (sleep 0);
 - `extract-pool`: the project's `extract_article` over the pages from disk in a 2-process pool;
 - `trafilatura-pool`: trafilatura's `extract(..., with_metadata=True)` likewise.
@@ -296,7 +298,9 @@ def extract_pages(extractor: str, folder: Path, workers: int) -> None:
     print(extracted)
 
 
-def run_stage(stage: str, base_url: str, pages: Path, work: Path, concurrency: int) -> Usage:
+def run_stage(
+    stage: str, base_url: str, pages: Path, work: Path, concurrency: int, settings: tuple[str, ...] = ()
+) -> Usage:
     run = work / f"{stage}-{time.monotonic_ns()}"
     run.mkdir()
     if stage == "crawl":
@@ -305,7 +309,8 @@ def run_stage(stage: str, base_url: str, pages: Path, work: Path, concurrency: i
             [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
              "--warc-dir", str(run / "warc"), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
              "-s", "LOG_LEVEL=WARNING", "-s", f"CONCURRENT_REQUESTS={concurrency}",
-             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"],
+             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
+             *(argument for setting in settings for argument in ("-s", setting))],
             cwd=run, name=stage,
         )
         from archive.store import ArchiveStore
@@ -382,6 +387,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a setting of the crawl")
     parser.add_argument("--extract-pages", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--extractor", choices=("newsarchive", "trafilatura"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -398,7 +404,7 @@ def main() -> None:
             results: dict[str, list[Usage]] = {stage: [] for stage in args.stages}
             for round_number in range(args.rounds):
                 for stage in args.stages:
-                    usage = run_stage(stage, base_url, work / "pages", work, args.concurrency)
+                    usage = run_stage(stage, base_url, work / "pages", work, args.concurrency, tuple(args.set))
                     results[stage].append(usage)
                     print(f"round {round_number + 1} {stage:<18} {usage.items:>6} items {usage.wall:7.1f} s wall "
                           f"{usage.cpu:7.1f} s CPU", flush=True)

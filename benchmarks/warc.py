@@ -4,14 +4,30 @@ Article pages of the bundled newsroom site, gzip-encoded (as a crawler sending A
 and identity-encoded, are written by `archive.warc.RotatingWarcWriter` as a first crawl and read back with
 `archive.importer`; then the identity pages are written as a second crawl of the unchanged site, once with the
 revisit index (identical payloads become revisit records) and once without it (every page stored again).
-Also printed: the memory the revisit index takes per archived payload.
+Also printed: what the revisit index (on disk, a bounded cache in front) costs for a large archive: its file
+per archived payload, the memory it holds, and a lookup.
 
     .venv/bin/python benchmarks/warc.py [--articles 300] [--rounds 3]
+    .venv/bin/python benchmarks/warc.py --crawl 1000 [--rounds 3] [--concurrency 16]
+    .venv/bin/python benchmarks/warc.py --recorder 1000 [--rounds 3] [--concurrency 16]
+
+`--recorder N` measures the recorder middleware alone, in the thread that calls it (the reactor's in a crawl) and
+in the others: N newsroom pages (gzip-encoded) handed to `process_response`, each followed by its metadata record,
+`concurrency` at a time, as a crawl does. `--crawl N` measures where the WARC work runs in a real crawl:
+`newsarchive crawl` of an N-article newsroom (served by a process of its own), with the CPU time of each thread of
+the crawl process read from `/proc/PID/task/*/stat` every 100 ms: the main (reactor) thread's CPU per stored
+article against the other threads' (the WARC writer, the SQL writer, ...), and the process's peak RSS. Run with
+`PYTHONPATH=<another checkout>` to measure that checkout's crawler the same way.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,9 +36,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: another checkout can be measured
 
 from archive.digests import DigestIndex, payload_digest
+from archive.diskmap import PAGE_CACHE_KIB
 from archive.importer import iter_archived_responses
 from archive.warc import HttpExchange, RotatingWarcWriter
 from crawler.newsroom import Newsroom
@@ -71,7 +88,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3, help="first crawls timed (the best one is reported)")
+    parser.add_argument("--crawl", type=int, metavar="N", help="per-thread CPU of a crawl of an N-article newsroom")
+    parser.add_argument("--recorder", type=int, metavar="N", help="CPU of the recorder middleware on N pages")
+    parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
+    if args.crawl:
+        crawl_threads(args.crawl, args.rounds, args.concurrency)
+        return
+    if args.recorder:
+        recorder_threads(args.recorder, args.rounds, args.concurrency)
+        return
 
     for label, accept_encoding in (("gzip-encoded", "gzip, deflate"), ("identity", None)):
         exchanges = article_exchanges(args.articles, accept_encoding)
@@ -106,24 +132,152 @@ def main() -> None:
             "WARC bytes/article "
             f"({count / elapsed:.0f} pages/s)"
         )
-    print(f"revisit index in memory: {index_memory_per_entry():.0f} bytes per archived payload")
+    index_figures()
 
 
-def index_memory_per_entry(entries: int = 100_000) -> float:
-    """Bytes of memory the revisit index takes per known payload (digest, URL, date, record id)."""
-    tracemalloc.start()
-    index = DigestIndex(
-        (
-            payload_digest(str(n).encode()),
-            f"{BASE_URL}/thoi-su/bai-viet-so-{n}-ve-chuyen-doi-so-trong-co-quan-nha-nuoc-{n}.html",
-            datetime.now(UTC),
-            f"<urn:uuid:{uuid.uuid4()}>",
+def index_figures(entries: int = 100_000) -> None:
+    """The revisit index of `entries` archived payloads: file size, memory held (traced by Python) and the time
+    of a lookup past its cache."""
+    digests = [payload_digest(str(n).encode()) for n in range(entries)]
+    unknown = [payload_digest(f"new {n}".encode()) for n in range(entries)]
+    with tempfile.TemporaryDirectory() as folder:
+        tracemalloc.start()
+        entries_made = (
+            (
+                digest,
+                f"{BASE_URL}/thoi-su/bai-viet-so-{n}-ve-chuyen-doi-so-trong-co-quan-nha-nuoc-{n}.html",
+                datetime.now(UTC),
+                f"<urn:uuid:{uuid.uuid4()}>",
+            )
+            for n, digest in enumerate(digests)
         )
-        for n in range(entries)
+        index = DigestIndex(entries_made, path=Path(folder) / "index.sqlite")
+        started = time.perf_counter()
+        found = sum(index.get(digest) is not None for digest in reversed(digests))
+        found += sum(index.get(digest) is not None for digest in unknown)
+        elapsed = time.perf_counter() - started
+        held, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        size = sum(p.stat().st_size for p in Path(folder).iterdir())
+        index.close()
+    print(
+        f"revisit index of {entries} payloads: {size / entries:.0f} bytes per payload on disk, "
+        f"{held / 2**20:.1f} MiB held by Python (peak {peak / 2**20:.1f} MiB; SQLite's page cache: at most "
+        f"{PAGE_CACHE_KIB / 1024:.0f} MiB), "
+        f"{elapsed / (2 * entries) * 1e6:.1f} µs per lookup past the cache ({found} found)"
     )
-    size, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return size / len(index)
+
+
+def recorder_threads(articles: int, rounds: int, concurrency: int) -> None:
+    """The recorder middleware's CPU per page (and its metadata record): in the calling thread, and in the others;
+    medians over the rounds."""
+    import asyncio
+    import inspect
+    import json
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.recorder import WarcRecorderMiddleware
+    from crawler.settings import ADDONS
+
+    exchanges = article_exchanges(articles, "gzip, deflate")
+    metadata = {e.url: json.dumps({"url": e.url, "text": e.body.hex()[:8000]}).encode() for e in exchanges}
+
+    async def settled(result: object) -> object:  # coroutines since the writer thread; plain calls before
+        return await result if inspect.isawaitable(result) else result
+
+    async def record(recorder: WarcRecorderMiddleware, exchange: HttpExchange) -> None:
+        request = Request(exchange.url, headers=[(k, v) for k, v in exchange.request_headers if k != b"Host"])
+        response = HtmlResponse(exchange.url, status=exchange.status, headers=list(exchange.response_headers),
+                                body=exchange.body, request=request)  # fmt: skip
+        await settled(recorder.process_response(request, response))
+        pointer = request.meta["warc"]
+        payload = metadata[exchange.url]
+        await settled(recorder.write_metadata(exchange.url, pointer.record_id, payload, "application/json"))
+
+    async def one_round(folder: str) -> tuple[float, float]:
+        crawler = get_crawler(Spider, {"ADDONS": ADDONS, "WARC_DIR": folder, "USER_AGENT": USER_AGENT})
+        recorder = WarcRecorderMiddleware.from_crawler(crawler)
+        await recorder.spider_opened(Spider("benchmark"))
+        slots = asyncio.Semaphore(concurrency)
+
+        async def bounded(exchange: HttpExchange) -> None:
+            async with slots:
+                await record(recorder, exchange)
+
+        main, process = time.thread_time(), time.process_time()
+        await asyncio.gather(*(bounded(exchange) for exchange in exchanges))
+        main, process = time.thread_time() - main, time.process_time() - process
+        recorder.writer.on_close = None  # no indexing: only the pages count
+        recorder.writer.close()
+        return main, process - main
+
+    main_ms, other_ms = [], []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as folder:
+            main, other = asyncio.run(one_round(folder))
+        main_ms.append(main * 1000 / len(exchanges))
+        other_ms.append(other * 1000 / len(exchanges))
+    print(
+        f"recorder, {len(exchanges)} pages and their metadata records, {concurrency} at a time (median of {rounds}): "
+        f"{statistics.median(main_ms):.2f} ms CPU per page in the calling thread, {statistics.median(other_ms):.2f} ms "
+        f"in the others; load average {os.getloadavg()[0]:.1f}"
+    )
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of a process, by thread id."""
+    seconds = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def crawl_threads(articles: int, rounds: int, concurrency: int) -> None:
+    """Main-thread and other-thread CPU of the crawl process per stored article; medians over the rounds."""
+    from throughput import BIN, newsroom
+
+    from archive.store import ArchiveStore
+
+    main_ms, other_ms = [], []
+    with newsroom(articles) as base_url:
+        for _ in range(rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                db_url = f"sqlite:///{tmp}/archive.db"
+                crawl = subprocess.Popen(
+                    [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
+                     "--warc-dir", f"{tmp}/warc", "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
+                     "-s", "LOG_LEVEL=WARNING", "-s", f"CONCURRENT_REQUESTS={concurrency}",
+                     "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"],
+                    cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+                seen: dict[int, float] = {}
+                peak_kib = 0
+                while crawl.poll() is None:
+                    with contextlib.suppress(OSError):  # exiting
+                        seen |= thread_cpu(crawl.pid)
+                        peak = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{crawl.pid}/status").read_text())
+                        peak_kib = max(peak_kib, int(peak.group(1)) if peak else 0)  # none once a zombie
+                    time.sleep(0.1)
+                store = ArchiveStore(db_url)
+                stored = sum(1 for _ in store.iter_articles())
+                store.close()
+            main = seen.get(crawl.pid, 0.0)
+            other = sum(seconds for tid, seconds in seen.items() if tid != crawl.pid)
+            main_ms.append(main * 1000 / max(stored, 1))
+            other_ms.append(other * 1000 / max(stored, 1))
+            print(f"crawl: {stored} articles stored, main thread {main:.1f} s CPU, other threads {other:.1f} s, "
+                  f"peak RSS {peak_kib / 1024:.0f} MiB", flush=True)
+    print(
+        f"CPU per stored article (median of {rounds}): main thread {statistics.median(main_ms):.2f} ms, other threads "
+        f"of the crawl process {statistics.median(other_ms):.2f} ms; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

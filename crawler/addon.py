@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "WARC_PREFIX": "newsarchive",
     "WARC_DIGEST": "sha1",  # sha1 (base32, the WARC norm) or sha256
     "WARC_OPERATOR": "",
-    "WARC_DIGEST_SEED": None,  # e.g. "crawler.recorder.payload_digests_of"
+    "WARC_DIGEST_LOOKUP": None,  # e.g. "crawler.recorder.archived_payloads_of"
     "SQL_ENABLED": True,  # the SQL store pipeline and the archive queries the spider asks
     "SQL_BATCH_SIZE": 100,
     "SQL_BATCH_SECONDS": 2.0,
@@ -75,6 +75,9 @@ SCRAPY_DEFAULTS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    # The spider yields one item per article page: Scrapy's 100 started 101 asyncio tasks for every response, about
+    # a seventh of the crawl's main-process CPU, for no parallelism (README, "Benchmarks").
+    "CONCURRENT_ITEMS": 4,
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_START_DELAY": 0.5,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0,

@@ -231,6 +231,9 @@ def _parse_rfc822(text: str) -> ParsedDate | None:
     return ParsedDate(value, has_offset=True, has_seconds=bool(_CLOCK_SECONDS.search(text)))
 
 
+# A page repeats its date strings (header, meta, related boxes); with every part required, the answer depends only on
+# the arguments, never on the day it is asked.
+@lru_cache(maxsize=4096)
 def _parse_with_dateparser(text: str, zone_name: str, date_order: str, languages: tuple[str, ...]) -> ParsedDate | None:
     settings = {
         "DATE_ORDER": date_order,

@@ -13,25 +13,31 @@ response that cannot be archived (a write error, the disk full; or any response 
 accepting records) is refused with `WarcWriteFailed` (an `IgnoreRequest`: the spider's errback records the
 outcome `not_archived`, owed to the next run), and the first write error closes the spider
 (`warc_write_failed`). The exchange is written with
-`archive.warc.RotatingWarcWriter`; the `WarcPointer` of the response (or revisit) record goes in
-`request.meta["warc"]` and `capture_recorded` is sent. The item pipeline `pipelines.warcmeta` finds this
-middleware with `crawler.get_downloader_middleware` to write its metadata records into the same files.
+`archive.warc.RotatingWarcWriter` in one writer thread (records built, digested and compressed there, in the order
+they were handed over: the reactor thread only waits for it, and the response goes on once its records are on
+disk); the `WarcPointer` of the response (or revisit) record goes in `request.meta["warc"]` and
+`capture_recorded` is sent. The item pipeline `pipelines.warcmeta` finds this middleware with
+`crawler.get_downloader_middleware` to write its metadata records into the same files, through the same thread.
+Revisits are found in the folder's on-disk `archive.digests.DigestIndex` (brought up to date with the CDXJ
+indexes of files finished since the last run, in a thread before the first request).
 
 Settings: `WARC_DIR`, `WARC_PREFIX`, `WARC_MAX_SIZE`, `WARC_MAX_AGE`, `WARC_DIGEST`, `WARC_OPERATOR`, and
-`WARC_DIGEST_SEED`: an optional callable (or its import path) `(crawler) -> Iterable[(digest, uri, date,
-record_id)]` of payloads archived earlier (`crawler.recorder.payload_digests_of`: those of the SQL store), added to
-those read from the CDXJ indexes of `WARC_DIR`.
+`WARC_DIGEST_LOOKUP`: an optional callable (or its import path) `(crawler) -> archive.digests.PayloadLookup` of
+payloads archived elsewhere, asked when the folder's index does not know a digest
+(`crawler.recorder.archived_payloads_of`: the SQL store's captures).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import urldefrag, urlunparse
 
 from scrapy import Request, signals
@@ -44,27 +50,25 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.log import failure_to_exc_info
 from scrapy.utils.misc import load_object
-from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.task import LoopingCall
-from twisted.internet.threads import deferToThread
-from twisted.python.failure import Failure
 
 import crawler.signals as newsarchive_signals
 from archive import __version__
-from archive.digests import DigestIndex
-from archive.index import index_warc, iter_payload_digests
+from archive.digests import ArchivedPayload, DigestIndex, PayloadLookup
+from archive.index import index_warc
 from archive.records import Capture, WarcPointer
 from archive.store import ArchiveStore
 from archive.warc import Header, HttpExchange, RecordedExchange, RotatingWarcWriter, received_response
+from archive.warcdates import as_utc
 from archive.warcfiles import finish_abandoned
 from crawler import meta
 from crawler.wiretap import Wire
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # warcinfo `software`: ours and what shapes the records (WARC 1.1 annex: name/version).
 SOFTWARE = (
@@ -86,6 +90,10 @@ TRUNCATION_EXCEPTIONS: dict[type[Exception], str] = {
 
 class WarcWriteFailed(IgnoreRequest):
     """A response the WARC archive could not take: the page is not archived, and goes no further."""
+
+
+class ArchiveStopped(OSError):
+    """A write refused because an earlier one failed: the archive accepts no more records."""
 
 
 def request_target(request: Request) -> str:
@@ -184,7 +192,7 @@ class WarcRecorderMiddleware:
         settings = crawler.settings
         self.crawler = crawler
         self.warc_dir = Path(settings["WARC_DIR"])
-        self.digests = DigestIndex()
+        self.digests: DigestIndex | None = None  # the folder's, opened with the spider
         self.writer = RotatingWarcWriter(
             self.warc_dir,
             prefix=settings["WARC_PREFIX"],
@@ -198,14 +206,21 @@ class WarcRecorderMiddleware:
                 "robots": "classic" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "http-header-user-agent": settings.get("USER_AGENT") or "",
             },
-            digests=self.digests,
             on_close=self._index_closed_file,
         )
-        seed = settings.get("WARC_DIGEST_SEED")
-        self._seed = load_object(seed) if isinstance(seed, str) else seed
+        lookup = settings.get("WARC_DIGEST_LOOKUP")
+        self._lookup: Callable[[Crawler], PayloadLookup] | None = (
+            load_object(lookup) if isinstance(lookup, str) else lookup
+        )
+        self._fallbacks: list[PayloadLookup] = []
         self.stats = crawler.stats
+        # One thread builds, compresses and writes every record, in the order handed over (the reactor thread only
+        # waits); another indexes finished files. `_write_failed` is set by the writer thread.
+        self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
+        self._index_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-index")
         self._write_failed = False
-        self._indexing: set[Deferred] = set()
+        self._stopping = False
+        self._indexing: list[Future[None]] = []
         self._age_check = LoopingCall(self._rotate_if_due)
 
     @classmethod
@@ -224,48 +239,76 @@ class WarcRecorderMiddleware:
         self.writer.info["description"] = f"newsarchive crawl of {site}"
         # Files also rotate by age while the crawl is idle.
         self._age_check.start(min(60.0, self.writer.max_age), now=False)
-        # Reading a large archive's indexes takes a while: in a thread, before the first request goes out.
+        # Reading the indexes of files finished since the last run takes a while: in a thread, before the first
+        # request goes out.
         for path in await asyncio.to_thread(finish_abandoned, self.warc_dir):
             logger.warning("finished %s, left open by a writer that is gone", path)
-        added = await asyncio.to_thread(self.digests.seed, iter_payload_digests(self.warc_dir))
-        if self._seed is not None:
-            added += await asyncio.to_thread(lambda: self.digests.seed(self._seed(self.crawler)))
-        logger.info("WARC archive in %s: %d payload digests of earlier captures known", self.warc_dir, added)
+        if self._lookup is not None:
+            self._fallbacks = [await asyncio.to_thread(self._lookup, self.crawler)]
+        self.digests = await asyncio.to_thread(self._open_digest_index)
+        self.writer.digests = self.digests
+        known = await asyncio.to_thread(len, self.digests)
+        logger.info("WARC archive in %s: %d payload digests of earlier captures known", self.warc_dir, known)
+
+    def _open_digest_index(self) -> DigestIndex:
+        try:
+            return DigestIndex.for_folder(self.warc_dir, self._fallbacks)
+        except (OSError, sqlite3.Error) as exc:
+            logger.error("cannot keep the revisit index in %s (%s): revisits of this run's records only",
+                         self.warc_dir, exc)
+            return DigestIndex(fallbacks=self._fallbacks)
 
     async def spider_closed(self) -> None:
         if self._age_check.running:
             self._age_check.stop()
-        self.writer.close()
-        # Scrapy waits for this before it stops the reactor: every finished file gets its index.
-        await maybe_deferred_to_future(DeferredList(list(self._indexing)))
+        try:
+            await self._in_writer_thread(self.writer.close)  # after every record handed over before
+        finally:
+            # Scrapy waits for this before it stops the reactor: every finished file gets its index.
+            await asyncio.to_thread(wait, self._indexing)
+            self._writer_thread.shutdown()
+            self._index_thread.shutdown()
+            for lookup in (self.digests, *self._fallbacks):
+                if lookup is not None:
+                    lookup.close()
+
+    async def _in_writer_thread(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self._writer_thread.submit(function, *args))
 
     def _rotate_if_due(self) -> None:
-        self.writer.close_if_due()
+        self._writer_thread.submit(self.writer.close_if_due).add_done_callback(self._log_rotation_failure)
+
+    def _log_rotation_failure(self, rotation: Future[bool]) -> None:
+        if (error := rotation.exception()) is not None:
+            logger.error("could not finish the WARC file %s", self.writer.current_path, exc_info=error)
 
     def _index_closed_file(self, path: Path) -> None:
-        """Index a finished file in a thread: indexing a large file must not stall the crawl."""
-        indexing = deferToThread(index_warc, path)
-        self._indexing.add(indexing)
+        """(writer thread) Index a finished file in a thread of its own: indexing a large file must not stall the
+        writing."""
+        self._indexing = [indexing for indexing in self._indexing if not indexing.done()]
+        self._indexing.append(self._index_thread.submit(self._index, path))
 
-        def done(result: Any) -> None:
-            self._indexing.discard(indexing)
-            if isinstance(result, Failure):
-                # The WARC is intact; the next run indexes it (archive.index.index_missing).
-                logger.error("could not index %s", path, exc_info=failure_to_exc_info(result))
+    @staticmethod
+    def _index(path: Path) -> None:
+        try:
+            index_warc(path)
+        except OSError as exc:  # a full disk: one line, not a traceback
+            logger.error("could not index %s: %s; the next run indexes it", path, exc)
+        except Exception:
+            # The WARC is intact; the next run indexes it (archive.index.index_missing).
+            logger.exception("could not index %s", path)
 
-        indexing.addBoth(done)
-
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         # A redirected request carries the meta of the one before it: never let it keep that pointer.
         request.meta.pop(meta.WARC_POINTER, None)
         request.meta.pop(meta.WARC_DATE, None)
         wire = request.meta.pop(meta.WIRE, None)
         if self._recordable(request) and "cached" not in response.flags:
             exchange = exchange_from(request, response, self._fetched_at(request), wire)
-            self._record(request, exchange, wire)
+            await self._record(request, exchange, wire)
         return response
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
+    async def process_exception(self, request: Request, exception: Exception) -> None:
         """Archive what came in of a download that failed after its head (the failure itself goes on)."""
         request.meta.pop(meta.WARC_POINTER, None)
         request.meta.pop(meta.WARC_DATE, None)
@@ -275,27 +318,46 @@ class WarcRecorderMiddleware:
         reason = next((r for kind, r in TRUNCATION_EXCEPTIONS.items() if isinstance(exception, kind)), "unspecified")
         exchange = truncated_exchange(request, wire, self._fetched_at(request), reason)
         if exchange is not None:
-            self._record(request, exchange, wire)
+            await self._record(request, exchange, wire)
 
     def _recordable(self, request: Request) -> bool:
         """True for what the archive records (http and https); a `WarcWriteFailed` once it stopped accepting."""
         if urlparse_cached(request).scheme not in DEFAULT_PORTS:
             return False
         if self._write_failed:
-            raise WarcWriteFailed(f"not archived: the WARC archive in {self.warc_dir} stopped accepting records")
+            raise WarcWriteFailed(f"not archived: {self._stopped()}")
         return True
+
+    def _stopped(self) -> str:
+        return f"the WARC archive in {self.warc_dir} stopped accepting records"
 
     @staticmethod
     def _fetched_at(request: Request) -> datetime:
         latency = request.meta.get(meta.DOWNLOAD_LATENCY) or 0.0
         return datetime.now(UTC) - timedelta(seconds=latency)
 
-    def _record(self, request: Request, exchange: HttpExchange, wire: Wire | None) -> None:
-        """Write an exchange, point the request at its record and announce the capture."""
-        if wire is not None and wire.local and "ip" not in self.writer.info:
-            self.writer.info["ip"] = wire.local  # warcinfo: the crawler's address, as its connections show it
+    def _write(self, write: Callable[..., T], *args: Any) -> T:
+        """(writer thread) One write; refused once a write failed."""
+        if self._write_failed:
+            raise ArchiveStopped(self._stopped())
         try:
-            recorded = self.writer.write_exchange(exchange)
+            return write(*args)
+        except OSError:
+            self._write_failed = True
+            raise
+
+    def _write_exchange(self, exchange: HttpExchange, local_address: str | None) -> RecordedExchange:
+        """(writer thread)"""
+        if local_address and "ip" not in self.writer.info:
+            self.writer.info["ip"] = local_address  # warcinfo: the crawler's address, as its connections show it
+        return self._write(self.writer.write_exchange, exchange)
+
+    async def _record(self, request: Request, exchange: HttpExchange, wire: Wire | None) -> None:
+        """Write an exchange, point the request at its record and announce the capture."""
+        try:
+            recorded = await self._in_writer_thread(self._write_exchange, exchange, wire.local if wire else None)
+        except ArchiveStopped as exc:
+            raise WarcWriteFailed(f"not archived: {exc}") from exc
         except OSError as exc:
             self._stop_archiving(exc)
             raise WarcWriteFailed(f"not archived: {exc}") from exc
@@ -320,11 +382,11 @@ class WarcRecorderMiddleware:
         self.crawler.signals.send_catch_log(signal=newsarchive_signals.capture_recorded, capture=capture)
 
     def _stop_archiving(self, exc: OSError) -> None:
-        """The archive cannot be written (the disk full): accept no more records and close the spider."""
+        """The archive cannot be written (the disk full): it accepts no more records; close the spider."""
         logger.error("cannot write the WARC archive in %s (%s): stopping the crawl", self.warc_dir, exc)
         self.stats.inc_value("warc/errors")
-        if not self._write_failed:
-            self._write_failed = True
+        if not self._stopping:
+            self._stopping = True
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
 
     def _account(self, recorded: RecordedExchange, exchange: HttpExchange) -> None:
@@ -333,12 +395,14 @@ class WarcRecorderMiddleware:
         if exchange.truncated:
             self.stats.inc_value(f"warc/truncated_records/{exchange.truncated}")
 
-    def write_metadata(self, about: str, refers_to: str, payload: bytes, content_type: str) -> WarcPointer:
+    async def write_metadata(self, about: str, refers_to: str, payload: bytes, content_type: str) -> WarcPointer:
         """Archive derived data (e.g. an extracted article as JSON) about the record `refers_to` of `about`."""
-        if self._write_failed:
-            raise OSError(f"the WARC archive in {self.warc_dir} stopped accepting records")
         try:
-            pointer = self.writer.write_metadata(about, refers_to, payload, content_type)
+            pointer = await self._in_writer_thread(
+                self._write, self.writer.write_metadata, about, refers_to, payload, content_type
+            )
+        except ArchiveStopped:
+            raise
         except OSError as exc:
             self._stop_archiving(exc)
             raise
@@ -352,11 +416,31 @@ def _header(exchange: HttpExchange, lowercase_name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def payload_digests_of(crawler: Crawler) -> Iterator[tuple[str, str, datetime, str]]:
-    """The payload digests archived in the crawl's SQL store (`DATABASE_URL`): a `WARC_DIGEST_SEED` for the
-    WARC recorder, so revisits also refer to captures whose WARC folder is elsewhere (another worker's disk)."""
-    store = ArchiveStore(crawler.settings["DATABASE_URL"])
-    try:
-        yield from store.iter_payload_digests()
-    finally:
-        store.close()
+class StorePayloads:
+    """The SQL store's captures as a `PayloadLookup` for the revisit index."""
+
+    def __init__(self, store: ArchiveStore) -> None:
+        self.store = store
+
+    def get(self, digest: str) -> ArchivedPayload | None:
+        found = self.store.first_payload(digest)
+        if found is None:
+            return None
+        uri, date, record_id = found
+        return ArchivedPayload(uri, as_utc(date), record_id, digest)
+
+    def latest(self, uri: str) -> ArchivedPayload | None:
+        found = self.store.latest_response(uri)
+        if found is None:
+            return None
+        date, record_id, digest = found
+        return ArchivedPayload(uri, as_utc(date), record_id, digest)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def archived_payloads_of(crawler: Crawler) -> StorePayloads:
+    """The payloads archived in the crawl's SQL store (`DATABASE_URL`): a `WARC_DIGEST_LOOKUP` for the WARC
+    recorder, so revisits also refer to captures whose WARC folder is elsewhere (another worker's disk)."""
+    return StorePayloads(ArchiveStore(crawler.settings["DATABASE_URL"]))

@@ -65,7 +65,11 @@ def extract_in_worker(body: bytes, url: str, **arguments: Any) -> Article:
 
 
 def extraction_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` extraction processes (forkserver), each dying with the process that made the pool."""
+    """A pool of `workers` extraction processes (forkserver), each dying with the process that made the pool.
+
+    The forkserver imports the extractor once, before it forks a worker: each worker starts with it loaded (no
+    import of lxml, trafilatura and dateparser per worker) and its pages shared with the others."""
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "crawler.extract"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with,
                                initargs=(os.getpid(),))

@@ -7,7 +7,8 @@ capture gets the outcome `duplicate` with the URL it duplicates (a different tex
 be another article: the store judges it, `archive.store`). A second article with already seen text under another
 URL goes on with `duplicate_of` set (unless it was published before the copy seen first: the original is the copy
 published first). The store resolves duplicates again across crawls, in its transaction, and its answer is the
-one archived.
+one archived. What the run has seen is kept on disk (`archive.diskmap.FirstSeen`, a temporary file gone with the
+run), a bounded cache in front: memory does not grow with the articles.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
+from archive.diskmap import FirstSeen
 from archive.outcomes import Outcome
 from archive.records import Article
 from crawler.signals import page_outcome
@@ -25,11 +27,9 @@ from crawler.signals import page_outcome
 class DedupPipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        # (site, canonical URL) → URL and content hash of the first copy
-        self.urls_seen: dict[tuple[str, str], tuple[str, str]] = {}
-        # content hash → (canonical URL, publication date) of the first copy: not the article, whose text would
-        # stay in memory for the whole crawl
-        self.texts_seen: dict[str, tuple[str, datetime | None]] = {}
+        # "url", site, canonical URL → (URL, content hash) of the first copy; "text", content hash → (canonical URL,
+        # publication date) of the first copy
+        self.seen = FirstSeen()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -37,18 +37,21 @@ class DedupPipeline:
             raise NotConfigured
         return cls(crawler)
 
+    def close_spider(self) -> None:
+        self.seen.close()
+
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        key = (item.site, item.canonical_url)
-        first_url, first_hash = self.urls_seen.setdefault(key, (item.url, item.content_hash))
+        key = f"url\0{item.site}\0{item.canonical_url}"
+        first_url, first_hash = self.seen.setdefault(key, (item.url, item.content_hash))
         if first_url != item.url and first_hash == item.content_hash:
             reason = f"same article as {first_url} (canonical URL {item.canonical_url})"
             self._record(item, Outcome.DUPLICATE, reason)
             self.crawler.stats.inc_value("newsarchive/duplicates/url_in_run")
             return item
-        original_url, original_published = self.texts_seen.setdefault(
-            item.content_hash, (item.canonical_url, item.published_at)
+        original_url, original_published = self.seen.setdefault(
+            f"text\0{item.content_hash}", (item.canonical_url, item.published_at)
         )
         if original_url != item.canonical_url and not _published_before(item.published_at, original_published):
             item.duplicate_of, item.similarity = original_url, 1.0

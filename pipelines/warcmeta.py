@@ -4,8 +4,10 @@ The record holds `Article.to_record()` as JSON, `WARC-Target-URI` `urn:newsarchi
 no replay tool serves it in place of the page) and `WARC-Refers-To` the
 response record the article was extracted from, so the WARC files alone are a complete archive. It writes
 through the `crawler.recorder.WarcRecorderMiddleware` of the crawl; items without a WARC pointer pass through.
-It runs before the SQL pipeline: an article whose metadata record cannot be written (the disk full) is dropped
-with the outcome `not_archived` and its reason, so no row lacks its records and the next run fetches it again.
+It runs before the SQL pipeline, and hands an article on only once its record is on disk (written by the
+recorder's writer thread, awaited here): an article whose metadata record cannot be written (the disk full) is
+dropped with the outcome `not_archived` and its reason, so no row lacks its records and the next run fetches it
+again.
 Switch: `WARC_ENABLED`.
 """
 
@@ -45,7 +47,7 @@ class WarcMetadataPipeline:
         if self.recorder is None:
             logger.warning("WarcRecorderMiddleware is not enabled: articles get no WARC metadata record")
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if self.recorder is None or not isinstance(item, Article) or item.warc is None:
             return item
         try:
@@ -55,7 +57,7 @@ class WarcMetadataPipeline:
             self.crawler.stats.inc_value("warc/metadata_errors")
             return item
         try:
-            self.recorder.write_metadata(item.url, item.warc.record_id, payload, CONTENT_TYPE)
+            await self.recorder.write_metadata(item.url, item.warc.record_id, payload, CONTENT_TYPE)
         except OSError as exc:
             logger.error("could not write the WARC metadata record of %s: %s", item.url, exc)
             self.crawler.stats.inc_value("warc/metadata_errors")

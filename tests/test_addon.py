@@ -30,6 +30,7 @@ def test_the_addon_installs_every_component_and_every_default() -> None:
     assert settings.getint("SQL_BATCH_SIZE") == 100 and settings.getbool("WARC_ENABLED")
     assert settings["TWISTED_DNS_RESOLVER"] == "crawler.safety.PublicAddressResolver"
     assert settings["USER_AGENT"].startswith("newsarchive/")
+    assert settings.getint("CONCURRENT_ITEMS") == 4  # Scrapy's 100 is overridden at the add-on's priority
     assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"  # no REDIS_URL: not distributed
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from archive.diskmap import FirstSeen
 from archive.models import ArticleRow, CaptureRow, CrawlRun
 from archive.records import Article, Capture
 from archive.spool import replay_spool, spool_entry
@@ -163,6 +164,25 @@ def test_same_text_under_another_url_in_one_crawl_is_marked() -> None:
     earlier = pipeline.process_item(article("https://baonghean.vn/goc-3.html", text="Cùng một bài.",
                                             published_at=datetime(2025, 9, 1, tzinfo=ICT)))
     assert earlier.duplicate_of is None
+
+
+def test_what_the_run_saw_is_kept_on_disk_past_a_small_cache() -> None:
+    crawler = crawler_with_spider()
+    recorder = OutcomeRecorder(crawler)
+    pipeline = DedupPipeline.from_crawler(crawler)
+    pipeline.seen = FirstSeen(cache_size=1)  # every answer but the last comes from the disk
+    published = datetime(2025, 9, 18, tzinfo=ICT)
+    for n in range(20):
+        url = f"https://baonghean.vn/bai-{10300100 + n}.html"
+        pipeline.process_item(article(url, text=f"Bài {n}.", published_at=published))
+    amp = "https://baonghean.vn/amp/bai-10300103.html"
+    pipeline.process_item(article(amp, text="Bài 3.", canonical_url="https://baonghean.vn/bai-10300103.html"))
+    copy = pipeline.process_item(article("https://baonghean.vn/ban-sao-5.html", text="Bài 5."))
+    earlier = pipeline.process_item(article("https://baonghean.vn/goc-7.html", text="Bài 7.",
+                                            published_at=published - timedelta(days=1)))
+    assert [(url, outcome) for url, outcome, _ in recorder.outcomes] == [(amp, "duplicate")]
+    assert (copy.duplicate_of, earlier.duplicate_of) == ("https://baonghean.vn/bai-10300105.html", None)
+    pipeline.close_spider()
 
 
 # --- the SQL pipeline -----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ a redirect, a 404, a 304 and two URLs with identical bytes; the archive is then 
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import http.client
 import json
@@ -122,6 +123,7 @@ def server() -> Iterator[str]:
 CRAWL_SCRIPT = r'''
 import json, sys
 from datetime import datetime
+from archive.digests import DigestIndex
 from scrapy import Spider, signals
 from scrapy.crawler import CrawlerProcess
 import crawler.signals as newsarchive_signals
@@ -150,9 +152,9 @@ class CaptureLog:
 
 
 def earlier_payloads(crawler):
-    """WARC_DIGEST_SEED: payloads an earlier run archived, as the SQL store would list them."""
-    for digest, uri, date, record_id in crawler.settings.getlist("TEST_EARLIER_PAYLOADS"):
-        yield digest, uri, datetime.fromisoformat(date), record_id
+    """WARC_DIGEST_LOOKUP: payloads an earlier run archived elsewhere, as the SQL store would know them."""
+    return DigestIndex((digest, uri, datetime.fromisoformat(date), record_id)
+                       for digest, uri, date, record_id in crawler.settings.getlist("TEST_EARLIER_PAYLOADS"))
 
 
 class TestSpider(Spider):
@@ -598,13 +600,13 @@ def test_pywb_replays_every_newsroom_article(newsroom_crawl) -> None:
 
 
 @pytest.mark.integration
-def test_revisit_index_seeded_from_a_callable(server: str, tmp_path: Path) -> None:
+def test_revisit_index_asks_a_lookup_of_another_archive(server: str, tmp_path: Path) -> None:
     earlier = [payload_digest(DUPLICATE), "http://elsewhere.example/dup", "2026-01-02T03:04:05+00:00", "<urn:uuid:e>"]
     captures = run_crawl(
         tmp_path,
         server,
         tmp_path / "warc",
-        WARC_DIGEST_SEED="__main__.earlier_payloads",
+        WARC_DIGEST_LOOKUP="__main__.earlier_payloads",
         TEST_EARLIER_PAYLOADS=[earlier],
     )
     for path in ("/article/dup1", "/article/dup2"):
@@ -677,7 +679,7 @@ def test_middleware_records_and_signals(middleware: WarcRecorderMiddleware, tmp_
         headers={"Content-Type": "text/html", "ETag": '"v1"'},
         request=request,
     )
-    assert middleware.process_response(request, response) is response
+    assert asyncio.run(middleware.process_response(request, response)) is response
     pointer = request.meta["warc"]
     stored = load_record(tmp_path, pointer)
     assert stored.warc_headers.get_header("WARC-Target-URI") == "http://example.com/page"
@@ -692,9 +694,9 @@ def test_middleware_records_and_signals(middleware: WarcRecorderMiddleware, tmp_
 
 def test_middleware_skips_what_was_not_fetched_over_http(middleware: WarcRecorderMiddleware) -> None:
     data = Request("data:text/plain,hello")
-    assert middleware.process_response(data, TextResponse("data:text/plain,hello", body=b"hello")) is not None
+    assert asyncio.run(middleware.process_response(data, TextResponse("data:text/plain,hello", body=b"hello")))
     cached = Request("http://example.com/")
-    middleware.process_response(cached, HtmlResponse("http://example.com/", body=b"x", flags=["cached"]))
+    asyncio.run(middleware.process_response(cached, HtmlResponse("http://example.com/", body=b"x", flags=["cached"])))
     assert "warc" not in data.meta and "warc" not in cached.meta
     assert middleware.writer.current_path is None
 

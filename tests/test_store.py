@@ -413,7 +413,7 @@ def test_conditional_headers_come_from_the_last_capture_with_validators(store: A
     assert store.conditional_headers(url) == {"If-None-Match": '"v2"'}
 
 
-def test_payload_digests_give_the_first_capture_of_each_payload(store: ArchiveStore) -> None:
+def test_the_first_whole_response_of_a_payload_and_the_latest_of_a_url(store: ArchiveStore) -> None:
     def pointer(n: int, digest: str) -> WarcPointer:
         return WarcPointer("a.warc.gz", n * 100, 90, f"<urn:uuid:{n}>", digest)
 
@@ -421,15 +421,18 @@ def test_payload_digests_give_the_first_capture_of_each_payload(store: ArchiveSt
         [
             capture("https://x.vn/1", 1, warc=pointer(1, "sha1:AAA")),
             capture("https://x.vn/2", 2, warc=pointer(2, "sha1:AAA")),
-            capture("https://x.vn/3", 3, warc=pointer(3, "sha1:BBB")),
+            capture("https://x.vn/1", 3, warc=pointer(3, "sha1:BBB")),
             capture("https://x.vn/4", 4, warc=pointer(4, "sha1:AAA"), record_type="revisit"),
             capture("https://x.vn/5", 5),
+            capture("https://x.vn/1", 6, warc=pointer(6, "sha1:CCC"), truncated="length"),
         ]
     )
-    assert list(store.iter_payload_digests()) == [
-        ("sha1:AAA", "https://x.vn/1", datetime(2025, 9, 19, 1, 1, tzinfo=UTC), "<urn:uuid:1>"),
-        ("sha1:BBB", "https://x.vn/3", datetime(2025, 9, 19, 1, 3, tzinfo=UTC), "<urn:uuid:3>"),
-    ]
+    minute = [datetime(2025, 9, 19, 1, n, tzinfo=UTC) for n in range(4)]
+    assert store.first_payload("sha1:AAA") == ("https://x.vn/1", minute[1], "<urn:uuid:1>")
+    assert store.first_payload("sha1:CCC") is None  # a truncated payload is no original
+    assert store.first_payload("sha1:ZZZ") is None
+    assert store.latest_response("https://x.vn/1") == (minute[3], "<urn:uuid:3>", "sha1:BBB")
+    assert store.latest_response("https://x.vn/4") is None and store.latest_response("https://x.vn/5") is None
 
 
 def test_crawl_run_is_recorded(store: ArchiveStore) -> None:
@@ -728,19 +731,29 @@ def test_copies_never_point_at_a_displaced_original(store: ArchiveStore, make_ar
     }
 
 
-def test_the_store_seeds_the_warc_revisit_index(database_url: str) -> None:
+def test_the_store_answers_the_warc_revisit_index(database_url: str, tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from crawler.recorder import payload_digests_of
+    from archive.digests import ArchivedPayload, DigestIndex
+    from crawler.recorder import archived_payloads_of
 
     store = ArchiveStore(database_url)
     pointer = WarcPointer("a.warc.gz", 100, 90, "<urn:uuid:1>", "sha1:AAA")
     store.save_captures([capture("https://x.vn/1", 1, warc=pointer)])
     store.close()
     crawler = SimpleNamespace(settings={"DATABASE_URL": database_url})
-    assert list(payload_digests_of(crawler)) == [
-        ("sha1:AAA", "https://x.vn/1", datetime(2025, 9, 19, 1, 1, tzinfo=UTC), "<urn:uuid:1>")
-    ]
+    lookup = archived_payloads_of(crawler)
+    index = DigestIndex(fallbacks=[lookup])
+    when = datetime(2025, 9, 19, 1, 1, tzinfo=UTC)
+    assert index.get("sha1:AAA") == ArchivedPayload("https://x.vn/1", when, "<urn:uuid:1>", "sha1:AAA")
+    assert index.latest("https://x.vn/1") == ArchivedPayload("https://x.vn/1", when, "<urn:uuid:1>", "sha1:AAA")
+    assert index.get("sha1:BBB") is None and index.latest("https://x.vn/2") is None
+    # the store's copy stays the first of its payload; a later capture of the URL is its latest
+    index.add("sha1:AAA", "https://x.vn/1", when + timedelta(days=1), "<urn:uuid:2>")
+    assert index.get("sha1:AAA").record_id == "<urn:uuid:1>"
+    assert index.latest("https://x.vn/1").record_id == "<urn:uuid:2>"
+    index.close()
+    lookup.close()
 
 
 # --- what discovery listed, and what the archive still owes ----------------------------------------------------------

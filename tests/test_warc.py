@@ -12,8 +12,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 import archive.warc
-from archive.digests import DigestIndex, payload_digest
-from archive.index import cdxj_path_for, index_warc, iter_payload_digests, merge_indexes, parse_cdxj_line
+from archive.digests import DIGEST_INDEX_NAME, ArchivedPayload, DigestIndex, payload_digest
+from archive.index import cdxj_path_for, index_warc, merge_indexes, parse_cdxj_line
 from archive.locations import RecordsMissing
 from archive.records import WarcPointer
 from archive.revisits import read_record
@@ -266,13 +266,110 @@ def test_cdxj_index_seeds_digests_and_merges(tmp_path: Path) -> None:
     writer.write_exchange(exchange("http://example.com/c", body=b"other"))
     writer.close()
     assert indexes == [cdxj_path_for(p) for p in sorted(tmp_path.glob("*.warc.gz"))] and len(indexes) == 3
-    seeds = list(iter_payload_digests(tmp_path))
-    assert sorted(uri for _, uri, _, _ in seeds) == ["http://example.com/b", "http://example.com/c"]
-    assert (payload_digest(b"<p>hello</p>"), "http://example.com/b", WHEN, first.pointer.record_id) in seeds
+    index = DigestIndex.for_folder(tmp_path)
+    assert len(index) == 2 and index.latest("http://example.com/a") is None  # a revisit is no original
+    assert index.get(payload_digest(b"<p>hello</p>")) == ArchivedPayload(
+        "http://example.com/b", WHEN, first.pointer.record_id, payload_digest(b"<p>hello</p>")
+    )
+    assert index.latest("http://example.com/c").digest == payload_digest(b"other")
     merged = merge_indexes(tmp_path, tmp_path / "indexes" / "index.cdxj")
     lines = [parse_cdxj_line(line) for line in merged.read_text().splitlines()]
     assert [fields["url"] for _, _, fields in lines] == [f"http://example.com/{x}" for x in "abc"]
     assert lines[0][2]["mime"] == "warc/revisit"
+
+
+def test_an_index_that_cannot_be_written_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> None:
+    writer = RotatingWarcWriter(tmp_path, digests=DigestIndex())
+    writer.write_exchange(exchange("http://example.com/b"))
+    writer.close()
+    (warc_path,) = tmp_path.glob("*.warc.gz")
+
+    def full_disk(indexer) -> None:
+        Path(indexer.output).write_text("half an ind")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("archive.index.CDXJIndexer.process_all", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        index_warc(warc_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [warc_path.name]
+
+
+def test_the_folder_revisit_index_lives_on_disk_and_reads_each_cdxj_once(tmp_path: Path) -> None:
+    def crawl(*urls_and_bodies: tuple[str, bytes]) -> list:
+        index = DigestIndex.for_folder(tmp_path)
+        writer = RotatingWarcWriter(tmp_path, max_size=1, digests=index, on_close=index_warc)
+        recorded = [writer.write_exchange(exchange(url, body=body)) for url, body in urls_and_bodies]
+        writer.close()
+        index.close()
+        return recorded
+
+    first = crawl(("http://example.com/one", b"<p>one</p>"), ("http://example.com/two", b"<p>two</p>"))
+    index = DigestIndex.for_folder(tmp_path)
+    assert (tmp_path / DIGEST_INDEX_NAME).exists() and len(index) == 2
+    assert index.update_from(tmp_path) == 0  # every CDXJ read already
+    index.close()
+    second = crawl(("http://example.com/again", b"<p>one</p>"), ("http://example.com/three", b"<p>three</p>"))
+    assert [r.record_type for r in second] == ["revisit", "response"]
+    revisit = load_record(tmp_path, second[0].pointer)
+    assert revisit.warc_headers.get_header("WARC-Refers-To") == first[0].pointer.record_id
+    # a file gone from the folder: the index is made again from what is left, never pointing into the missing file
+    (tmp_path / first[0].pointer.file).unlink()
+    cdxj_path_for(tmp_path / first[0].pointer.file).unlink()
+    index = DigestIndex.for_folder(tmp_path)
+    assert len(index) == 2 and payload_digest(b"<p>one</p>") not in index
+    assert index.latest("http://example.com/three").record_id == second[1].pointer.record_id
+    index.close()
+    # an index file SQLite cannot read is made anew
+    (tmp_path / DIGEST_INDEX_NAME).write_bytes(b"not a database" * 100)
+    index = DigestIndex.for_folder(tmp_path)
+    assert len(index) == 2 and payload_digest(b"<p>two</p>") in index
+    index.close()
+
+
+def test_the_revisit_index_answers_from_disk_past_its_cache(tmp_path: Path) -> None:
+    class Elsewhere:
+        """Another archive's answers (the SQL store's, in a crawl)."""
+
+        def get(self, digest: str) -> ArchivedPayload | None:
+            known = digest == "sha1:X"
+            return ArchivedPayload("http://elsewhere/x", WHEN, "<urn:uuid:else>", digest) if known else None
+
+        def latest(self, uri: str) -> ArchivedPayload | None:
+            known = uri in ("http://example.com/x", "http://example.com/new")
+            return ArchivedPayload(uri, WHEN, "<urn:uuid:else-latest>", "sha1:X") if known else None
+
+    earlier = WHEN - timedelta(days=1)
+    entries = [(f"sha1:{n}", f"http://example.com/{n % 50}", earlier + timedelta(seconds=n), f"<urn:uuid:{n}>")
+               for n in range(200)]
+    index = DigestIndex(entries, path=tmp_path / "index.sqlite", fallbacks=[Elsewhere()], cache_size=3)
+    for _ in range(2):  # read from the file, then partly from the cache
+        assert [index.get(f"sha1:{n}").record_id for n in range(200)] == [f"<urn:uuid:{n}>" for n in range(200)]
+        assert [index.latest(f"http://example.com/{n}").record_id for n in range(50)] == [
+            f"<urn:uuid:{150 + n}>" for n in range(50)
+        ]
+    index.add("sha1:0", "http://example.com/later", WHEN, "<urn:uuid:later>")  # the first of a digest stays
+    index.add("sha1:X", "http://example.com/x", WHEN + timedelta(seconds=1), "<urn:uuid:x>")
+    assert index.get("sha1:0").record_id == "<urn:uuid:0>"
+    assert index.get("sha1:X").record_id == "<urn:uuid:else>"  # the fallback knew it first
+    assert index.latest("http://example.com/x").record_id == "<urn:uuid:x>"  # later than the fallback's
+    assert index.latest("http://example.com/later").record_id == "<urn:uuid:later>"
+    assert index.latest("http://example.com/new").record_id == "<urn:uuid:else-latest>"
+    assert len(index) == 200
+    index.close()
+
+
+def test_a_failing_revisit_index_costs_revisits_never_records(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    index = DigestIndex(path=tmp_path / "index.sqlite")
+    writer = RotatingWarcWriter(tmp_path, digests=index)
+    index._db.close()  # the file unusable from now on (as a damaged or vanished one would be)
+    recorded = [writer.write_exchange(exchange(f"http://example.com/{n}", body=b"<p>new</p>")) for n in range(2)]
+    writer.close()
+    assert [r.record_type for r in recorded] == ["response", "revisit"]  # this run's own records: from the cache
+    assert load_record(tmp_path, recorded[0].pointer).payload == b"<p>new</p>"
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"the revisit index {tmp_path / 'index.sqlite'} failed (Cannot operate on a closed database.): identical "
+        "payloads may be archived in full"
+    ]
 
 
 def test_read_record_gives_the_http_message_as_captured(tmp_path: Path) -> None:

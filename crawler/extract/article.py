@@ -50,6 +50,8 @@ MIN_TEXT_CHARS = 120
 MIN_TEXT_CHARS_OTHER_TYPE = 500
 
 DATEPARSER_LANGUAGES = frozenset(language_order)
+# What `tree.iter()` yields (elements, comments, processing instructions), counted without a Python object for each.
+_NODE_COUNT = etree.XPath("count(descendant-or-self::* | descendant::comment() | descendant::processing-instruction())")
 DEFAULT_PROFILE = SiteProfile(timezone="")  # no zone: guessed per page
 
 
@@ -150,7 +152,7 @@ def _parse(body: bytes, encoding: str | None):
     tree = trafilatura.utils.load_html(text)
     if tree is None:
         raise NotAnArticle("HTML could not be parsed")
-    count = sum(1 for _ in tree.iter())
+    count = int(_NODE_COUNT(tree))
     if count > MAX_ELEMENTS:
         raise NotAnArticle(f"page too complex ({count} elements > {MAX_ELEMENTS})")
     return tree

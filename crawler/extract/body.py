@@ -147,6 +147,8 @@ _BOILERPLATE_WORDS = frozenset(
 )  # fmt: skip
 _CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NAME_WORDS = re.compile(r"[^a-z]+")
+_BOILERPLATE_SUBSTRING = re.compile("|".join(sorted(_BOILERPLATE_WORDS)))
+_NAMED_ELEMENTS = etree.XPath("descendant-or-self::*[@class or @id]")
 MAX_BOILERPLATE_CHARS = 1500
 MAX_BOILERPLATE_SHARE = 0.15
 
@@ -156,13 +158,16 @@ def drop_boilerplate_boxes(work: etree._Element) -> None:
     "authorBio", "newsletter-form"), unless they hold a caption marker, a headline, or more text than such a box
     has (1,500 characters, or 15 % of the page's paragraphs: a short article in a box named "share")."""
     doomed = []
-    for element in work.iter():
-        names = class_names(element) if isinstance(element.tag, str) else ""
-        if not names.strip() or element.tag in ("html", "body", "article", "main"):
+    for element in _NAMED_ELEMENTS(work):
+        names = class_names(element)
+        # Each whole word is also a substring of the lowered names: most elements end at this cheap test.
+        if not _BOILERPLATE_SUBSTRING.search(names.lower()) or element.tag in ("html", "body", "article", "main"):
             continue
         words = set(_NAME_WORDS.split(_CAMEL_CASE.sub(" ", names).lower()))
         if words & _BOILERPLATE_WORDS and not any(a in doomed for a in element.iterancestors()):
             doomed.append(element)
+    if not doomed:
+        return
     paragraph_chars = sum(len(p.text_content()) for p in work.iter("p"))
     for element in doomed:
         text = element.text_content()

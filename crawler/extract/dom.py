@@ -54,8 +54,11 @@ def iter_after(anchor: etree._Element, limit: int) -> Iterator[etree._Element]:
         yield from iter_after(parent, limit - count)
 
 
+_NOT_WORD = re.compile(r"\W+")
+
+
 def loose_form(s: str) -> str:
-    return re.sub(r"\W+", "", s.casefold())
+    return _NOT_WORD.sub("", s.casefold())
 
 
 _INVISIBLE_TAGS = frozenset({"svg", "button", "script", "style", "noscript", "template"})
@@ -79,12 +82,17 @@ def same_text(a: str, b: str) -> bool:
     return bool(a) and bool(b) and one_line(a).casefold() == one_line(b).casefold()
 
 
+_META_NAMES = ("property", "name", "itemprop")
+
+
 def meta_contents(tree: etree._Element, *keys: str) -> list[str]:
+    """The contents of the `<meta>` tags whose property, name or itemprop is one of `keys` (any case), in order."""
     wanted = {k.lower() for k in keys}
     values = []
     for meta in tree.iterfind(".//meta"):
-        names = {(meta.get(a) or "").strip().lower() for a in ("property", "name", "itemprop")}
-        if names & wanted and (content := one_line(meta.get("content") or "")):
+        if any((meta.get(a) or "").strip().lower() in wanted for a in _META_NAMES) and (
+            content := one_line(meta.get("content") or "")
+        ):
             values.append(content)
     return values
 
@@ -93,14 +101,15 @@ IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)
 MIN_LINK_HEADLINE_CHARS = 20
 
 
+# string-length() counts characters as len() does: the short links are left out before Python sees them.
+_LONG_LINKS = etree.XPath(f"descendant-or-self::a[string-length(.) >= {MIN_LINK_HEADLINE_CHARS}]")
+
+
 def link_texts(tree: etree._Element) -> set[str]:
     """The texts (loose form) of the page's links to other pages, long enough to be headlines."""
     texts = set()
-    for link in tree.iter("a"):
+    for link in _LONG_LINKS(tree):
         href = link.get("href") or ""
-        if href.startswith(("#", "javascript:")) or IMAGE_FILE.search(href):
-            continue
-        text = link.text_content()
-        if len(text) >= MIN_LINK_HEADLINE_CHARS:
-            texts.add(loose_form(text))
+        if not href.startswith(("#", "javascript:")) and not IMAGE_FILE.search(href):
+            texts.add(loose_form(link.text_content()))
     return texts - {""}
