@@ -5,8 +5,9 @@ the lock of a site), `articles` (the current version
 of each article, unique per site and canonical URL), `captions` (structured image captions of an article),
 `article_versions` (earlier texts of re-crawled articles that changed), `article_urls` (every URL an article was
 reached under, so a second URL of an article is recognised before it is fetched), `captures` (every fetched URL:
-status, WARC pointer, conditional-request validators, and what the crawl made of it) and `warc_folders` (where the
-WARC files the pointers name lie: the folders crawls wrote to and imports read from).
+status, WARC pointer, conditional-request validators, and what the crawl made of it), `warc_folders` (where the
+WARC files the pointers name lie: the folders crawls wrote to and imports read from) and `discovered` (what the
+site's discovery documents listed: the crawl's frontier and what the archive owes).
 
 Every datetime is stored as a UTC instant (`UtcDateTime`), so SQLite and PostgreSQL return the same value;
 the original UTC offset of `published_at` / `modified_at` is kept beside it in seconds, so exports show the
@@ -264,11 +265,16 @@ class RunLockRow(Base):
 class DiscoveredUrl(Base):
     """A URL a discovery document of a site listed: an article URL the archive owes until it holds it (or knows
     why not), or a discovery document (sitemap, listing page) another one led to (`source`), followed again when
-    that one answers 304. What is owed is read from the captures (`ArchiveStore.owed_urls`), not stored here.
+    that one answers 304. What is owed is read from the captures (`ArchiveStore.due_articles`, the crawl's
+    frontier), not stored here; the frontier reads a site's article URLs in listing order (`last_listed_at`, `id`).
     """
 
     __tablename__ = "discovered"
-    __table_args__ = (UniqueConstraint("site", "url_key"), Index("ix_discovered_site_source_key", "site", "source_key"))
+    __table_args__ = (
+        UniqueConstraint("site", "url_key"),
+        Index("ix_discovered_site_source_key", "site", "source_key"),
+        Index("ix_discovered_frontier", "site", "kind", "last_listed_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site: Mapped[str] = mapped_column(String(200))
@@ -279,3 +285,5 @@ class DiscoveredUrl(Base):
     source_key: Mapped[str] = mapped_column(String(64))
     first_listed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_listed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the latest date (modified or published) the listing gave: a stored copy older than it is fetched again
+    listed_date: Mapped[datetime | None] = mapped_column(UtcDateTime)

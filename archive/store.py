@@ -10,9 +10,10 @@ different articles declaring one canonical URL stay different rows), and every U
 kept in `article_urls`, so a second URL of a known article is not fetched again; exact and near-duplicate texts
 under other URLs point at their original (`archive.duplicates`).
 
-Reachability: what discovery listed is recorded (`note_listed`, table `discovered`); `owed_urls` says which listed
-article URLs the archive still lacks (read from the captures: never fetched, failed and due again, lost), and
-`listed_documents` what a discovery document led to when it was last read.
+Reachability: what discovery listed is recorded (`note_listed`, table `discovered`, with the date the listing gave);
+`due_articles` is the crawl's frontier: the listed article URLs due to be fetched (never fetched, failed and due
+again, lost, changed since the stored copy), read in listing order a few at a time, judged against the archive
+(`judge_listed`); `listed_documents` says what a discovery document led to when it was last read.
 
 Versions: a re-crawled article whose text changed keeps its previous text in `article_versions` and the row is
 updated (its `version` incremented); an unchanged re-crawl only moves `last_seen`.
@@ -25,15 +26,17 @@ what is new or a duplicate, and cannot deadlock; URL aliases are inserted with `
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -56,7 +59,7 @@ from archive.outcomes import Outcome
 from archive.records import Article, Capture
 from archive.warcfiles import local_host
 
-__all__ = ["ArchiveStore", "NoArchive", "OwedUrls", "SaveReport", "StoreUnavailable"]
+__all__ = ["ArchiveStore", "DueArticles", "DueRules", "NoArchive", "SaveReport", "StoreUnavailable", "Verdict"]
 
 ARTICLE_COLUMNS = [column for column in ArticleRow.__table__.columns if column.key != "id"]
 PREFETCH_CHUNK = 500  # articles whose existing rows are fetched in one query
@@ -87,16 +90,60 @@ class SaveReport:
 SETTLED_OUTCOMES = (Outcome.NOT_ARTICLE, Outcome.SKIPPED, Outcome.DUPLICATE)
 
 
-LISTING_UPDATED = ("kind", "source", "source_key", "last_listed_at")  # what listing a URL again changes
+LISTING_UPDATED = ("kind", "source", "source_key", "last_listed_at", "listed_date")  # what listing a URL again changes
+
+
+LISTING_TICK = timedelta(microseconds=1)
+FRONTIER_CHUNK = 500  # listed URLs judged in one round of queries
+FRONTIER_SCAN = 20_000  # listed URLs judged at most in one call of `due_articles`
+
+# A position in a site's listed article URLs, in listing order: (last_listed_at, id) of the last one judged.
+FrontierPosition = tuple[datetime, int]
+
+
+class Verdict(StrEnum):
+    """What the frontier makes of a listed article URL (`judge_listed`)."""
+
+    DUE = "due"  # to fetch now
+    LATER = "later"  # failed, waiting for its back-off
+    GIVEN_UP = "given_up"  # failed as often as allowed
+    ARCHIVED = "archived"  # an article is archived under it, unchanged since as far as the listing says
+    SETTLED = "settled"  # a capture says why no article is (not an article, skipped, a duplicate)
+    OLDER = "older"  # listed with a date before --since: left for a run without it
+
+
+@dataclass(frozen=True)
+class DueRules:
+    """How `due_articles` judges a listed URL (`judge_listed`)."""
+
+    attempts: int  # failed fetches before a URL is given up
+    backoff: float  # seconds after a first failure before the next attempt (doubled after each)
+    run_started: datetime  # URLs last listed before it are owed by earlier runs
+    refresh: bool = False  # URLs this run listed are due even when archived
+    since: datetime | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Copy:
+    """What the archive holds of a listed URL."""
+
+    held: bool  # an article is archived under it (or under the URL it redirected to)
+    date: datetime | None  # the date of that copy (`known_article_urls`)
+    settled_at: datetime | None  # the last capture saying why no article is
+    failures: list[datetime]  # when its fetches failed
 
 
 @dataclass
-class OwedUrls:
-    """The article URLs of a site the archive owes (`ArchiveStore.owed_urls`)."""
+class DueArticles:
+    """An answer of `ArchiveStore.due_articles`."""
 
-    due: list[str] = field(default_factory=list)  # to fetch now: never fetched, lost, or failed and due again
-    later: int = 0  # failed, waiting for their back-off
-    given_up: int = 0  # failed as often as allowed
+    after: FrontierPosition | None  # where the next call starts
+    urls: list[str] = field(default_factory=list)
+    earlier: int = 0  # of `urls`, those last listed before the run started (owed by earlier runs)
+    judged: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    more: bool = False  # listed URLs remain after `after`
 
 
 class ArchiveStore:
@@ -109,6 +156,8 @@ class ArchiveStore:
         self.engine = db.connect(database_url, create=create)
         self.is_postgresql = db.is_postgresql(self.engine)
         self._schema_checked = False
+        self._listing_lock = threading.Lock()
+        self._last_listing = rows.now()
         if create:
             db.create_schema_if_empty(self.engine, database_url)
         elif self.current_revision() is None:
@@ -247,30 +296,39 @@ class ArchiveStore:
             batch.write()
         return report
 
-    # --- discovered URLs ----------------------------------------------------------------------------------------
-    def note_listed(self, site: str, source: str, kind: str, urls: Iterable[str]) -> None:
-        """Record that the discovery document `source` listed `urls` (article URLs, or documents of `kind`)."""
-        now = rows.now()
-        source = rows.clean(source)
-        values = {
-            rows.url_key(url): {
-                "site": rows.bounded(site, 200), "url": rows.clean(url), "url_key": rows.url_key(url),
-                "kind": kind, "source": source, "source_key": rows.url_key(source),
-                "first_listed_at": now, "last_listed_at": now,
-            }
-            for url in urls
-        }  # fmt: skip
+    # --- discovered URLs and the frontier -------------------------------------------------------------------------
+    def note_listed(
+        self, site: str, source: str, kind: str, urls: Iterable[str] | Mapping[str, datetime | None]
+    ) -> None:
+        """Record that the discovery document `source` listed `urls` (article URLs, or documents of `kind`); a
+        mapping gives each URL the date the document gave it (`listed_date`, None if none)."""
+        dates: Mapping[str, datetime | None] = urls if isinstance(urls, Mapping) else {}
+        now = self._listing_instant()
+        source, site = rows.clean(source), rows.bounded(site, 200)
+        source_key = rows.url_key(source)
+        values = {}
+        for url in urls:
+            key = rows.url_key(url)
+            values[key] = {
+                "site": site, "url": rows.clean(url), "url_key": key, "kind": kind, "source": source,
+                "source_key": source_key, "first_listed_at": now, "last_listed_at": now, "listed_date": dates.get(url),
+            }  # fmt: skip
         if not values:
             return
         insert = postgresql_insert if self.is_postgresql else sqlite_insert
-        statement = insert(DiscoveredUrl).values(list(values.values()))
-        with self._writing() as session:
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["site", "url_key"],
-                    set_={name: statement.excluded[name] for name in LISTING_UPDATED},
-                )
-            )
+        statement = insert(DiscoveredUrl)
+        statement = statement.on_conflict_do_update(
+            index_elements=["site", "url_key"], set_={name: statement.excluded[name] for name in LISTING_UPDATED}
+        )
+        with self._writing() as session:  # one statement compiled once, executed for every row (executemany)
+            session.execute(statement, list(values.values()))
+
+    def _listing_instant(self) -> datetime:
+        """Now, and later than any earlier listing by this store: a URL listed after a frontier read lies after
+        that read's position (`due_articles`), even when two listings fall in one clock tick."""
+        with self._listing_lock:
+            self._last_listing = max(rows.now(), self._last_listing + LISTING_TICK)
+            return self._last_listing
 
     def listed_documents(self, site: str, source: str) -> list[tuple[str, str]]:
         """(URL, kind) of the discovery documents `source` listed when it was last read."""
@@ -283,46 +341,77 @@ class ArchiveStore:
             )
             return [(url, kind) for url, kind in found]
 
-    def owed_urls(
-        self, site: str, *, attempts: int, backoff: float, now: datetime | None = None
-    ) -> OwedUrls:
-        """The article URLs of `site` discovery listed that the archive does not hold (no article under them, and no
-        capture saying why none: not an article, skipped, a duplicate). A URL whose captures failed `n` times is
-        due again `backoff` * 2^(n-1) seconds after its last failure, and given up after `attempts` failures."""
-        now = now or rows.now()
-        known = self.known_article_urls(site)
-        owed = OwedUrls()
+    def due_articles(self, site: str, *, after: FrontierPosition | None, limit: int, rules: DueRules) -> DueArticles:
+        """Up to `limit` article URLs of `site` discovery listed that are due to be fetched, read in listing order
+        (`last_listed_at`, then `id`) from after the position `after` (None: from the first).
+
+        Each listed URL is judged by `judge_listed` from what the archive holds: its article (under the URL or a
+        URL that redirected to it) and the date of that copy, its captures (settled, failed and when). One call
+        judges at most `FRONTIER_SCAN` URLs, so the thread asking is never held long; `DueArticles.more` says
+        whether listed URLs remain after the returned position.
+        """
+        found = DueArticles(after=after)
+        now = rules.now or rows.now()
         with self._reading() as session:
-            listed = session.execute(
-                select(DiscoveredUrl.url, DiscoveredUrl.url_key)
-                .where(DiscoveredUrl.site == site, DiscoveredUrl.kind == "article")
-                .order_by(DiscoveredUrl.id)
+            while len(found.urls) < limit and found.judged < FRONTIER_SCAN:
+                chunk = session.execute(_listed_after(site, found.after).limit(FRONTIER_CHUNK)).all()
+                found.more = len(chunk) == FRONTIER_CHUNK
+                if not chunk:
+                    break
+                for row, verdict in zip(chunk, self._judge_chunk(session, site, chunk, rules, now), strict=True):
+                    found.after = (row.last_listed_at, row.id)
+                    found.judged += 1
+                    found.verdicts[verdict] += 1
+                    if verdict == Verdict.DUE:
+                        found.urls.append(row.url)
+                        found.earlier += row.last_listed_at < rules.run_started
+                        if len(found.urls) == limit:
+                            found.more = True
+                            break
+                if not found.more:
+                    break
+        return found
+
+    def _judge_chunk(
+        self, session: Session, site: str, chunk: list[Any], rules: DueRules, now: datetime
+    ) -> list[Verdict]:
+        keys = [row.url_key for row in chunk]
+        held = _article_dates(session, site, [row.url for row in chunk])
+        redirected = dict(session.execute(
+            select(CaptureRow.url_key, CaptureRow.reason)
+            .where(CaptureRow.url_key.in_(keys), CaptureRow.outcome == Outcome.REDIRECT)
+        ).all())  # fmt: skip
+        targets = _article_dates(session, site, set(redirected.values()))
+        settled: dict[str, datetime] = {}
+        failures: dict[str, list[datetime]] = {}
+        fetched: set[str] = set()
+        for key, outcome, fetched_at in session.execute(
+            select(CaptureRow.url_key, CaptureRow.outcome, CaptureRow.fetched_at).where(CaptureRow.url_key.in_(keys))
+        ):
+            fetched.add(key)
+            if outcome == Outcome.FAILED:
+                failures.setdefault(key, []).append(fetched_at)
+            elif outcome in SETTLED_OUTCOMES:
+                settled[key] = max(fetched_at, settled.get(key, fetched_at))
+        verdicts = []
+        for row in chunk:
+            target = redirected.get(row.url_key)
+            copy = Copy(
+                # a URL only declared canonical by another page (an AMP copy) is fetched once: the row moves to it
+                held=(row.url in held and row.url_key in fetched) or target in targets,
+                date=held[row.url] if row.url in held else targets.get(target or ""),
+                settled_at=settled.get(row.url_key),
+                failures=failures.get(row.url_key, []),
             )
-            candidates = {key: url for url, key in listed if url not in known}
-            failures: dict[str, list[datetime]] = {}
-            settled: set[str] = set()
-            keys = list(candidates)
-            for start in range(0, len(keys), PREFETCH_CHUNK):
-                chunk = keys[start : start + PREFETCH_CHUNK]
-                for key, outcome, fetched_at in session.execute(
-                    select(CaptureRow.url_key, CaptureRow.outcome, CaptureRow.fetched_at)
-                    .where(CaptureRow.url_key.in_(chunk), CaptureRow.outcome.is_not(None))
-                ):
-                    if outcome in SETTLED_OUTCOMES:
-                        settled.add(key)
-                    elif outcome == Outcome.FAILED:
-                        failures.setdefault(key, []).append(fetched_at)
-        for key, url in candidates.items():
-            failed = failures.get(key, [])
-            if key in settled:
-                continue
-            if len(failed) >= attempts:
-                owed.given_up += 1
-            elif failed and (now - max(failed)).total_seconds() < backoff * 2 ** (len(failed) - 1):
-                owed.later += 1
-            else:
-                owed.due.append(url)
-        return owed
+            verdicts.append(judge_listed(row.listed_date, row.last_listed_at, copy, rules, now))
+        return verdicts
+
+    def listed_not_reached(self, site: str, after: FrontierPosition | None) -> int:
+        """How many article URLs of `site` listed after the position `after` the archive does not hold."""
+        held = select(ArticleUrl.id).where(ArticleUrl.site == site, ArticleUrl.url == DiscoveredUrl.url)
+        query = _listed_after(site, after).with_only_columns(func.count()).order_by(None)
+        with self._reading() as session:
+            return session.scalar(query.where(~held.exists())) or 0
 
     # --- reads --------------------------------------------------------------------------------------------------
     def known_article_urls(self, site: str) -> dict[str, datetime | None]:
@@ -335,12 +424,7 @@ class ArchiveStore:
         count as that article.
         """
         with self._reading() as session:
-            aliases = session.execute(
-                select(ArticleUrl.url, ArticleRow.modified_at, ArticleRow.fetched_at, ArticleRow.last_seen)
-                .join(ArticleRow, ArticleRow.id == ArticleUrl.article_id)
-                .where(ArticleUrl.site == site)
-            )
-            known = {url: _latest(modified, fetched, seen) for url, modified, fetched, seen in aliases}
+            known = _article_dates(session, site, None)
             redirects = session.execute(
                 select(CaptureRow.url, CaptureRow.reason)
                 .join(CrawlRun, CrawlRun.id == CaptureRow.run_id)
@@ -660,3 +744,61 @@ def _urls_of(values: dict[str, Any]) -> set[str]:
 def _latest(*dates: datetime | None) -> datetime | None:
     present = [d for d in dates if d is not None]
     return max(present) if present else None
+
+
+def _article_dates(session: Session, site: str, urls: Collection[str] | None) -> dict[str, datetime | None]:
+    """URL → the date of the stored copy (`ArchiveStore.known_article_urls`) of the articles of `site` archived
+    under `urls` (None: under any URL)."""
+    query = (
+        select(ArticleUrl.url, ArticleRow.modified_at, ArticleRow.fetched_at, ArticleRow.last_seen)
+        .join(ArticleRow, ArticleRow.id == ArticleUrl.article_id)
+        .where(ArticleUrl.site == site)
+    )
+    if urls is not None:
+        if not urls:
+            return {}
+        query = query.where(ArticleUrl.url.in_(urls))
+    return {url: _latest(modified, fetched, seen) for url, modified, fetched, seen in session.execute(query)}
+
+
+def _listed_after(site: str, after: FrontierPosition | None) -> Select[Any]:
+    """The article URLs of `site` listed after the position `after`, in listing order (the frontier's index: a
+    range from `after`'s instant, the URLs listed in the same instant before it skipped by id)."""
+    query = (
+        select(DiscoveredUrl.id, DiscoveredUrl.url, DiscoveredUrl.url_key, DiscoveredUrl.listed_date,
+               DiscoveredUrl.last_listed_at)
+        .where(DiscoveredUrl.site == site, DiscoveredUrl.kind == "article")
+        .order_by(DiscoveredUrl.last_listed_at, DiscoveredUrl.id)
+    )  # fmt: skip
+    if after is not None:
+        instant, row_id = after
+        query = query.where(
+            DiscoveredUrl.last_listed_at >= instant,
+            or_(DiscoveredUrl.last_listed_at > instant, DiscoveredUrl.id > row_id),
+        )
+    return query
+
+
+def judge_listed(
+    listed_date: datetime | None, listed_at: datetime, copy: Copy, rules: DueRules, now: datetime
+) -> Verdict:
+    """What the frontier does with a listed article URL, given what the archive holds of it (`copy`).
+
+    A URL listed with a date before `--since` is left for a run without it. One the archive accounts for (an
+    article fetched under it, or a capture saying why none) is due again only when its listing gives a date after that
+    copy (or, with `refresh`, when this run listed it). One it does not is due, unless its captures failed as
+    often as `attempts` allows, or the last failure is within `backoff` * 2^(n-1) seconds (n failures)."""
+    if rules.since is not None and listed_date is not None and listed_date < rules.since:
+        return Verdict.OLDER
+    if copy.held or copy.settled_at is not None:
+        stored = _latest(copy.date, copy.settled_at)
+        changed = listed_date is not None and stored is not None and listed_date > stored
+        if changed or (rules.refresh and listed_at >= rules.run_started):
+            return Verdict.DUE
+        return Verdict.ARCHIVED if copy.held else Verdict.SETTLED
+    failed = copy.failures
+    if len(failed) >= rules.attempts:
+        return Verdict.GIVEN_UP
+    if failed and (now - max(failed)).total_seconds() < rules.backoff * 2 ** (len(failed) - 1):
+        return Verdict.LATER
+    return Verdict.DUE

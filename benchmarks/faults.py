@@ -13,8 +13,9 @@ then a table: scenario, articles expected / stored / archived, rows without a WA
   Retry-After, a soft 404, a 2,100-character URL, a cut sitemap): each URL's recorded outcome checked.
 - `slow-pages`: 8 pages that take extraction many seconds each ahead of 40 ordinary articles, `--workers`
   extraction workers: no ordinary page may fail (waiting for a free worker does not count against its time).
-- `million-url-sitemap`: a gzipped sitemap of `--million-urls` URLs; peak memory of the crawler and its workers
-  while it runs, and the time it takes to stop after SIGINT (sent after `--sigint-after` seconds).
+- `million-url-sitemap`: a gzipped sitemap of `--million-urls` articles (`crawler.newsroom.listing`), the crawl
+  capped by `--max-articles`; peak memory of the crawler and its workers while it runs, and the time it takes to
+  stop after SIGINT (sent after `--sigint-after` seconds, unless it ended by itself).
 - `disk-full-warc`, `disk-full-sqlite`, `disk-full-spool`: the WARC folder, the SQLite database's folder, or the
   spool folder (with the database, PostgreSQL through the proxy, cut from 20 captures in to the end) on a tmpfs
   this script mounts (needs root) too small for the crawl; then the tmpfs is grown and one more run made.
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
 import itertools
 import os
 import random
@@ -46,13 +46,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from archive.models import CaptureRow, CrawlRun
+from archive.models import CaptureRow, CrawlRun, DiscoveredUrl
 from archive.runstatus import RunStatus
 from archive.store import ArchiveStore
 from crawler.newsroom import Newsroom, serve
 from crawler.newsroom.hostile import EXPECTED, HostileSite, SlowSite
+from crawler.newsroom.listing import SITEMAP_PATH, LargeSitemapSite
 
 CRAWL_TIME_LIMIT = 600  # seconds any one crawl may take
 POSTGRES = ("127.0.0.1", 5432)
@@ -398,59 +400,40 @@ def slow_pages(workdir: Path, workers: int) -> Row:
     return Row("8 slow among 40 pages", 40, stored, archived, stored - archived, crashed(code, stderr), note)
 
 
-class MillionSitemap(socketserver.ThreadingTCPServer):
-    """Serves /sitemap.xml.gz listing `count` article URLs, and a small page for each."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, count: int) -> None:
-        super().__init__(("127.0.0.1", 0), _MillionHandler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
-        urls = "".join(f"<url><loc>{self.base}/a/{n}.html</loc></url>" for n in range(count))
-        self.sitemap = gzip.compress(
-            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode(), 1)
-        self.page = b"<html><head><title>t</title></head><body><p>" + b"word " * 60 + b"</p></body></html>"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-
-class _MillionHandler(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            path = line.split(b" ")[1] if b" " in line else b"/"
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass
-            body = self.server.sitemap if path.endswith(b".gz") else self.server.page
-            kind = b"application/gzip" if path.endswith(b".gz") else b"text/html"
-            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (kind, len(body)))
-            self.wfile.write(body)
+MILLION_MAX_ARTICLES = 1000  # the million-URL crawl is capped, as a scheduled job would be
 
 
 def million_url_sitemap(workdir: Path, count: int, sigint_after: float) -> Row:
-    server = MillionSitemap(count)
+    """A crawl of a `count`-URL sitemap capped by --max-articles, stopped by SIGINT after `sigint_after` seconds
+    (unless it ended first): peak memory of the crawler and its workers, seconds from SIGINT to exit."""
     db_url, warc = f"sqlite:///{workdir / 'million.db'}", workdir / "million-warc"
-    process = start(crawl_command(f"{server.base}/sitemap.xml.gz", db_url, warc, "REQUISITES_ENABLED=false",
-                                  "ROBOTSTXT_OBEY=false"), workdir)
-    peak = 0
-    started = time.monotonic()
-    while time.monotonic() - started < sigint_after and process.poll() is None:
-        peak = max(peak, rss_kib({process.pid} | descendants(process.pid)))
-        time.sleep(0.2)
-    interrupted = time.monotonic()
-    process.send_signal(signal.SIGINT)
-    while process.poll() is None and time.monotonic() - interrupted < CRAWL_TIME_LIMIT:
-        peak = max(peak, rss_kib({process.pid} | descendants(process.pid)))
-        time.sleep(0.2)
-    stop_seconds = time.monotonic() - interrupted
-    if process.poll() is None:  # SIGINT not honoured within the time limit
-        process.kill()
-    code, stderr = finish(process)
-    server.shutdown()
+    with serve(LargeSitemapSite(count)) as base_url:
+        command = crawl_command(base_url + SITEMAP_PATH, db_url, warc, "REQUISITES_ENABLED=false",
+                                "ROBOTSTXT_OBEY=false")
+        process = start([*command, "--max-articles", str(MILLION_MAX_ARTICLES)], workdir)
+        peak = 0
+        started = time.monotonic()
+        while time.monotonic() - started < sigint_after and process.poll() is None:
+            peak = max(peak, rss_kib({process.pid} | descendants(process.pid)))
+            time.sleep(0.2)
+        ran = time.monotonic() - started
+        interrupted = time.monotonic()
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        while process.poll() is None and time.monotonic() - interrupted < CRAWL_TIME_LIMIT:
+            peak = max(peak, rss_kib({process.pid} | descendants(process.pid)))
+            time.sleep(0.2)
+        stop_seconds = time.monotonic() - interrupted
+        if process.poll() is None:  # SIGINT not honoured within the time limit
+            process.kill()
+        code, stderr = finish(process)
     stored, archived = audit(db_url, warc)
-    note = f"{count:,} URLs; peak memory {peak / 1024:.0f} MB; stopped {stop_seconds:.1f} s after SIGINT (exit {code})"
+    with contextlib.closing(ArchiveStore(db_url)) as store, Session(store.engine) as session:
+        listed = session.scalar(select(func.count()).select_from(DiscoveredUrl).where(DiscoveredUrl.kind == "article"))
+    ending = (f"ended by itself after {ran:.1f} s" if stop_seconds < 0.3 and code != 130
+              else f"stopped {stop_seconds:.1f} s after SIGINT sent at {ran:.0f} s")
+    note = (f"{count:,} URLs, --max-articles {MILLION_MAX_ARTICLES}: peak memory {peak / 1024:.0f} MB; {ending} "
+            f"(exit {code}); {listed:,} URLs recorded as listed")
     if crashed(code, stderr):
         note += f"; last error line: {last_error_line(stderr)}"
     return Row(f"{count:,}-URL sitemap", None, stored, archived, stored - archived, crashed(code, stderr), note)

@@ -1,16 +1,13 @@
 """Scrapy extension answering the spider's questions to the SQL archive (switch: `SQL_ENABLED`).
 
-`archived_articles_requested(site)` is answered with `ArchiveStore.known_article_urls` (incremental crawls),
-`validators_requested(url)` with `ArchiveStore.conditional_headers` (conditional requests), `urls_listed` with
-`ArchiveStore.note_listed`, `owed_urls_requested(site)` with `ArchiveStore.owed_urls` (settings
-`REFETCH_ATTEMPTS`, `REFETCH_BACKOFF`) and `listed_documents_requested` with `ArchiveStore.listed_documents`, each
-in a thread so
-the reactor does not wait on the database. The extension opens a store of its own on `DATABASE_URL` when the
-spider opens (not when the crawler is built: a crawler that never crawls opens no database) and closes it when
-the spider closes; until then nobody answers, and everything is fetched. A query the database fails (gone, full)
-is one error line and no answer, never a traceback: the spider then fetches what it would have skipped. A listing
-that could not be recorded is counted (`UNRECORDED_LISTINGS_STAT`): such a run does not end `finished`
-(`pipelines.sql`), so the next run reads its discovery documents in full again instead of getting a 304.
+`validators_requested(url)` is answered with `ArchiveStore.conditional_headers` (conditional requests) and
+`listed_documents_requested` with `ArchiveStore.listed_documents`, each in a thread so the reactor does not wait on
+the database (what discovery lists, and which article URLs are due, is `crawler.frontier`'s). The extension opens
+a store of its own on `DATABASE_URL` when the spider opens (not when the crawler is built: a crawler that never
+crawls opens no database) and closes it when the spider closes; until then nobody answers. A query the database
+fails (gone, full) is one error line and no answer, never a traceback. A listing the frontier could not record is
+counted (`UNRECORDED_LISTINGS_STAT`): such a run does not end `finished` (`pipelines.sql`), so the next run reads
+its discovery documents in full again instead of getting a 304.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from scrapy import signals as scrapy_signals
@@ -26,14 +22,8 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import DBAPIError
 
 from archive.db import first_line
-from archive.store import ArchiveStore, OwedUrls, StoreUnavailable
-from crawler.signals import (
-    archived_articles_requested,
-    listed_documents_requested,
-    owed_urls_requested,
-    urls_listed,
-    validators_requested,
-)
+from archive.store import ArchiveStore, StoreUnavailable
+from crawler.signals import listed_documents_requested, validators_requested
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,38 +56,13 @@ class ArchiveQueries:
 
     def _answers(self) -> list[tuple[Any, object]]:
         return [
-            (self.on_archived_articles_requested, archived_articles_requested),
             (self.on_validators_requested, validators_requested),
-            (self.on_urls_listed, urls_listed),
-            (self.on_owed_urls_requested, owed_urls_requested),
             (self.on_listed_documents_requested, listed_documents_requested),
         ]
-
-    async def on_archived_articles_requested(self, site: str) -> dict[str, datetime | None] | None:
-        assert self.store is not None, "connected when the store is open"
-        return await _answer(self.store.known_article_urls, site)
 
     async def on_validators_requested(self, url: str) -> dict[str, str] | None:
         assert self.store is not None, "connected when the store is open"
         return await _answer(self.store.conditional_headers, url)
-
-    async def on_urls_listed(self, site: str, source: str, kind: str, urls: list[str]) -> None:
-        assert self.store is not None, "connected when the store is open"
-        if not await _answer(self._note_listed, site, source, kind, urls):
-            self.crawler.stats.inc_value(UNRECORDED_LISTINGS_STAT)
-
-    def _note_listed(self, site: str, source: str, kind: str, urls: list[str]) -> bool:
-        assert self.store is not None, "connected when the store is open"
-        self.store.note_listed(site, source, kind, urls)
-        return True
-
-    async def on_owed_urls_requested(self, site: str) -> OwedUrls | None:
-        assert self.store is not None, "connected when the store is open"
-        settings = self.crawler.settings
-        return await _answer(
-            self.store.owed_urls, site,
-            attempts=settings.getint("REFETCH_ATTEMPTS"), backoff=settings.getfloat("REFETCH_BACKOFF"),
-        )  # fmt: skip
 
     async def on_listed_documents_requested(self, site: str, source: str) -> list[tuple[str, str]] | None:
         assert self.store is not None, "connected when the store is open"

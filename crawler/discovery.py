@@ -1,14 +1,16 @@
 """Discovery documents: robots.txt Sitemap lines, sitemaps (index, urlset, Google News, gzipped), RSS/Atom/JSON
-feeds and listing pages, turned into the URLs a crawl should follow. Pure functions: no Scrapy, no network.
+feeds and listing pages, turned into the URLs a crawl should follow. Pure code: no Scrapy, no network. A sitemap
+is read as a stream (`Sitemap`): a million-URL document never becomes a list.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
+from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import feedparser
@@ -19,6 +21,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 NEWS_NAMESPACE = "http://www.google.com/schemas/sitemap-news/0.9"
 LINK_FIELDS = ("loc", "lastmod")
 MAX_DECOMPRESSED = 64 * 1024 * 1024  # a sitemap may hold 50,000 URLs in at most 50 MB uncompressed
+INFLATE_PIECE = 256 * 1024  # bytes of a sitemap (inflated) parsed at a time
 
 
 @dataclass(frozen=True)
@@ -36,35 +39,134 @@ class Link:
         return max(dates) if dates else None
 
 
-@dataclass(frozen=True)
-class Sitemap:
-    """A parsed sitemap: an index of further sitemaps, or a urlset of pages."""
-
-    is_index: bool
-    links: list[Link]
-    problem: str = ""  # why the document could be read only in part (cut, malformed, hostile): links are those before
-
-
 class DiscoveryError(ValueError):
     """A discovery document could not be read; the message says why."""
 
 
-def gunzip_partial(data: bytes, limit: int = MAX_DECOMPRESSED) -> tuple[bytes, str]:
-    """Decompress gzip data as far as it goes: (the bytes inflated, "" or why it stopped early: cut or corrupt).
-    Raises `DiscoveryError` for data that inflates beyond `limit` bytes (a decompression bomb)."""
-    out = b""
-    while data:  # a gzip file may hold several members, one after the other
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+class Inflater:
+    """gzip data (one member or several) inflated a piece at a time: iterate for the pieces, then `problem` says
+    why it stopped early (cut or corrupt data; "" when whole). Data that would inflate beyond `limit` bytes (a
+    decompression bomb) raises `DiscoveryError`."""
+
+    def __init__(self, data: bytes, limit: int = MAX_DECOMPRESSED) -> None:
+        self.data = data
+        self.limit = limit
+        self.problem = ""
+
+    def __iter__(self) -> Iterator[bytes]:
+        data, total = self.data, 0
+        while data:  # a gzip file may hold several members, one after the other
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            pending = data
+            while pending and not inflater.eof:
+                try:
+                    piece = inflater.decompress(pending, INFLATE_PIECE)
+                except zlib.error as exc:
+                    self.problem = f"corrupt gzip data: {exc}"
+                    return
+                total += len(piece)
+                if total > self.limit:
+                    raise DiscoveryError(f"gzip data inflates beyond {self.limit} bytes")
+                pending = inflater.unconsumed_tail
+                if piece:
+                    yield piece
+            if not inflater.eof:  # all the input taken: what zlib still holds, then the member must have ended
+                yield inflater.flush()
+                if not inflater.eof:
+                    self.problem = "truncated gzip data"
+                    return
+            data = inflater.unused_data
+
+
+class Sitemap:
+    """A sitemap read as a stream: an index of further sitemaps or a urlset of pages (`is_index`, known at once),
+    whose `links` are read as they are iterated (never all held at once). Once they are, `problem` says why the
+    document could be read only in part (cut, malformed, hostile): the links are those before the damage, its last
+    entry left out (it may be cut too)."""
+
+    def __init__(self, body: bytes, url: str = "") -> None:
+        self.url = url
+        self.problem = ""
+        self._inflater = Inflater(body) if body.startswith(GZIP_MAGIC) else None
+        self._pieces = iter(self._inflater) if self._inflater else _pieces(body)
+        self._parser = lxml.etree.XMLPullParser(
+            events=("start", "end"), recover=True, remove_comments=True, resolve_entities=False, no_network=True,
+            huge_tree=False,
+        )  # fmt: skip
+        self._events: list[tuple[str, Any]] = []
+        self._root: Any = None
+        while self._root is None and self._feed():
+            for event, element in self._parser.read_events():
+                self._events.append((event, element))
+                if self._root is None:
+                    self._root = element
+        if self._root is None or _local(self._root.tag) not in ("urlset", "sitemapindex"):
+            raise DiscoveryError(
+                f"not a sitemap: the root element is neither urlset nor sitemapindex{_also(self._damage())}")
+        self.is_index = _local(self._root.tag) == "sitemapindex"
+        self.links = self._links()
+
+    def _feed(self) -> bool:
+        """Feed the parser the next piece of the document; False at its end (the parser closed)."""
+        piece = next(self._pieces, None)
         try:
-            out += inflater.decompress(data, limit + 1 - len(out))
-        except zlib.error as exc:
-            return out, f"corrupt gzip data: {exc}"
-        if len(out) > limit or inflater.unconsumed_tail:
-            raise DiscoveryError(f"gzip data inflates beyond {limit} bytes")
-        if not inflater.eof:
-            return out + inflater.flush(), "truncated gzip data"
-        data = inflater.unused_data
-    return out, ""
+            if piece is None:
+                self._parser.close()
+                return False
+            self._parser.feed(piece)
+        except lxml.etree.XMLSyntaxError as exc:
+            if self._root is None:
+                raise DiscoveryError(f"not a sitemap: {exc}") from exc
+            return piece is not None
+        return True
+
+    def _damage(self) -> str:
+        fatal = [error for error in self._parser.feed_error_log if error.level_name == "FATAL"]
+        gzip_problem = self._inflater.problem if self._inflater else ""
+        return "; ".join(filter(None, [gzip_problem, *(f"{e.message.strip()} (line {e.line})" for e in fatal[:1])]))
+
+    def _links(self) -> Iterator[Link]:
+        depth, held, more = 0, None, True
+        events: Iterator[tuple[str, Any]] = iter(self._events)  # those read while looking for the root
+        self._events = []
+        while True:
+            for event, element in events:
+                depth += 1 if event == "start" else -1
+                if event == "end" and depth == 1:  # an entry of the root: <url> or <sitemap>
+                    link = _entry_link(element, self.url)
+                    element.clear()
+                    while element.getprevious() is not None:  # what was read goes: memory stays flat
+                        del self._root[0]
+                    if link is not None:
+                        if held is not None:
+                            yield held
+                        held = link
+            if not more:
+                break
+            more = self._feed()
+            events = self._parser.read_events()
+        self.problem = self._damage()
+        if held is not None and not self.problem:  # a damaged document's last entry may be cut: left out
+            yield held
+
+
+def _pieces(body: bytes) -> Iterator[bytes]:
+    return (body[start : start + INFLATE_PIECE] for start in range(0, len(body), INFLATE_PIECE))
+
+
+def _entry_link(entry: Any, base: str) -> Link | None:
+    """The link of a sitemap entry: loc and lastmod of the entry itself (not of an <image:image> or <video:video>
+    inside it), and the publication date of its Google News block."""
+    fields = {_local(child.tag): (child.text or "").strip() for child in entry if _local(child.tag) in LINK_FIELDS}
+    for date in entry.iter(f"{{{NEWS_NAMESPACE}}}publication_date"):
+        fields.setdefault("publication_date", (date.text or "").strip())
+    if not fields.get("loc"):
+        return None
+    return Link(
+        urljoin(base, fields["loc"]),
+        modified=parse_iso_datetime(fields.get("lastmod")),
+        published=parse_iso_datetime(fields.get("publication_date")),
+    )
 
 
 def parse_iso_datetime(value: str | None) -> datetime | None:
@@ -88,46 +190,6 @@ def sitemaps_from_robots(robots_txt: bytes, base_url: str) -> list[str]:
 
 def _local(tag: object) -> str:
     return tag.split("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
-    """Parse a sitemap or sitemap index (gzipped or not), including Google News `news:publication_date`.
-
-    A document readable only in part (a cut gzip body, a cut or malformed XML document, an entity bomb lxml
-    stopped) gives the links before the damage, its last entry left out (it may be cut too), and the problem in
-    `Sitemap.problem`."""
-    problem = ""
-    if body.startswith(GZIP_MAGIC):
-        body, problem = gunzip_partial(body)
-    parser = lxml.etree.XMLParser(
-        recover=True, remove_comments=True, resolve_entities=False, no_network=True, huge_tree=False
-    )
-    try:
-        root = lxml.etree.parse(BytesIO(body), parser).getroot()
-    except lxml.etree.XMLSyntaxError as exc:
-        raise DiscoveryError(f"not a sitemap: {exc}") from exc
-    if root is None or _local(root.tag) not in ("urlset", "sitemapindex"):
-        raise DiscoveryError(f"not a sitemap: the root element is neither urlset nor sitemapindex{_also(problem)}")
-    fatal = [error for error in parser.error_log if error.level_name == "FATAL"]
-    problem = "; ".join(filter(None, [problem, *(f"{e.message.strip()} (line {e.line})" for e in fatal[:1])]))
-    links = []
-    for entry in root:
-        # loc and lastmod of the entry itself (not of an <image:image> or <video:video> inside it), and the
-        # publication date of its Google News block
-        fields = {_local(child.tag): (child.text or "").strip() for child in entry if _local(child.tag) in LINK_FIELDS}
-        for date in entry.iter(f"{{{NEWS_NAMESPACE}}}publication_date"):
-            fields.setdefault("publication_date", (date.text or "").strip())
-        if fields.get("loc"):
-            links.append(
-                Link(
-                    urljoin(url, fields["loc"]),
-                    modified=parse_iso_datetime(fields.get("lastmod")),
-                    published=parse_iso_datetime(fields.get("publication_date")),
-                )
-            )
-    if problem and links:
-        links.pop()
-    return Sitemap(is_index=_local(root.tag) == "sitemapindex", links=links, problem=problem)
 
 
 def _also(problem: str) -> str:

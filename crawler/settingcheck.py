@@ -17,7 +17,8 @@ from scrapy.settings import BaseSettings
 
 SIZE_SETTINGS = frozenset({"WARC_MAX_SIZE", "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE"})
 RATIO_SETTINGS = frozenset({"MAX_FAILURE_RATIO"})
-AT_LEAST_ONE = frozenset({"SQL_BATCH_SIZE", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN"})
+AT_LEAST_ONE = frozenset({"SQL_BATCH_SIZE", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "FRONTIER_BATCH",
+                          "FRONTIER_LOW_WATER"})
 CHOICES: dict[str, tuple[str, ...]] = {"WARC_DIGEST": ("sha1", "sha256")}
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

@@ -6,7 +6,8 @@ down, and the workers' parent is the forkserver, not the crawler: the workers wo
 and the forkserver and the resource tracker with them (each worker holds the pipe whose closing ends the
 forkserver). So each worker watches the crawler's process (a pidfd on Linux, immune to pid reuse; else a poll
 every second) from a thread and exits the moment it is gone; the forkserver and the resource tracker then end
-on their own.
+on their own. The pool runs `extract_in_worker`, which tells a page over its time budget from one that is no
+article.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ import os
 import select
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
+from archive.records import Article, NotAnArticle
 from archive.runlock import process_exists
+from crawler.extract import extract_article
+from crawler.extract.budget import ExtractionTimeout
 
 PARENT_POLL_SECONDS = 1.0  # where pidfds are missing
 
@@ -40,6 +45,23 @@ def _watch(crawler_pid: int, pidfd: int | None) -> None:
         while process_exists(crawler_pid):
             threading.Event().wait(PARENT_POLL_SECONDS)
     os._exit(1)
+
+
+class ExtractionOverBudget(Exception):
+    """A page whose extraction ran over its time budget: a failure of the page, retried by a later run, not a
+    verdict that it is no article."""
+
+
+def extract_in_worker(body: bytes, url: str, **arguments: Any) -> Article:
+    """`crawler.extract.extract_article` as the pool runs it; a page over its time budget raises
+    `ExtractionOverBudget` with the extractor's reason (the cause a `NotAnArticle` carries is lost on its way back
+    from the worker)."""
+    try:
+        return extract_article(body, url, **arguments)
+    except NotAnArticle as exc:
+        if isinstance(exc.__cause__, ExtractionTimeout):
+            raise ExtractionOverBudget(str(exc)) from None
+        raise
 
 
 def extraction_pool(workers: int) -> ProcessPoolExecutor:

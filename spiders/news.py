@@ -4,8 +4,12 @@
     scrapy crawl news -a sitemap=URL[,URL] -a feed=URL[,URL] -a start=URL[,URL] [-a since=YYYY-MM-DD]
                       [-a max_articles=N] [-a refresh=true]
 
-Discovery (robots.txt Sitemap lines, sitemaps, feeds, listing pages with pagination) yields article requests;
-articles are extracted in a process pool (`crawler.extract`, pure) so the reactor never waits on parsing.
+Discovery (robots.txt Sitemap lines, sitemaps read as a stream, feeds, listing pages with pagination) records the
+article URLs it finds in the frontier (`crawler.frontier`, on disk); the spider takes due article URLs from it a
+batch at a time, only when the crawl runs low (`FRONTIER_BATCH`, `FRONTIER_LOW_WATER`), so memory is bounded by
+settings whatever a site lists, and a stop (SIGINT, SIGTERM) ends discovery at once and leaves the pages still
+waiting for an extraction worker: what was listed and not archived stays owed to the next run. Articles are
+extracted in a process pool (`crawler.extract`, pure) so the reactor never waits on parsing.
 Every fetched page gets an outcome (article, listing, sitemap, feed, robots, failed, ...) sent as the
 `page_outcome` signal, so nothing fetched disappears without a recorded reason. Once an article is extracted, its
 page requisites (`crawler.requisites`: photos, stylesheets; settings `REQUISITES_ENABLED`, `REQUISITES_ALL_IMAGES`)
@@ -17,14 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import os
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.http import Request, Response
@@ -34,30 +39,36 @@ from w3lib.encoding import http_content_type_encoding
 
 from archive.outcomes import Outcome
 from archive.records import Article, NotAnArticle
-from archive.store import OwedUrls
 from crawler import meta
 from crawler.dates import get_zone
-from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap, sitemaps_from_robots
-from crawler.extract import extract_article
+from crawler.discovery import DiscoveryError, Link, Sitemap, listing_links, parse_feed, sitemaps_from_robots
 from crawler.finish import finish_article
 from crawler.recorder import WarcWriteFailed
 from crawler.requisites import page_requisites
 from crawler.signals import (
-    archived_articles_requested,
+    articles_left_requested,
+    due_articles_requested,
     listed_documents_requested,
-    owed_urls_requested,
     page_outcome,
     urls_listed,
 )
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
-from crawler.workers import extraction_pool
+from crawler.workers import ExtractionOverBudget, extract_in_worker, extraction_pool
 
-ARTICLE_PRIORITY = 10  # finish articles before fetching more discovery pages: memory stays flat on big sites
-# After the articles already queued, before more discovery: requisites never pile up in the queue.
+T = TypeVar("T")
+
+# Discovery documents first: what they list goes to the frontier on disk, not to the scheduler, so reading them
+# early costs no memory, and a backlog of owed articles never holds back what a site lists today.
+DISCOVERY_PRIORITY = 20
+ARTICLE_PRIORITY = 10
+# After the articles already queued: the frontier tops the scheduler up only when few requests of any kind wait,
+# so requisites never pile up.
 REQUISITE_PRIORITY = 5
 WORKER_WATCH_INTERVAL = 1.0  # seconds between looks at an extraction in the pool
 HUNG_WORKER_GRACE = 10.0  # seconds beyond the bound of a page's budget before its worker counts as hung
+FRONTIER_POLL = 0.2  # seconds between looks at the scheduler while it is full enough or nothing is due
+LISTING_BATCH = 1000  # links of a discovery document read and recorded at a time
 
 
 class DocumentKind(StrEnum):
@@ -88,9 +99,13 @@ def _hung_after(budget: float) -> float:
     return 2 * budget + HUNG_WORKER_GRACE
 
 
-async def _result_of(future: Future, hung_after: float) -> Any:
+class Abandoned(Exception):
+    """An extraction given up before it started because the crawl is stopping: its page is left for the next run."""
+
+
+async def _result_of(future: Future, hung_after: float, stopping: Callable[[], bool] = lambda: False) -> Any:
     """The result of `future`; TimeoutError when it has run `hung_after` seconds without one (waiting in the pool's
-    queue does not count)."""
+    queue does not count); `Abandoned` when `stopping()` while it still waits for a worker."""
     answer = asyncio.wrap_future(future)
     loop = asyncio.get_running_loop()
     started = None
@@ -100,20 +115,29 @@ async def _result_of(future: Future, hung_after: float) -> Any:
             return answer.result()
         if started is None and future.running():
             started = loop.time()
+        if stopping() and future.cancel():
+            raise Abandoned
         if started is not None and loop.time() - started > hung_after:
             answer.cancel()
             raise TimeoutError
 
 
 
-def _unless_unchanged(parse: Callable[..., AsyncIterator[Request]]) -> Callable[..., AsyncIterator[Request]]:
-    """A discovery callback a 304 does not reach: `_unchanged` answers it (what the document listed last time)."""
+DiscoveryCallback = Callable[..., AsyncIterator[Request] | Awaitable[None]]
+
+
+def _unless_unchanged(parse: DiscoveryCallback) -> Callable[..., AsyncIterator[Request]]:
+    """A discovery callback a 304 does not reach: `_unchanged` answers it (what the document listed last time).
+    `parse` yields requests (further discovery documents) or only records what the document listed."""
 
     @functools.wraps(parse)
     async def callback(self: NewsSpider, response: Response) -> AsyncIterator[Request]:
         source = self._unchanged(response) if response.status == 304 else parse(self, response)
-        async for request in source:
-            yield request
+        if isinstance(source, AsyncIterator):
+            async for request in source:
+                yield request
+        else:
+            await source
 
     return callback
 
@@ -151,42 +175,85 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = int(max_articles) if max_articles else None
         self.refresh = _truthy(refresh)
         # --max-articles counts articles stored: a slot is taken by each article request and given back when the
-        # request stores nothing (not an article, failed, dropped), letting the next waiting URL in
+        # request stores nothing (not an article, failed, dropped, a second URL of a story stored in this run),
+        # letting the next due URL of the frontier in
         self.articles_scheduled = 0
-        self.waiting_articles: deque[str] = deque()
-        self.known_articles: dict[str, datetime | None] = {}
         self._pool: ProcessPoolExecutor | None = None
+        self._reader: ThreadPoolExecutor | None = None  # reads discovery documents (`_reading`)
         self.sitemaps_requested = 0  # sitemaps listed by indexes and requested (SITEMAP_MAX_COUNT)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._close_pool, signal=scrapy.signals.spider_closed)
-        crawler.signals.connect(spider._count_left_waiting, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.on_dropped, signal=scrapy.signals.request_dropped)
+        crawler.signals.connect(spider.on_page_outcome, signal=page_outcome)
         return spider
 
     # --- start ---------------------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
-        if not self.refresh:
-            for known in await self._ask(archived_articles_requested):
-                if isinstance(known, dict):
-                    self.known_articles.update(known)
+        """The discovery documents, then article requests from the frontier for as long as the crawl runs: what
+        earlier runs listed and the archive still lacks comes first (an unchanged sitemap answers 304 and lists
+        nothing), then what this run's discovery lists. Scrapy consumes this lazily: the spider stays open while it
+        waits for more to be listed."""
         for request in self._start_requests():
             yield request
-        # What earlier runs listed and the archive still lacks (left out, failed, lost): fetched whatever
-        # discovery finds this time, since an unchanged sitemap answers 304 and lists nothing.
-        for owed in await self._ask(owed_urls_requested):
-            if isinstance(owed, OwedUrls):
-                self.crawler.stats.set_value("newsarchive/owed/seeded", len(owed.due))
-                self.crawler.stats.set_value("newsarchive/owed/later", owed.later)
-                self.crawler.stats.set_value("newsarchive/owed/given_up", owed.given_up)
-                for url in owed.due:
-                    if request := self._schedule_article(url):
-                        yield request
+        async for request in self._frontier_requests():
+            yield request
+
+    async def _frontier_requests(self) -> AsyncIterator[Request]:
+        """Article requests taken from the frontier a batch at a time, whenever the crawl holds fewer than
+        `FRONTIER_LOW_WATER` requests (`_engine_state`) and --max-articles leaves slots free; until nothing more
+        can come (nothing due while the rest of the crawl is idle: no discovery document left to read) or the crawl
+        stops."""
+        batch, low_water = self.settings.getint("FRONTIER_BATCH"), self.settings.getint("FRONTIER_LOW_WATER")
+        stats = self.crawler.stats
+        while not self._stopping():
+            pending, idle = self._engine_state()  # before asking: an empty answer after an idle crawl is final
+            free = self._free_slots()
+            urls = await self._due_articles(min(batch, free)) if free and pending < low_water else []
+            if not urls:
+                if idle:
+                    break
+                await asyncio.sleep(FRONTIER_POLL)
+                continue
+            for url in urls:
+                self.articles_scheduled += 1
+                yield self._article_request(url)
+                # Scrapy asks for the next one at once while its downloader is full: the crawl's peak is here
+                stats.max_value("newsarchive/frontier/max_pending", self._engine_state()[0])
+        if not self._stopping() and not self._free_slots():
+            for left in await self._ask(articles_left_requested):
+                if isinstance(left, int):
+                    stats.set_value("newsarchive/owed/left_waiting", left)
+
+    async def _due_articles(self, count: int) -> list[str]:
+        answers = await self._ask(due_articles_requested, count=count, since=self.since, refresh=self.refresh)
+        return next((answer for answer in answers if isinstance(answer, list)), [])  # a failed answer: none now
+
+    def _engine_state(self) -> tuple[int, bool]:
+        """How many requests the crawl holds (scheduled, downloading, or their responses waiting to be parsed or
+        being parsed), and whether it is idle but for `start()`: nothing left, so nothing can list more URLs or
+        give a slot back. Counting the responses bounds the pages waiting for extraction too, and so the work a
+        stop must wait for."""
+        engine = self.crawler.engine
+        parsing = engine.scraper.slot
+        pending = len(engine.scheduler) + len(engine.downloader.active) + len(parsing.queue) + len(parsing.active)
+        return pending, pending == 0 and parsing.is_idle()
+
+    def _stopping(self) -> bool:
+        """Whether the crawl is stopping (SIGINT, SIGTERM) or the spider closed: discovery and the frontier stop."""
+        engine = self.crawler.engine
+        return not engine.running or engine.spider is None
+
+    def _free_slots(self) -> int:
+        """Article requests --max-articles still allows (any number without it)."""
+        if self.max_articles is None:
+            return self.settings.getint("FRONTIER_BATCH")
+        return max(self.max_articles - self.articles_scheduled, 0)
 
     async def _ask(self, signal: object, **arguments: Any) -> list[Any]:
-        """The answers of the archive (`crawler.archivequeries`) to `signal`; none without a store."""
+        """The answers to `signal` of the archive's components (`crawler.archivequeries`, `crawler.frontier`)."""
         answers = await self.crawler.signals.send_catch_log_async(signal=signal, site=self.profile.name, **arguments)
         return [answer for _, answer in answers]
 
@@ -213,7 +280,7 @@ class NewsSpider(scrapy.Spider):
     def _discovery(self, url: str, callback: Any, dont_filter: bool = False) -> Request:
         """A request for a discovery document, fetched conditionally on its last capture (see crawler.conditional);
         its callback gets a 304 too (`_unchanged`)."""
-        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
+        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter, priority=DISCOVERY_PRIORITY,
                        meta={meta.CONDITIONAL: True, meta.HANDLE_HTTPSTATUS_LIST: [304]})
 
     def _callback_of(self, kind: str) -> Any:
@@ -228,7 +295,7 @@ class NewsSpider(scrapy.Spider):
                 if kind in (DocumentKind.SITEMAP, DocumentKind.LISTING):
                     yield self._discovery(url, self._callback_of(kind))
 
-    async def _listed(self, response: Response, kind: str, urls: list[str]) -> None:
+    async def _listed(self, response: Response, kind: str, urls: list[str] | dict[str, datetime | None]) -> None:
         """Record what `response` listed before it is requested: a run that ends first leaves it owed."""
         if urls:
             await self._ask(urls_listed, source=response.url, kind=kind, urls=urls)
@@ -243,25 +310,28 @@ class NewsSpider(scrapy.Spider):
 
     @_unless_unchanged
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
-        try:  # in a thread: a sitemap may hold 50,000 URLs in 50 MB, too much parsing for the reactor
-            sitemap = await asyncio.to_thread(parse_sitemap, response.body, response.url)
+        """A sitemap index leads to its sitemaps; a sitemap's article URLs go to the frontier, read as a stream in
+        a thread (a sitemap may hold a million URLs; the reactor never parses them, nothing holds them all)."""
+        try:
+            sitemap = await self._reading(Sitemap, response.body, response.url)
+            if not sitemap.is_index:
+                stopped = not await self._list_articles(response, sitemap.links)
+                reason = sitemap.problem or ("the crawl stopped before its end" if stopped else "")
+                self._settle(response, Outcome.SITEMAP, f"partial: {reason}" if reason else "")
+                return
+            links = await self._reading(list, sitemap.links)  # an index lists at most a few thousand
         except DiscoveryError as exc:
             self._settle(response, Outcome.FAILED, str(exc))
             return
         self._settle(response, Outcome.SITEMAP, f"partial: {sitemap.problem}" if sitemap.problem else "")
-        if sitemap.is_index:
-            depth = response.meta.get(meta.SITEMAP_DEPTH, 0) + 1
-            children = [
-                link.url for link in sitemap.links
-                if self._is_recent(link) and self._within_sitemap_limits(link.url, depth)
-            ]
-            await self._listed(response, DocumentKind.SITEMAP, children)
-            for url in children:
-                request = self._discovery(url, self.parse_sitemap)
-                request.meta[meta.SITEMAP_DEPTH] = depth
-                yield request
-            return
-        async for request in self._article_requests(response, sitemap.links):
+        depth = response.meta.get(meta.SITEMAP_DEPTH, 0) + 1
+        children = [
+            link.url for link in links if self._is_recent(link) and self._within_sitemap_limits(link.url, depth)
+        ]
+        await self._listed(response, DocumentKind.SITEMAP, children)
+        for url in children:
+            request = self._discovery(url, self.parse_sitemap)
+            request.meta[meta.SITEMAP_DEPTH] = depth
             yield request
 
     def _within_sitemap_limits(self, url: str, depth: int) -> bool:
@@ -280,22 +350,20 @@ class NewsSpider(scrapy.Spider):
         return False
 
     @_unless_unchanged
-    async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
+    async def parse_feed(self, response: Response) -> None:
         try:
             links = await asyncio.to_thread(parse_feed, response.body, response.url)
         except DiscoveryError as exc:
             self._settle(response, Outcome.FAILED, str(exc))
             return
         self._settle(response, Outcome.FEED)
-        async for request in self._article_requests(response, links):
-            yield request
+        await self._list_articles(response, iter(links))
 
     @_unless_unchanged
     async def parse_listing(self, response: Response) -> AsyncIterator[Request]:
         links, pages = listing_links(response.body, response.url)
         self._settle(response, Outcome.LISTING)
-        async for request in self._article_requests(response, [Link(url) for url in links if url not in pages]):
-            yield request
+        await self._list_articles(response, iter([Link(url) for url in links if url not in pages]))
         pages = [url for url in pages if self.profile.owns(url)]
         await self._listed(response, DocumentKind.LISTING, pages)
         for url in pages:
@@ -304,59 +372,62 @@ class NewsSpider(scrapy.Spider):
     def _is_recent(self, link: Link) -> bool:
         return self.since is None or link.latest is None or link.latest >= self.since
 
-    async def _article_requests(self, response: Response, links: Iterable[Link]) -> AsyncIterator[Request]:
-        """Requests for the article URLs `response` listed that the archive lacks, recorded as owed first."""
-        wanted = list(self._wanted_articles(links))
-        await self._listed(response, DocumentKind.ARTICLE, wanted)
-        for url in wanted:
-            if request := self._schedule_article(url):
-                yield request
+    async def _list_articles(self, response: Response, links: Iterator[Link]) -> bool:
+        """Record the article URLs `links` lead to in the frontier (`urls_listed`), `LISTING_BATCH` at a time read
+        in a thread; False if the crawl stopped first (what was recorded stays owed)."""
+        while not self._stopping():
+            wanted, skipped, more = await self._reading(self._wanted_articles, links, LISTING_BATCH)
+            for name, count in skipped.items():
+                self.crawler.stats.inc_value(f"newsarchive/{name}", count)
+            await self._listed(response, DocumentKind.ARTICLE, wanted)
+            if not more:
+                return True
+        return False
 
-    def _wanted_articles(self, links: Iterable[Link]) -> Iterator[str]:
-        """The article URLs of `links` to fetch, as requested: on the site, recent enough, not archived."""
-        for link in links:
+    async def _reading(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in the discovery thread: a sitemap read as a stream is read in one thread from start
+        to end (an lxml parser must not move between threads), never in the reactor's."""
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsarchive-discovery")
+        return await asyncio.get_running_loop().run_in_executor(self._reader, functools.partial(function, *args))
+
+    def _wanted_articles(
+        self, links: Iterator[Link], count: int
+    ) -> tuple[dict[str, datetime | None], Counter[str], bool]:
+        """Of the next `count` links, the article URLs to record, as they will be requested (on the site, recent
+        enough, less their tracking parameters) with the date the listing gave; how many were skipped and why;
+        whether links remain. Whether the archive holds them already is the frontier's to judge."""
+        wanted: dict[str, datetime | None] = {}
+        skipped: Counter[str] = Counter()
+        batch = list(itertools.islice(links, count))
+        for link in batch:
             try:
-                canonical = canonicalize_url(link.url)
+                canonicalize_url(link.url)
             except ValueError:
-                self.crawler.stats.inc_value("newsarchive/skipped_invalid_url")
+                skipped["skipped_invalid_url"] += 1
                 continue
             url = strip_tracking(link.url)  # requested as given, less its tracking parameters
             if not (self.profile.owns(url) and self.profile.is_article_url(url)):
                 continue
             if not self._is_recent(link):
-                self.crawler.stats.inc_value("newsarchive/skipped_older_than_since")
+                skipped["skipped_older_than_since"] += 1
                 continue
-            if self._already_archived(canonical, link):
-                self.crawler.stats.inc_value("newsarchive/skipped_already_archived")
-                continue
-            yield url
-
-    def _schedule_article(self, url: str) -> Request | None:
-        """The request for article `url`, or None when --max-articles makes it wait for a free slot."""
-        if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
-            self.waiting_articles.append(url)
-            return None
-        self.articles_scheduled += 1
-        return self._article_request(url)
+            wanted[url] = link.latest
+        return wanted, skipped, len(batch) == count
 
     def _article_request(self, url: str) -> Request:
         return Request(url, self.parse_article, errback=self.on_error, priority=ARTICLE_PRIORITY)
 
     def _release_article_slot(self, request: Request) -> None:
-        """An article request that stored nothing: its slot goes to the next waiting article URL."""
-        if self.max_articles is None or request.callback != self.parse_article:
-            return
-        self.articles_scheduled -= 1
-        while self.waiting_articles and self.articles_scheduled < self.max_articles:
-            self.articles_scheduled += 1
-            self.crawler.engine.crawl(self._article_request(self.waiting_articles.popleft()))
+        """An article request that stored nothing: its slot goes to the next due article URL."""
+        if request.callback == self.parse_article:
+            self.articles_scheduled -= 1
 
-    def _already_archived(self, url: str, link: Link) -> bool:
-        if url not in self.known_articles:
-            return False
-        stored = self.known_articles[url]
-        # A sitemap/feed date newer than the stored copy means the article was modified: fetch it again.
-        return not (link.latest and stored and link.latest > stored)
+    def on_page_outcome(self, url: str, outcome: str, reason: str = "") -> None:
+        """An article the dedup pipeline found to be a second URL of a story stored in this run adds no row: its
+        slot goes to the next due article URL."""
+        if outcome == Outcome.DUPLICATE:
+            self.articles_scheduled -= 1
 
     # --- articles ------------------------------------------------------------------------------------------------
     async def parse_article(self, response: Response) -> AsyncIterator[Article]:
@@ -378,12 +449,16 @@ class NewsSpider(scrapy.Spider):
         budget = self.settings.getfloat("EXTRACT_TIMEOUT")
         try:
             future = self._extraction_pool().submit(
-                extract_article, response.body, response.url, profile=self.profile,
+                extract_in_worker, response.body, response.url, profile=self.profile,
                 encoding=_declared_encoding(response), fetched_at=fetched_at, time_limit=budget,
             )
-            return await _result_of(future, _hung_after(budget))
+            return await _result_of(future, _hung_after(budget), self._stopping)
+        except Abandoned:  # no outcome: the capture says nothing of the page, which stays owed to the next run
+            return None
         except NotAnArticle as exc:
             self._settle(response, Outcome.NOT_ARTICLE, str(exc))
+        except ExtractionOverBudget as exc:  # a failure, retried by a later run with back-off
+            self._settle(response, Outcome.FAILED, str(exc))
         except TimeoutError:
             self._settle(response, Outcome.FAILED,
                          f"extraction worker hung: no answer {_hung_after(budget):g} s after it took the page")
@@ -440,14 +515,13 @@ class NewsSpider(scrapy.Spider):
             self._pool = extraction_pool(self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1)
         return self._pool
 
-    def _count_left_waiting(self) -> None:
-        """Article URLs --max-articles left for a later run (owed: recorded as listed, not fetched)."""
-        self.crawler.stats.set_value("newsarchive/owed/left_waiting", len(self.waiting_articles))
-
     def _close_pool(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        if self._reader is not None:
+            self._reader.shutdown(wait=False, cancel_futures=True)
+            self._reader = None
 
     # --- outcomes ------------------------------------------------------------------------------------------------
     def on_error(self, failure: Failure, requisite_of: str = "") -> None:

@@ -7,16 +7,27 @@ import pytest
 
 from crawler.discovery import (
     DiscoveryError,
-    gunzip_partial,
+    Inflater,
+    Sitemap,
     listing_links,
     page_number,
     parse_feed,
     parse_iso_datetime,
-    parse_sitemap,
     sitemaps_from_robots,
 )
 
 ICT = timezone(timedelta(hours=7))
+
+
+def parse_sitemap(body: bytes, url: str = "") -> tuple[Sitemap, list]:
+    """The sitemap and its links, read to the end (its `problem` then known)."""
+    sitemap = Sitemap(body, url)
+    return sitemap, list(sitemap.links)
+
+
+def gunzip_partial(data: bytes, limit: int = 64 * 1024 * 1024) -> tuple[bytes, str]:
+    inflater = Inflater(data, limit)
+    return b"".join(inflater), inflater.problem
 
 NEWS_SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -38,9 +49,9 @@ INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/sc
 
 
 def test_news_sitemap_dates_and_urls():
-    sitemap = parse_sitemap(NEWS_SITEMAP)
+    sitemap, links = parse_sitemap(NEWS_SITEMAP)
     assert not sitemap.is_index
-    first, second = sitemap.links
+    first, second = links
     assert first.url == "https://baonghean.vn/thoi-su/dang-uy-10305432.html"
     assert first.published == datetime(2025, 9, 18, 10, 5, tzinfo=ICT)
     assert second.modified == datetime(2025, 9, 19, tzinfo=UTC)
@@ -48,9 +59,9 @@ def test_news_sitemap_dates_and_urls():
 
 
 def test_gzipped_sitemap_index_with_relative_locations():
-    sitemap = parse_sitemap(gzip.compress(INDEX), "https://baonghean.vn/sitemap.xml")
+    sitemap, links = parse_sitemap(gzip.compress(INDEX), "https://baonghean.vn/sitemap.xml")
     assert sitemap.is_index
-    assert [link.url for link in sitemap.links] == [
+    assert [link.url for link in links] == [
         "https://baonghean.vn/sitemaps/2025-09.xml.gz",
         "https://baonghean.vn/sitemaps/news.xml",
     ]
@@ -64,7 +75,7 @@ def test_not_a_sitemap_is_a_clear_error():
 def test_entities_are_not_expanded():
     bomb = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>
     <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.vn/&b;</loc></url></urlset>"""
-    links = parse_sitemap(bomb).links
+    _, links = parse_sitemap(bomb)
     assert all("aaaaaaaaaa" not in link.url for link in links)
     assert [link.url for link in links] == ["https://x.vn/"]  # the entity reference is dropped, not expanded
 
@@ -85,24 +96,24 @@ def _entries(count):
 
 
 def test_cut_gzip_sitemap_is_partial():
-    sitemap = parse_sitemap(gzip.compress(URLSET % _entries(2000))[:3000], "https://x.vn/s.xml.gz")
+    sitemap, links = parse_sitemap(gzip.compress(URLSET % _entries(2000))[:3000], "https://x.vn/s.xml.gz")
     assert sitemap.problem.startswith("truncated gzip data")
-    assert 0 < len(sitemap.links) < 2000
-    assert all(link.url.endswith(".html") for link in sitemap.links)  # the cut last entry is left out
+    assert 0 < len(links) < 2000
+    assert all(link.url.endswith(".html") for link in links)  # the cut last entry is left out
 
 
 def test_billion_laughs_sitemap_is_partial():
     entities = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
     bomb = (f'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY l0 "lol">{entities}]>'.encode()
             + URLSET % (_entries(3) + b"<url><loc>https://x.vn/&l9;</loc></url>" + _entries(3)))
-    sitemap = parse_sitemap(bomb)
+    sitemap, links = parse_sitemap(bomb)
     assert "amplification" in sitemap.problem
-    assert [link.url for link in sitemap.links][:3] == [f"https://x.vn/a-{n}.html" for n in range(3)]
-    assert all("lol" not in link.url for link in sitemap.links)
+    assert [link.url for link in links][:3] == [f"https://x.vn/a-{n}.html" for n in range(3)]
+    assert all("lol" not in link.url for link in links)
 
 
 def test_whole_sitemap_has_no_problem():
-    assert parse_sitemap(URLSET % _entries(3)).problem == ""
+    assert parse_sitemap(URLSET % _entries(3))[0].problem == ""
 
 
 def test_robots_sitemap_lines():
@@ -177,4 +188,14 @@ def test_multi_member_gzip_and_nested_locations():
       <image:loc>https://cdn.x.vn/a.jpg</image:loc></image:image><loc>https://x.vn/a-12345.html</loc>
       </url></urlset>""")
     assert gunzip_partial(first + second) == (gzip.decompress(first + second), "")
-    assert [link.url for link in parse_sitemap(first + second).links] == ["https://x.vn/a-12345.html"]
+    assert [link.url for link in parse_sitemap(first + second)[1]] == ["https://x.vn/a-12345.html"]
+
+
+def test_a_large_sitemap_is_read_as_a_stream():
+    count = 60_000  # several pieces of the inflated document
+    sitemap = Sitemap(gzip.compress(URLSET % _entries(count)), "https://x.vn/s.xml.gz")
+    links = sitemap.links
+    first = next(links)
+    assert first.url == "https://x.vn/a-0.html"
+    assert len(sitemap._root) < count / 5  # the tree holds one piece of the document at most, not every entry
+    assert sum(1 for _ in links) == count - 1 and sitemap.problem == ""

@@ -24,9 +24,9 @@ from archive.db import is_disk_full
 from archive.models import ArticleRow, CrawlRun
 from archive.records import Capture
 from archive.spool import Spool
-from archive.store import ArchiveStore
+from archive.store import ArchiveStore, DueRules
 from archive.writer import ArticleEvent, BatchWriter, RunFinished
-from crawler.archivequeries import ArchiveQueries
+from crawler.frontier import Frontier
 from crawler.newsroom import Newsroom, serve
 from crawler.signals import urls_listed
 from pipelines.sql import SqlStorePipeline
@@ -91,8 +91,9 @@ def test_a_full_spool_while_the_database_is_down_leaves_the_pages_owed(tmpfs, tm
     store = ArchiveStore(database_url)
     assert [run.status for run in rows(database_url, CrawlRun)] == ["error"]
     assert store.conditional_headers(SITEMAP) == {}  # the next run reads the sitemap in full, no 304
-    owed = store.owed_urls("baonghean", attempts=3, backoff=0)
-    assert set(owed.due) == {article.url for article in articles}  # and fetches every page that was lost
+    owed = store.due_articles("baonghean", after=None, limit=10,
+                              rules=DueRules(attempts=3, backoff=0, run_started=datetime.now(UTC)))
+    assert set(owed.urls) == {article.url for article in articles}  # and fetches every page that was lost
     store.close()
 
 
@@ -119,13 +120,13 @@ def test_a_listing_the_database_could_not_record_is_one_line_and_the_run_is_not_
     crawler = crawler_with_spider({"DATABASE_URL": database_url, "SQL_SPOOL_DIR": str(tmp_path / "spool"),
                                    "AUTOTHROTTLE_ENABLED": False})  # it needs an engine on spider_opened
     pipeline = SqlStorePipeline.from_crawler(crawler)
-    queries = ArchiveQueries.from_crawler(crawler)
+    frontier = Frontier.from_crawler(crawler)
     asyncio.run(pipeline.open_spider())
     asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_opened, spider=crawler.spider))
-    queries.store.note_listed = failing(-1, queries.store.note_listed)  # type: ignore[method-assign]
+    frontier.store.note_listed = failing(-1, frontier.store.note_listed)  # type: ignore[method-assign]
     asyncio.run(crawler.signals.send_catch_log_async(signal=urls_listed, site="baonghean", source=SITEMAP,
                                                      kind="article", urls=["https://baonghean.vn/a-1.html"]))
-    assert "archive query note_listed failed: (builtins.Exception) server closed the connection" in caplog.text
+    assert "(attempt 5 of 5): (builtins.Exception) server closed the connection" in caplog.text
     assert "Traceback" not in caplog.text
     close_pipeline(pipeline, reason="finished")
     assert crawler.stats.get_value("newsarchive/status_detail") == "1 discovery document listing(s) not recorded"

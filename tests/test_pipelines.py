@@ -37,7 +37,7 @@ from archive.writer import ArticleEvent, OutcomeEvent
 from crawler.dates import normalize_timestamps
 from crawler.finish import finish_article
 from crawler.settings import ADDONS
-from crawler.signals import archived_articles_requested, capture_recorded, page_outcome
+from crawler.signals import capture_recorded, page_outcome
 from crawler.sites import SiteProfile, load_profile
 from pipelines.dedup import DedupPipeline
 from pipelines.sql import SqlStorePipeline
@@ -227,8 +227,7 @@ def wait_for(condition: Callable[[], bool], limit: float = 30.0) -> None:
 def test_a_crawl_is_stored_at_close(database_url: str, tmp_path: Path, make_article) -> None:
     pipeline = open_pipeline(database_url, tmp_path)
     signals = pipeline.crawler.signals
-    known = asyncio.run(signals.send_catch_log_async(signal=archived_articles_requested, site="baonghean"))
-    assert [answer for _, answer in known] == [{}]
+    assert pipeline.store.known_article_urls("baonghean") == {}
     items = [make_article(n) for n in range(5)]
     for item in items:
         signals.send_catch_log(signal=capture_recorded, capture=Capture(
@@ -250,9 +249,7 @@ def test_a_crawl_is_stored_at_close(database_url: str, tmp_path: Path, make_arti
 
     # the next crawl of the site knows them all
     pipeline = open_pipeline(database_url, tmp_path)
-    known = asyncio.run(pipeline.crawler.signals.send_catch_log_async(
-        signal=archived_articles_requested, site="baonghean"))
-    assert set(known[0][1]) == {item.canonical_url for item in items}
+    assert set(pipeline.store.known_article_urls("baonghean")) == {item.canonical_url for item in items}
     # a run that was shut down may not have followed everything: its validators are not reused
     assert pipeline.store.conditional_headers(items[0].url) == {}
     close_pipeline(pipeline)
@@ -374,7 +371,7 @@ from scrapy.crawler import CrawlerProcess
 from datetime import UTC
 from archive.records import Article
 from crawler.finish import finish_article
-from crawler.signals import archived_articles_requested
+from crawler.signals import due_articles_requested
 from crawler.sites import SiteProfile
 
 PROFILE = SiteProfile(name="endless", timezone="Asia/Ho_Chi_Minh")
@@ -384,8 +381,9 @@ class Endless(Spider):
     crawl_arguments = {"articles": 5}
 
     async def start(self):
-        answers = await self.crawler.signals.send_catch_log_async(signal=archived_articles_requested, site="endless")
-        print("known", sum(len(known) for _, known in answers), flush=True)
+        answers = await self.crawler.signals.send_catch_log_async(signal=due_articles_requested, site="endless",
+                                                                  count=10)
+        print("due", sum(len(due) for _, due in answers), flush=True)
         for n in range(5):
             extracted = Article(url=f"https://endless.vn/bai-{n}.html?utm_source=x", title=str(n),
                                 text=f"Bài số {n}.", published_at=datetime(2025, 9, 18, 8, n))
@@ -421,6 +419,7 @@ def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(
 ) -> None:
     store = ArchiveStore(database_url)
     store.save_articles([make_article(99, site="endless")])  # archived by an earlier crawl
+    store.note_listed("endless", "https://endless.vn/sitemap.xml", "article", ["https://endless.vn/owed.html"])
     script = tmp_path / "crawl.py"
     script.write_text(CRAWL_SCRIPT, encoding="utf-8")
     environment = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
@@ -429,7 +428,7 @@ def test_a_crawl_stopped_by_a_signal_commits_what_was_extracted(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, cwd=tmp_path,
     )
     assert crawl.stdout is not None
-    assert crawl.stdout.readline().split() == ["known", "1"]  # the store answered the spider's question
+    assert crawl.stdout.readline().split() == ["due", "1"]  # the frontier answered the spider's question
     assert crawl.stdout.readline().strip() == "ready"
     crawl.send_signal(stop_signal)
     _, log = crawl.communicate(timeout=120)

@@ -13,20 +13,24 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import CRAWL_SETTINGS, ROOT, run_newsarchive
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.models import CaptureRow, CrawlRun
-from archive.store import ArchiveStore
+from archive.models import CaptureRow, CrawlRun, DiscoveredUrl
+from archive.runstatus import ExitCode
+from archive.store import ArchiveStore, NoArchive
 from crawler.newsroom import Newsroom, serve
 from crawler.newsroom import templates as tpl
+from crawler.newsroom.listing import SITEMAP_PATH, LargeSitemapSite
 from crawler.newsroom.site import NEAR_DUPLICATE_ID, SYNDICATED_ID, LoggedRequest, _Page
 
 pytestmark = pytest.mark.integration
@@ -280,3 +284,72 @@ def test_the_pages_of_a_killed_extraction_worker_are_fetched_by_the_next_run(tmp
         assert {path for path in lost if refetched[path] == 0} == set()  # every lost page was fetched again
         assert sum(1 for _ in store.iter_articles()) == expected
     store.close()
+
+
+# --- a large sitemap: a bounded frontier, owed URLs, a prompt stop -------------------------------------------------
+def listed_article_urls(store: ArchiveStore) -> int:
+    with Session(store.engine) as session:
+        return session.scalar(select(func.count()).select_from(DiscoveredUrl).where(DiscoveredUrl.kind == "article"))
+
+
+def test_a_large_sitemap_fills_a_bounded_frontier_and_leaves_the_rest_owed(tmp_path):
+    site = LargeSitemapSite(20_000)
+    with serve(site) as base_url:
+        arguments = ["--sitemap", base_url + SITEMAP_PATH, "--db", db_url(tmp_path), "--warc-dir",
+                     str(tmp_path / "warc"), "--allow-private", *CRAWL_SETTINGS, "-s", "ROBOTSTXT_OBEY=false",
+                     "-s", "REQUISITES_ENABLED=false"]
+        run_newsarchive("crawl", *arguments, "--max-articles", "5", cwd=tmp_path)
+        store = ArchiveStore(db_url(tmp_path))
+        first = set(site.requested)
+        assert len(first) == 5 and sum(1 for _ in store.iter_articles()) == 5
+        assert listed_article_urls(store) == 20_000  # every listed URL recorded
+        assert last_run_stats(store)["newsarchive/owed/left_waiting"] == 20_000 - 5
+        # a run without --max-articles, one request at a time (the scheduler fills up), stopped after 30 articles:
+        # the crawl never holds more requests than the frontier's bound (FRONTIER_LOW_WATER - 1 + FRONTIER_BATCH),
+        # not 20,000
+        site.requested.clear()
+        run_newsarchive("crawl", *arguments, "-s", "CONCURRENT_REQUESTS=1", "-s", "CLOSESPIDER_ITEMCOUNT=30",
+                        "-s", "FRONTIER_LOW_WATER=10", "-s", "FRONTIER_BATCH=20", cwd=tmp_path)
+        assert 10 <= last_run_stats(store)["newsarchive/frontier/max_pending"] <= 10 - 1 + 20
+        assert len(set(site.requested)) >= 30 and not set(site.requested) & first  # owed URLs, not the same ones
+        assert sum(1 for _ in store.iter_articles()) >= 5 + 30
+        store.close()
+
+
+def listed_so_far(workdir: Path) -> int:
+    """Article URLs the crawl in `workdir` has recorded so far (0 before its database has its schema)."""
+    try:
+        store = ArchiveStore(db_url(workdir), create=False)
+    except (NoArchive, OperationalError):
+        return 0
+    try:
+        return listed_article_urls(store)
+    except OperationalError:  # the tables are being made
+        return 0
+    finally:
+        store.close()
+
+
+def test_sigint_during_a_large_discovery_stops_the_run_and_keeps_what_was_listed_owed(tmp_path):
+    site = LargeSitemapSite(50_000)
+    with serve(site) as base_url:
+        arguments = ["crawl", "--sitemap", base_url + SITEMAP_PATH, "--db", db_url(tmp_path), "--warc-dir",
+                     str(tmp_path / "warc"), "--allow-private", *CRAWL_SETTINGS, "-s", "ROBOTSTXT_OBEY=false",
+                     "-s", "REQUISITES_ENABLED=false"]
+        crawling = subprocess.Popen([sys.executable, "-m", "crawler.cli", *arguments], cwd=tmp_path,
+                                    env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+        while crawling.poll() is None and not listed_so_far(tmp_path):  # until discovery has recorded something
+            time.sleep(0.2)
+        crawling.send_signal(signal.SIGINT)
+        _, err = crawling.communicate(timeout=300)
+        assert crawling.returncode == ExitCode.INTERRUPTED, err[-3000:]
+        store = ArchiveStore(db_url(tmp_path))
+        with Session(store.engine) as session:
+            assert session.scalars(select(CrawlRun.status)).all() == ["interrupted"]
+        archived = sum(1 for _ in store.iter_articles())
+        assert listed_article_urls(store) > archived  # listed and not fetched: owed, recorded for the next run
+        site.requested.clear()
+        run_newsarchive(*arguments, "--max-articles", "3", cwd=tmp_path)
+        assert len(set(site.requested)) == 3 and sum(1 for _ in store.iter_articles()) == archived + 3
+        store.close()

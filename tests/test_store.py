@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from archive.duplicates import NEAR_DUPLICATE_THRESHOLD
 from archive.models import ArticleRow, ArticleVersion, Base, CaptionRow, CaptureRow, CrawlRun
 from archive.records import Article, Caption, Capture, WarcPointer
-from archive.store import ArchiveStore, NoArchive, StoreUnavailable
+from archive.store import FRONTIER_CHUNK, ArchiveStore, DueRules, NoArchive, StoreUnavailable
 from archive.text import content_hash
 
 ICT = timezone(timedelta(hours=7))
@@ -765,20 +765,70 @@ def test_listed_urls_are_owed_until_archived_or_settled(store: ArchiveStore, mak
     now = datetime(2025, 9, 20, tzinfo=UTC)
     hour = timedelta(hours=1)
     store.save_captures([
+        Capture(listed[0], 200, now - hour, outcome="article"),
         Capture(listed[1], 200, now - hour, outcome="not_article", reason="no text"),  # settled
         Capture(listed[2], 500, now - hour, outcome="failed", reason="HTTP 500"),  # failed once, an hour ago
         Capture(listed[3], 500, now - 10 * hour, outcome="failed", reason="HTTP 500"),  # twice, 3 h ago at last
         Capture(listed[3], 500, now - 3 * hour, outcome="failed", reason="HTTP 500"),
         Capture(listed[4], 200, now - hour, outcome="article"),  # fetched, but no row: lost (a crash, a failed write)
     ])  # fmt: skip
-    owed = store.owed_urls("baonghean", attempts=2, backoff=1800, now=now)
+    started = datetime.now(UTC)  # the run asking started after the listing: what is due is owed by earlier runs
+
+    def due(site: str = "baonghean", **rules: Any):
+        return store.due_articles(site, after=None, limit=10, rules=DueRules(run_started=started, now=now, **rules))
+
+    owed = due(attempts=2, backoff=1800)
     # listed[5] was never fetched; listed[3] failed as often as allowed
-    assert (owed.due, owed.later, owed.given_up) == ([listed[2], listed[4], listed[5]], 0, 1)
-    owed = store.owed_urls("baonghean", attempts=5, backoff=7200, now=now)  # listed[2] due 2 h after its failure
-    assert (owed.due, owed.later, owed.given_up) == ([listed[4], listed[5]], 2, 0)
-    assert store.owed_urls("another-site", attempts=5, backoff=0).due == []
+    assert (owed.urls, owed.verdicts["later"], owed.verdicts["given_up"]) == ([listed[2], listed[4], listed[5]], 0, 1)
+    assert (owed.verdicts["archived"], owed.verdicts["settled"], owed.earlier, owed.more) == (1, 1, 3, False)
+    owed = due(attempts=5, backoff=7200)  # listed[2] due 2 h after its failure
+    assert (owed.urls, owed.verdicts["later"], owed.verdicts["given_up"]) == ([listed[4], listed[5]], 2, 0)
+    assert due("another-site", attempts=5, backoff=0).urls == []
     assert store.listed_documents("baonghean", "https://baonghean.vn/sitemap.xml") == [
         ("https://baonghean.vn/sitemap-1.xml", "sitemap")]
+
+
+def test_the_frontier_reads_listed_urls_in_listing_order_a_batch_at_a_time(store: ArchiveStore, make_article) -> None:
+    urls = [f"https://baonghean.vn/a-{n}.html" for n in range(FRONTIER_CHUNK + 20)]
+    store.note_listed("baonghean", "https://baonghean.vn/sitemap-1.xml", "article", urls)
+    rules = DueRules(attempts=5, backoff=0, run_started=datetime.now(UTC))
+    first = store.due_articles("baonghean", after=None, limit=3, rules=rules)
+    assert first.urls == urls[:3] and first.more and first.judged == 3
+    assert store.listed_not_reached("baonghean", first.after) == len(urls) - 3  # left waiting
+    # a URL listed again after that position (a sitemap read later in the run) lies after it: judged again
+    store.save_articles([make_article(1, url=urls[1])])
+    store.save_captures([Capture(urls[1], 200, datetime(2025, 9, 19, tzinfo=UTC), outcome="article")])
+    store.note_listed("baonghean", "https://baonghean.vn/sitemap-2.xml", "article", {urls[0]: None})
+    rest = store.due_articles("baonghean", after=first.after, limit=len(urls), rules=rules)
+    assert rest.urls == [*urls[3:], urls[0]] and not rest.more  # across chunks of queries
+    assert store.listed_not_reached("baonghean", rest.after) == 0
+    assert store.listed_not_reached("baonghean", None) == len(urls) - 1  # one is archived
+
+
+def test_an_archived_url_is_due_again_when_listed_as_changed_or_with_refresh(store: ArchiveStore, make_article) -> None:
+    stored = make_article(1)  # fetched 2025-09-19 01:00 UTC
+    store.save_articles([stored])
+    store.save_captures([Capture(stored.url, 200, stored.fetched_at, outcome="article")])
+    declared = "https://baonghean.vn/declared-canonical-10300099.html"  # archived under it, never fetched from it
+    store.save_articles([make_article(2, canonical_url=declared)])
+    before, after = datetime(2025, 9, 18, tzinfo=UTC), datetime(2025, 9, 21, tzinfo=UTC)
+    run = datetime.now(UTC)
+    store.note_listed("baonghean", "https://baonghean.vn/s.xml", "article", {stored.url: before})
+
+    def due(**rules: Any) -> list[str]:
+        return store.due_articles("baonghean", after=None, limit=10, rules=DueRules(5, 0, **rules)).urls
+
+    assert due(run_started=run) == []  # archived, unchanged since
+    assert due(run_started=run - timedelta(hours=1), refresh=True) == [stored.url]  # listed in this run
+    assert due(run_started=datetime.now(UTC), refresh=True) == []  # listed before this run: not this run's
+    store.note_listed("baonghean", "https://baonghean.vn/s.xml", "article", {stored.url: after})
+    assert due(run_started=run) == [stored.url]  # the listing says it changed after the stored copy
+    assert due(run_started=run, since=datetime(2025, 9, 22, tzinfo=UTC)) == []  # older than --since: left
+    store.note_listed("baonghean", "https://baonghean.vn/s.xml", "article", [declared])
+    # a URL another page declared its canonical is fetched once, so that the row moves to its own capture
+    assert due(run_started=datetime.now(UTC)) == [stored.url, declared]
+    store.save_captures([Capture(declared, 200, stored.fetched_at, outcome="article")])
+    assert due(run_started=datetime.now(UTC)) == [stored.url]
 
 
 def test_a_canonical_link_merges_only_the_same_story(store: ArchiveStore, make_article) -> None:
