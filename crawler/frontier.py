@@ -51,6 +51,10 @@ VERDICT_STATS = {
 }
 
 
+class Unanswered(Exception):
+    """The database did not answer the frontier, however often it was asked."""
+
+
 class Frontier:
     def __init__(self, crawler: Any, database_url: str | None) -> None:
         self.crawler = crawler
@@ -95,25 +99,31 @@ class Frontier:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, functools.partial(function, *args, **kwargs))
 
-    async def on_urls_listed(
-        self, site: str, source: str, kind: str, urls: list[str] | Mapping[str, datetime | None]
-    ) -> None:
-        """Record what `source` listed. A database that does not answer is asked again a few times (discovery
-        waits: a URL is requested only once recorded); a listing still unrecorded is counted
-        (`UNRECORDED_LISTINGS_STAT`), so the run does not end `finished` and the next reads the document again."""
-        assert self.store is not None, "connected when the store is open"
+    async def _asking(self, what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`function` in the frontier's thread; a database that does not answer is asked again a few times
+        (`LISTING_ATTEMPTS`, `LISTING_RETRY` apart while the crawl runs), each failure one line; then `Unanswered`."""
         for attempt in range(1, LISTING_ATTEMPTS + 1):
             try:
-                return await self._in_thread(self.store.note_listed, site, source, kind, urls)
+                return await self._in_thread(function, *args, **kwargs)
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                logger.warning("cannot record what %s listed (attempt %d of %d): %s", source, attempt,
-                               LISTING_ATTEMPTS, first_line(exc))
-                if attempt < LISTING_ATTEMPTS and self.crawler.crawling:
+                logger.warning("cannot %s (attempt %d of %d): %s", what, attempt, LISTING_ATTEMPTS, first_line(exc))
+                if attempt < LISTING_ATTEMPTS and self.crawler.crawling:  # a stopping crawl does not wait
                     await asyncio.sleep(LISTING_RETRY)
-        self.crawler.stats.inc_value(UNRECORDED_LISTINGS_STAT)
-        return None
+        raise Unanswered(what)
+
+    async def on_urls_listed(
+        self, site: str, source: str, kind: str, urls: list[str] | Mapping[str, datetime | None]
+    ) -> None:
+        """Record what `source` listed (discovery waits: a URL is requested only once recorded); a listing the
+        database did not take is counted (`UNRECORDED_LISTINGS_STAT`), so the run does not end `finished` and the
+        next reads the document again."""
+        assert self.store is not None, "connected when the store is open"
+        try:
+            await self._asking(f"record what {source} listed", self.store.note_listed, site, source, kind, urls)
+        except Unanswered:
+            self.crawler.stats.inc_value(UNRECORDED_LISTINGS_STAT)
 
     async def on_due_articles_requested(
         self, site: str, count: int, since: datetime | None = None, refresh: bool = False
@@ -125,7 +135,11 @@ class Frontier:
             run_started=self.run_started, refresh=refresh, since=since,
         )  # fmt: skip
         while True:  # each answer of the store judges a bounded number of URLs: ask again until some are due
-            found = await self._in_thread(self.store.due_articles, site, after=self.after, limit=count, rules=rules)
+            try:
+                found = await self._asking("read the frontier", self.store.due_articles, site, after=self.after,
+                                           limit=count, rules=rules)
+            except Unanswered:  # none now: what is listed stays owed to this run's next question or the next run
+                return []
             self.after = found.after
             stats.inc_value("newsarchive/frontier/judged", found.judged)
             stats.inc_value("newsarchive/owed/seeded", found.earlier)
@@ -135,9 +149,14 @@ class Frontier:
             if found.urls or not found.more:
                 return found.urls
 
-    async def on_articles_left_requested(self, site: str) -> int:
+    async def on_articles_left_requested(self, site: str) -> int | None:
+        """The number of listed URLs the archive lacks that this run did not reach; None if the database did not
+        answer."""
         assert self.store is not None, "connected when the store is open"
-        return await self._in_thread(self.store.listed_not_reached, site, self.after)
+        try:
+            return await self._asking("count what is left", self.store.listed_not_reached, site, self.after)
+        except Unanswered:
+            return None
 
     def on_spider_closed(self) -> None:
         if self._thread is not None:

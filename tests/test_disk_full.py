@@ -28,7 +28,7 @@ from archive.store import ArchiveStore, DueRules
 from archive.writer import ArticleEvent, BatchWriter, RunFinished
 from crawler.frontier import Frontier
 from crawler.newsroom import Newsroom, serve
-from crawler.signals import urls_listed
+from crawler.signals import articles_left_requested, due_articles_requested, urls_listed
 from pipelines.sql import SqlStorePipeline
 
 SITEMAP = "https://baonghean.vn/sitemap.xml"
@@ -131,6 +131,32 @@ def test_a_listing_the_database_could_not_record_is_one_line_and_the_run_is_not_
     close_pipeline(pipeline, reason="finished")
     assert crawler.stats.get_value("newsarchive/status_detail") == "1 discovery document listing(s) not recorded"
     assert [run.status for run in rows(database_url, CrawlRun)] == ["error"]  # its sitemaps are read in full again
+
+
+def test_a_frontier_the_database_does_not_answer_hands_out_nothing_in_one_line_a_time(tmp_path, caplog):
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    crawler = crawler_with_spider({"DATABASE_URL": database_url, "AUTOTHROTTLE_ENABLED": False})
+    frontier = Frontier.from_crawler(crawler)
+    asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_opened, spider=crawler.spider))
+    listed = ["https://baonghean.vn/a-1.html", "https://baonghean.vn/a-2.html"]
+    asyncio.run(crawler.signals.send_catch_log_async(signal=urls_listed, site="baonghean", source=SITEMAP,
+                                                     kind="article", urls=listed))
+    real_due, real_left = frontier.store.due_articles, frontier.store.listed_not_reached
+    frontier.store.due_articles = failing(-1, real_due)  # type: ignore[method-assign]
+    frontier.store.listed_not_reached = failing(-1, real_left)  # type: ignore[method-assign]
+
+    def ask(signal: object, **arguments: Any) -> list[Any]:
+        answers = asyncio.run(crawler.signals.send_catch_log_async(signal=signal, site="baonghean", **arguments))
+        return [answer for _, answer in answers]
+
+    assert ask(due_articles_requested, count=5) == [[]]  # none now; nothing lost
+    assert ask(articles_left_requested) == [None]
+    assert "cannot read the frontier (attempt 5 of 5): (builtins.Exception) server closed the connection" in caplog.text
+    assert "Traceback" not in caplog.text
+    frontier.store.due_articles = failing(2, real_due)  # type: ignore[method-assign]
+    assert ask(due_articles_requested, count=5) == [listed]  # back after two failures: the same URLs, in order
+    asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_closed, spider=crawler.spider,
+                                                     reason="finished"))
 
 
 def _writer(store: ArchiveStore, spool: Path, **callbacks: Any) -> BatchWriter:
