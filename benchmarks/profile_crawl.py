@@ -5,7 +5,10 @@ milliseconds per stored article.
     .venv/bin/pip install py-spy   # once (the `bench` extra: pip install -e '.[bench]')
     .venv/bin/python benchmarks/profile_crawl.py [--articles 1000] [--rate 100] [--top 15] [--raw FILE]
 
-Idle threads are not sampled (py-spy's default), so a sample is a moment a thread ran Python or native code.
+Idle threads are not sampled (py-spy's default), so a sample is a moment a thread ran Python or native code; but
+py-spy cannot always tell a thread blocked in C (a queue's `get`, a lock) from a busy one, so its per-thread shares
+overstate idle threads. `--threads` instead runs the crawl unprofiled and reads each thread's CPU from the kernel
+(`/proc/PID/task/TID/stat`, polled until the crawl exits), naming threads from `py-spy dump`: exact per-thread CPU.
 "Self" is where the sample stood; "inclusive" counts a function once per sample it was anywhere on the stack
 (the project's own functions only: crawler/, archive/, spiders/, pipelines/).
 """
@@ -18,10 +21,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
+from contextlib import suppress
 from pathlib import Path
 
-from throughput import BIN, newsroom
+from throughput import BIN, CLOCK_TICKS, newsroom
 
 from archive.store import ArchiveStore
 
@@ -88,6 +93,46 @@ def report(stacks: list[tuple[str, str, list[str], int]], rate: int, articles: i
             print(f"  {ms_per_article(count):7.2f} ms {count / samples:6.1%}  {frame}")
 
 
+def _descendants(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        with suppress(OSError):
+            for task in Path(f"/proc/{pending.pop()}/task").glob("*"):
+                with suppress(OSError):
+                    children = [int(child) for child in (task / "children").read_text().split()]
+                    found += children
+                    pending += children
+    return found
+
+
+def thread_cpu(crawl: list[str], work: Path, py_spy: str) -> tuple[dict[str, float], float]:
+    """Run the crawl unprofiled; CPU seconds of each thread of the crawl process (by thread name) and of its
+    descendants (the forkserver and the extraction workers), read from the kernel's counters until the crawl exits."""
+    process = subprocess.Popen(crawl, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cpu: dict[int, float] = {}
+    names: dict[int, str] = {}
+    children: dict[int, float] = {}
+    last_dump = 0.0
+    while process.poll() is None:
+        for task in Path(f"/proc/{process.pid}/task").glob("*"):
+            with suppress(OSError, ValueError, IndexError):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                cpu[int(task.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        for child in _descendants(process.pid):
+            with suppress(OSError, ValueError, IndexError):
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                children[child] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        if time.monotonic() - last_dump > 5:
+            last_dump = time.monotonic()
+            dump = subprocess.run([py_spy, "dump", "--pid", str(process.pid)], capture_output=True, text=True)
+            names.update((int(tid), name) for tid, name in re.findall(r'Thread (\d+) \(\w+\): "(.*)"', dump.stdout))
+        time.sleep(0.1)
+    by_name: Counter[str] = Counter()
+    for tid, seconds in cpu.items():
+        by_name[re.sub(r"_\d+$", "_N", names.get(tid, "(thread ended unnamed)"))] += seconds
+    return dict(by_name), sum(children.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=1000)
@@ -95,6 +140,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--raw", type=Path, help="also keep py-spy's raw stacks here (for a flame graph)")
+    parser.add_argument("--threads", action="store_true", help="exact CPU per thread from the kernel, no sampling")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
     if not py_spy:
@@ -110,6 +156,17 @@ def main() -> None:
             "-s", "LOG_LEVEL=WARNING", "-s", f"CONCURRENT_REQUESTS={args.concurrency}",
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
         ]
+        if args.threads:
+            threads, workers = thread_cpu(crawl, work, py_spy)
+            store = ArchiveStore(db_url)
+            articles = max(1, sum(1 for _ in store.iter_articles()))
+            store.close()
+            main_cpu = sum(threads.values())
+            print(f"{articles} articles stored; crawl process {main_cpu * 1000 / articles:.2f} ms CPU per article, "
+                  f"extraction workers {workers * 1000 / articles:.2f} ms (kernel counters)")
+            for name, seconds in sorted(threads.items(), key=lambda item: -item[1]):
+                print(f"  {name:<40} {seconds * 1000 / articles:7.2f} ms/article {seconds / main_cpu:6.1%}")
+            return
         process = subprocess.Popen(
             [py_spy, "record", "--subprocesses", "--threads", "-f", "raw", "-r", str(args.rate),
              "-o", str(raw), "--", *crawl],

@@ -10,6 +10,9 @@ once and cached), so its CPU is accounted apart. Then, in interleaved rounds, fo
 - `crawl`: `newsarchive crawl --sitemap …` (WARC, extraction pool, dedup, SQLite), AutoThrottle off, with the
   `--set` settings;
 - `trafilatura-cli`: trafilatura's own command line, `--sitemap … --list`, then `-i LIST --parallel 2` (sleep 0);
+- `scrapy-floor`: a bare Scrapy spider (Scrapy's defaults, no add-on, a callback that does nothing) fetching the
+  very URLs the crawl of the same round fetched (sitemaps, articles, photos, stylesheets, read from its captures):
+  what Scrapy alone costs for those requests, the floor under any Scrapy crawl of this site;
 - `extract-pool`: the project's `extract_article` over the pages from disk in a 2-process pool;
 - `trafilatura-pool`: trafilatura's `extract(..., with_metadata=True)` likewise.
 
@@ -41,7 +44,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-STAGES = ("crawl", "trafilatura-cli", "extract-pool", "trafilatura-pool")
+STAGES = ("crawl", "scrapy-floor", "trafilatura-cli", "extract-pool", "trafilatura-pool")
 CGROUP_ROOTS = (Path("/sys/fs/cgroup/cpuacct"), Path("/sys/fs/cgroup"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -298,6 +301,36 @@ def extract_pages(extractor: str, folder: Path, workers: int) -> None:
     print(extracted)
 
 
+def fetch_all(urls_file: Path, concurrency: int) -> None:
+    """The `scrapy-floor` stage (run in a child process): every URL of the file fetched by a bare Scrapy spider;
+    prints how many responses came."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    urls = urls_file.read_text().split()
+    responses = 0
+
+    class Floor(scrapy.Spider):
+        name = "floor"
+
+        async def start(self):  # type: ignore[override]
+            for url in urls:
+                yield scrapy.Request(url, dont_filter=True)
+
+        def parse(self, response: scrapy.http.Response) -> None:
+            nonlocal responses
+            responses += 1
+
+    process = CrawlerProcess({
+        "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "LOG_LEVEL": "WARNING",
+        "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
+        "HTTPERROR_ALLOW_ALL": True,
+    })
+    process.crawl(Floor)
+    process.start()
+    print(responses)
+
+
 def run_stage(
     stage: str, base_url: str, pages: Path, work: Path, concurrency: int, settings: tuple[str, ...] = ()
 ) -> Usage:
@@ -313,11 +346,23 @@ def run_stage(
              *(argument for setting in settings for argument in ("-s", setting))],
             cwd=run, name=stage,
         )
+        from sqlalchemy import text
+
         from archive.store import ArchiveStore
 
         store = ArchiveStore(db_url)
         usage.items = sum(1 for _ in store.iter_articles())
+        with store.engine.connect() as connection:
+            fetched = connection.execute(text("SELECT DISTINCT url FROM captures")).scalars().all()
         store.close()
+        (work / "fetched-urls.txt").write_text("\n".join(fetched))
+        return usage
+    if stage == "scrapy-floor":
+        if not (work / "fetched-urls.txt").exists():
+            sys.exit("the scrapy-floor stage fetches what the crawl stage fetched: run the crawl stage too")
+        usage = measure([sys.executable, __file__, "--scrapy-floor", str(work / "fetched-urls.txt"),
+                         "--concurrency", str(concurrency)], cwd=run, stdout=run / "count.txt", name=stage)
+        usage.items = int((run / "count.txt").read_text().strip() or 0)
         return usage
     if stage == "trafilatura-cli":
         config = run / "trafilatura.cfg"
@@ -333,7 +378,7 @@ def run_stage(
                               str(run / "out"), "--config-file", str(config)], cwd=run, name=stage, ok=(0, 1))
         peaks = {k: max(listing.peak_rss_mib.get(k, 0), extraction.peak_rss_mib.get(k, 0))
                  for k in listing.peak_rss_mib.keys() | extraction.peak_rss_mib.keys()}
-        items = len(list((run / "out").glob("*"))) if (run / "out").exists() else 0
+        items = sum(1 for path in (run / "out").rglob("*") if path.is_file())  # 1,000 files per sub-folder
         return Usage(listing.wall + extraction.wall, listing.cpu + extraction.cpu, peaks, items)
     extractor = "newsarchive" if stage == "extract-pool" else "trafilatura"
     usage = measure([sys.executable, __file__, "--extract-pages", str(pages), "--extractor", extractor],
@@ -389,8 +434,12 @@ def main() -> None:
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a setting of the crawl")
     parser.add_argument("--extract-pages", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--scrapy-floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--extractor", choices=("newsarchive", "trafilatura"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scrapy_floor:
+        fetch_all(args.scrapy_floor, args.concurrency)
+        return
     if args.extract_pages:
         extract_pages(args.extractor, args.extract_pages, workers=2)
         return
