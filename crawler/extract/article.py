@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import trafilatura
 from dateparser.data.languages_info import language_order
 from lxml import etree
 from trafilatura.metadata import extract_metadata
@@ -29,7 +28,7 @@ from crawler.dates import (
 from crawler.extract.body import article_paragraphs, main_text
 from crawler.extract.budget import MAX_ELEMENTS, MAX_INPUT_BYTES, TIME_BUDGET_SECONDS, ExtractionTimeout, time_budget
 from crawler.extract.decoding import decode_html
-from crawler.extract.dom import meta_contents, selected_texts
+from crawler.extract.dom import meta_contents, parse_html, selected_texts
 from crawler.extract.jsonld import article_objects, image_captions, jsonld_objects
 from crawler.extract.metadata import (
     canonical_url,
@@ -149,7 +148,7 @@ def _parse(body: bytes, encoding: str | None):
     text = decode_html(body, encoding)
     if "<" not in text[:65536]:
         raise NotAnArticle("not HTML: no markup found")
-    tree = trafilatura.utils.load_html(text)
+    tree = parse_html(text)
     if tree is None:
         raise NotAnArticle("HTML could not be parsed")
     count = int(_NODE_COUNT(tree))
