@@ -27,6 +27,7 @@ from crawler.extract.dom import (
     loose_form,
     meta_contents,
     one_line,
+    page_elements,
     same_text,
     select,
     visible_text,
@@ -49,12 +50,14 @@ _IMAGE_URL_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset",
 _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\.|grey\.gif|lazy\.", re.IGNORECASE)
 
 
-# Cheap pre-selection in C before the exact test in Python.
-_CAPTION_CANDIDATES = etree.XPath(
-    "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'aption') or contains(@class, 'APTION')"
-    " or contains(@class, 'esc') or contains(@class, 'legend')]"
-    " | //*[contains(@itemtype, 'ImageObject')]//*[@itemprop='description']"
-)
+def _may_be_caption(element: etree._Element) -> bool:
+    """The cheap pre-selection before the exact test: a figcaption, a class holding "aption", "esc" or "legend", an
+    itemprop caption, the description of an ImageObject."""
+    names = element.get("class") or ""
+    if "aption" in names or "APTION" in names or "esc" in names or "legend" in names or element.tag == "figcaption":
+        return True
+    itemprop = element.get("itemprop")
+    return itemprop == "caption" or (itemprop == "description" and _describes_an_image(element))
 
 
 def is_caption_element(element: etree._Element) -> bool:
@@ -261,7 +264,9 @@ def mark_captions(
     `known_captions`: caption texts the page states elsewhere (JSON-LD, og:image:alt); an element right after an
     image that repeats one is that image's caption.
     """
-    elements = [e for e in _CAPTION_CANDIDATES(tree) if is_caption_element(e) or _describes_an_image(e)]
+    elements = [
+        e for e in page_elements(tree) if _may_be_caption(e) and (is_caption_element(e) or _describes_an_image(e))
+    ]
     holders = unmarked_captions(tree, elements, known_captions)
     if extra_selector:
         elements += [e for e in select(tree, extra_selector) if not isinstance(e, str)]
