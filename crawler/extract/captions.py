@@ -22,10 +22,10 @@ from crawler.extract.credits import (
 )
 from crawler.extract.dom import (
     IMAGE_FILE,
+    Metas,
     class_names,
     link_texts,
     loose_form,
-    meta_contents,
     one_line,
     page_elements,
     same_text,
@@ -267,7 +267,8 @@ def mark_captions(
     elements = [
         e for e in page_elements(tree) if _may_be_caption(e) and (is_caption_element(e) or _describes_an_image(e))
     ]
-    holders = unmarked_captions(tree, elements, known_captions)
+    metas = Metas(tree)
+    holders = unmarked_captions(tree, elements, metas, known_captions)
     if extra_selector:
         elements += [e for e in select(tree, extra_selector) if not isinstance(e, str)]
     if extra_selector or holders:
@@ -283,7 +284,7 @@ def mark_captions(
             taken.add(element)
     found: list[FoundCaption] = []
     headlines_of_links = link_texts(tree)
-    site_names = {loose_form(name) for name in meta_contents(tree, *_SITE_NAME_META)}
+    site_names = {loose_form(name) for name in metas.contents(*_SITE_NAME_META)}
     for element in chosen:
         holder = holders.get(element)
         if holder is None:
@@ -350,7 +351,7 @@ MAX_UNMARKED_CAPTION_WORDS = 60
 
 
 def unmarked_captions(
-    tree: etree._Element, marked: list[etree._Element], known_captions: Iterable[str] = ()
+    tree: etree._Element, marked: list[etree._Element], metas: Metas, known_captions: Iterable[str] = ()
 ) -> dict[etree._Element, etree._Element]:
     """Captions without caption markup, each with the element holding its image: the element right after an image
     (or a figure without a caption of its own) that reads as its caption: set in small or italic type, ending in a
@@ -358,7 +359,7 @@ def unmarked_captions(
     marked_set = set(marked)
     found: dict[etree._Element, etree._Element] = {}
     # The headline and the page's description are no evidence of a caption: an image's alt text often repeats them.
-    headlines = {loose_form(t) for t in meta_contents(tree, *_HEADLINE_META)}
+    headlines = {loose_form(t) for t in metas.contents(*_HEADLINE_META)}
     headlines |= {loose_form(h.text_content()) for h in tree.iter("h1")}
     known = {loose_form(k) for k in known_captions if len(k) >= 15} - headlines
     for image in tree.iter("img", "picture", "amp-img"):

@@ -129,18 +129,20 @@ _META_NAMES = ("property", "name", "itemprop")
 _METAS_WITH_CONTENT = etree.XPath("descendant::meta[@content]")
 
 
-def meta_contents(tree: etree._Element, *keys: str) -> list[str]:
-    """The contents of the `<meta>` tags whose property, name or itemprop is one of `keys` (any case), in order."""
-    wanted = {k.lower() for k in keys}
-    values = []
-    for meta in _METAS_WITH_CONTENT(tree):
-        for name in _META_NAMES:
-            key = meta.get(name)
-            if key and key.strip().lower() in wanted:
-                if content := one_line(meta.get("content")):
-                    values.append(content)
-                break
-    return values
+class Metas:
+    """The `<meta>` tags of a page that have content, read once for every lookup: each tag's property, name and
+    itemprop (stripped, lower case) and its content on one line, in page order."""
+
+    def __init__(self, tree: etree._Element) -> None:
+        self._tags = [
+            ({(meta.get(name) or "").strip().lower() for name in _META_NAMES}, one_line(meta.get("content")))
+            for meta in _METAS_WITH_CONTENT(tree)
+        ]
+
+    def contents(self, *keys: str) -> list[str]:
+        """The contents of the tags whose property, name or itemprop is one of `keys` (any case), in order."""
+        wanted = {k.lower() for k in keys}
+        return [content for names, content in self._tags if content and not wanted.isdisjoint(names)]
 
 
 def page_elements(tree: etree._Element) -> Iterator[etree._Element]:

@@ -12,10 +12,10 @@ from archive.records import Caption
 from crawler.extract.captions import is_caption_element
 from crawler.extract.credits import split_credit
 from crawler.extract.dom import (
+    Metas,
     class_names,
     iter_after,
     loose_form,
-    meta_contents,
     one_line,
     page_elements,
     same_text,
@@ -113,7 +113,13 @@ _DOMAIN_LIKE = re.compile(r"^[\w.-]+\.[a-z]{2,}$|^https?://", re.IGNORECASE)
 
 
 def find_authors(
-    tree: etree._Element, url: str, profile: SiteProfile, articles: list[dict], sitename: str, fallback: str | None
+    tree: etree._Element,
+    metas: Metas,
+    url: str,
+    profile: SiteProfile,
+    articles: list[dict],
+    sitename: str,
+    fallback: str | None,
 ) -> tuple[list[str], list[str]]:
     """(persons, organizations) named as authors.
 
@@ -149,8 +155,8 @@ def find_authors(
         persons = [p for p in people if not (isinstance(p, dict) and "Organization" in str(p.get("@type")))]
         if names := [n for n in names_in(persons) if person(n)]:
             return _unique(names), []
-    metas = meta_contents(tree, "article:author", "author", "dc.creator", "sailthru.author")
-    if names := [n for value in metas for n in value.split(",") if person(n)]:
+    stated = metas.contents("article:author", "author", "dc.creator", "sailthru.author")
+    if names := [n for value in stated for n in value.split(",") if person(n)]:
         return _unique(names), []
     names = _visible_authors(tree) or [a for a in (fallback or "").split(";") if person(a)]
     distinct: dict[str, str] = {}
@@ -232,11 +238,13 @@ def _split_tags(values: list[str], tree) -> list[str]:
     return _unique(tags)
 
 
-def find_tags(tree: etree._Element, profile: SiteProfile, articles: list[dict], fallback: list[str]) -> list[str]:
+def find_tags(
+    tree: etree._Element, metas: Metas, profile: SiteProfile, articles: list[dict], fallback: list[str]
+) -> list[str]:
     if selected := selected_texts(tree, profile, "tags"):
         return _unique(selected)
-    if metas := meta_contents(tree, "article:tag"):
-        return _split_tags(metas, tree)
+    if tags := metas.contents("article:tag"):
+        return _split_tags(tags, tree)
     keywords: list[str] = []
     for obj in articles:
         value = obj.get("keywords")
@@ -247,12 +255,12 @@ def find_tags(tree: etree._Element, profile: SiteProfile, articles: list[dict], 
     return _split_tags(keywords, tree) or _visible_tags(tree) or _split_tags([",".join(fallback)], tree)
 
 
-def page_language(tree: etree._Element, articles: list[dict]) -> str:
+def page_language(tree: etree._Element, metas: Metas, articles: list[dict]) -> str:
     root = tree if tree.tag == "html" else tree.getroottree().getroot()
     for value in (
         root.get("lang"),
         root.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        *meta_contents(tree, "og:locale", "content-language", "language", "dc.language"),
+        *metas.contents("og:locale", "content-language", "language", "dc.language"),
         *(o.get("inLanguage") for o in articles if isinstance(o.get("inLanguage"), str)),
     ):
         if value and (code := re.match(r"[A-Za-z]{2,3}", value.strip())):
@@ -271,9 +279,9 @@ def canonical_url(tree: etree._Element, url: str) -> str:
 
 
 def main_image_url(
-    tree: etree._Element, articles: list[dict], url: str, fallback: str | None, captions: list[Caption]
+    metas: Metas, articles: list[dict], url: str, fallback: str | None, captions: list[Caption]
 ) -> str | None:
-    candidates = [*meta_contents(tree, "og:image", "og:image:url", "twitter:image", "twitter:image:src")]
+    candidates = [*metas.contents("og:image", "og:image:url", "twitter:image", "twitter:image:src")]
     for obj in articles:
         image = obj.get("image")
         image = image[0] if isinstance(image, list) and image else image
@@ -315,6 +323,7 @@ def choose_lead(
 
 def choose_section(
     tree: etree._Element,
+    metas: Metas,
     profile: SiteProfile,
     jsonld: list[dict],
     articles: list[dict],
@@ -325,7 +334,7 @@ def choose_section(
     return one_line(
         next(iter(selected_texts(tree, profile, "section")), "")
         or breadcrumb_section(tree, jsonld, title)
-        or next(iter(meta_contents(tree, "article:section")), "")
+        or next(iter(metas.contents("article:section")), "")
         or next((o["articleSection"] for o in articles if isinstance(o.get("articleSection"), str)), "")
         or next(iter(categories or []), "")
     )
