@@ -16,7 +16,7 @@ from trafilatura.settings import Document
 
 from archive.records import NotAnArticle
 from crawler.extract.captions import CAPTION_MARK, MARK_PATTERN, FoundCaption, mark_captions
-from crawler.extract.dom import class_names, link_texts, loose_form, one_line, same_text, select
+from crawler.extract.dom import class_names, link_texts, loose_form, one_line, select
 from crawler.sites import SiteProfile
 
 
@@ -181,7 +181,8 @@ def drop_boilerplate_boxes(work: etree._Element) -> None:
 
 def drop_header_blocks(paragraphs: list[tuple[str, int | None]], title: str, lead: str) -> list[tuple[str, int | None]]:
     """trafilatura often starts with the headline and the lead: they have fields of their own."""
-    head = [(t, i) for t, i in paragraphs[:4] if i is not None or not (same_text(t, title) or same_text(t, lead))]
+    header = {one_line(text).casefold() for text in (title, lead) if text}  # what `same_text` compares
+    head = [(t, i) for t, i in paragraphs[:4] if i is not None or not (t and one_line(t).casefold() in header)]
     return head + paragraphs[4:]
 
 

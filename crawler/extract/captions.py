@@ -7,6 +7,7 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
@@ -193,17 +194,18 @@ def _caption_belongs_elsewhere(element, holder) -> bool:
     """Author portraits, bylines and teaser cards (a caption that is a link, or sits in one with a headline) carry
     caption markup but are not photo captions of the article."""
     top = holder if holder is not None else element
-    nearby = [element, *element.iterancestors()][:4] + [top, *top.iterancestors()][:3]
+    ancestors = list(islice(element.iterancestors(), 4))
+    nearby = [element, *ancestors[:3], top, *islice(top.iterancestors(), 2)]
     if any(_NOT_A_CAPTION_BOX.search(class_names(e)) for e in nearby):
         return True
-    if _BYLINE_CAPTION.match(one_line(element.text_content())):
+    caption_text = one_line(element.text_content())
+    if _BYLINE_CAPTION.match(caption_text):
         return True
     # A teaser card: the caption is a link to another page, or sits in a link together with a headline.
-    caption_text = one_line(element.text_content())
     link_text = sum(len(one_line(a.text_content())) for a in element.iter("a"))
     if caption_text and link_text >= 0.8 * len(caption_text):
         return True
-    link = next((a for a in [*element.iterancestors()][:4] if a.tag == "a"), None)
+    link = next((a for a in ancestors if a.tag == "a"), None)
     if link is not None and len(one_line(link.text_content())) > len(caption_text) + 20:
         return True
     # A pull quote's attribution: a caption beside a blockquote (or a figure holding one) and no photo.

@@ -131,18 +131,19 @@ _METAS_WITH_CONTENT = etree.XPath("descendant::meta[@content]")
 
 class Metas:
     """The `<meta>` tags of a page that have content, read once for every lookup: each tag's property, name and
-    itemprop (stripped, lower case) and its content on one line, in page order."""
+    itemprop (stripped, lower case) and its content, in page order."""
 
     def __init__(self, tree: etree._Element) -> None:
         self._tags = [
-            ({(meta.get(name) or "").strip().lower() for name in _META_NAMES}, one_line(meta.get("content")))
+            ({(meta.get(name) or "").strip().lower() for name in _META_NAMES}, meta.get("content"))
             for meta in _METAS_WITH_CONTENT(tree)
         ]
 
     def contents(self, *keys: str) -> list[str]:
-        """The contents of the tags whose property, name or itemprop is one of `keys` (any case), in order."""
+        """The contents (on one line) of the tags whose property, name or itemprop is one of `keys` (any case), in
+        order."""
         wanted = {k.lower() for k in keys}
-        return [content for names, content in self._tags if content and not wanted.isdisjoint(names)]
+        return [line for names, content in self._tags if not wanted.isdisjoint(names) and (line := one_line(content))]
 
 
 def page_elements(tree: etree._Element) -> Iterator[etree._Element]:
