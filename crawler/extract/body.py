@@ -255,4 +255,19 @@ def drop_link_headlines(work: etree._Element, paragraphs: list[tuple[str, int | 
     """Leave out the paragraphs that are wholly the text of a link to another page: the headlines of related
     stories, "read more" teasers, calls to follow or subscribe elsewhere, not the article's own text."""
     headlines = link_texts(work)
-    return [(text, index) for text, index in paragraphs if index is not None or loose_form(text) not in headlines]
+    openings = {headline[:_OPENING_CHARS] for headline in headlines}
+    return [
+        (text, index) for text, index in paragraphs if index is not None or not _is_headline(text, headlines, openings)
+    ]
+
+
+_OPENING_CHARS = 8  # of the loose form
+
+
+def _is_headline(text: str, headlines: set[str], openings: set[str]) -> bool:
+    """`loose_form(text) in headlines`, most paragraphs settled by their first characters: the loose form is made
+    character by character, so that of the text's first 40 characters opens that of the whole text."""
+    opening = loose_form(text[:40])[:_OPENING_CHARS]
+    if len(opening) == _OPENING_CHARS and opening not in openings:
+        return False
+    return loose_form(text) in headlines
