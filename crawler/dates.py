@@ -597,12 +597,25 @@ def _label_starts(text: str) -> list[int]:
     if len(lowered) != len(text):  # a letter whose lower case is longer: positions would shift
         return [match.start() for match in _PUBLISHED_LABEL.finditer(text)]
     starts = set()
-    for word in (*_PUBLISHED_WORDS, *_DATE_NOUNS):
-        start = lowered.find(word)
+    for opening, words in _LABEL_WORDS_BY_OPENING.items():
+        start = lowered.find(opening)
         while start >= 0:
-            starts.add(start)
-            start = lowered.find(word, start + 1)
+            if any(lowered.startswith(word, start) for word in words):
+                starts.add(start)
+            start = lowered.find(opening, start + 1)
     return sorted(starts)
+
+
+def _by_opening(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The words grouped by their first three letters (a word alone in its group by itself): one search of the text
+    for "pub" instead of one for each of "published", "publié", "publicado", …"""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:3], []).append(word)
+    return {group[0] if len(group) == 1 else opening: tuple(group) for opening, group in groups.items()}
+
+
+_LABEL_WORDS_BY_OPENING = _by_opening((*_PUBLISHED_WORDS, *_DATE_NOUNS))
 
 
 def _headline(tree):
