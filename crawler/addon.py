@@ -90,6 +90,8 @@ SCRAPY_DEFAULTS: dict[str, Any] = {
     "RETRY_TIMES": 2,
     "REDIRECT_MAX_TIMES": 10,
     "TWISTED_DNS_RESOLVER": "crawler.safety.PublicAddressResolver",
+    # Scrapy's dupefilter with its fingerprints on disk: its set grew ~300 bytes an article for the whole run
+    "DUPEFILTER_CLASS": "crawler.dupefilter.DiskRFPDupeFilter",
     "FEED_EXPORT_ENCODING": "utf-8",
     # Listening servers only when asked for: a crawl is a batch job, not a service.
     "TELNETCONSOLE_ENABLED": False,

@@ -68,10 +68,11 @@ T = TypeVar("T")
 # Discovery documents first: what they list goes to the frontier on disk, not to the scheduler, so reading them
 # early costs no memory, and a backlog of owed articles never holds back what a site lists today.
 DISCOVERY_PRIORITY = 20
+# A page's requisites before the next articles: fetched while the page is fresh (what replay shows together was
+# captured together, as a browser loads it), and never piling up in the scheduler behind an endless supply of
+# articles (the frontier keeps FRONTIER_LOW_WATER requests queued).
+REQUISITE_PRIORITY = 15
 ARTICLE_PRIORITY = 10
-# After the articles already queued: the frontier tops the scheduler up only when few requests of any kind wait,
-# so requisites never pile up.
-REQUISITE_PRIORITY = 5
 WORKER_WATCH_INTERVAL = 1.0  # seconds between looks at an extraction in the pool
 HUNG_WORKER_GRACE = 10.0  # seconds beyond the bound of a page's budget before its worker counts as hung
 FRONTIER_POLL = 0.05  # seconds between looks at the scheduler while it is full enough or nothing is due

@@ -116,13 +116,13 @@ def recorded_outcomes(spider: NewsSpider) -> list[tuple[str, str, str]]:
     return outcomes
 
 
-def test_requisite_requests_come_after_articles_on_any_host_and_conditionally():
+def test_requisite_requests_come_before_the_next_articles_on_any_host_and_unconditionally():
     spider = make_spider()
     response = HtmlResponse(PAGE_URL, body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
     requests = spider._requisite_requests(response, page_requisites(PAGE, PAGE_URL, article_with(f"{CDN}/b.jpg")))
     assert [r.url for r in requests] == [f"{CDN}/b.jpg", "https://news.example/static/site.css", f"{CDN}/fonts.css"]
     for request in requests:
-        assert request.priority < ARTICLE_PRIORITY and request.callback == spider.parse_requisite
+        assert request.priority > ARTICLE_PRIORITY and request.callback == spider.parse_requisite
         assert request.meta[meta.ALLOW_OFFSITE] and not request.meta.get(meta.CONDITIONAL)
         assert request.meta[meta.REQUISITE_OF] == PAGE_URL
     assert spider.articles_scheduled == 0  # not counted against --max-articles
