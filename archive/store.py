@@ -37,7 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -628,15 +628,14 @@ class _ArticleWriter:
 
     def _prefetch(self, prepared: list[tuple[dict[str, Any], list[str]]]) -> None:
         keys = {(values["site"], url) for values, _ in prepared for url in _urls_of(values)}
-        for row in self.session.scalars(
-            select(ArticleRow).where(tuple_(ArticleRow.site, ArticleRow.canonical_url).in_(keys))
-        ):
+        stored = select(ArticleRow).where(_keyed(ArticleRow.site, ArticleRow.canonical_url, keys))
+        for row in self.session.scalars(stored):
             self.by_url[(row.site, row.canonical_url)] = row
         alias_ids = {
             (site, url): article_id
             for site, url, article_id in self.session.execute(
                 select(ArticleUrl.site, ArticleUrl.url, ArticleUrl.article_id).where(
-                    tuple_(ArticleUrl.site, ArticleUrl.url).in_(keys)
+                    _keyed(ArticleUrl.site, ArticleUrl.url, keys)
                 )
             )
         }
@@ -757,6 +756,15 @@ class _ArticleWriter:
 
 def _urls_of(values: dict[str, Any]) -> set[str]:
     return {values["canonical_url"], values["url"]}
+
+
+def _keyed(site_column: Any, url_column: Any, keys: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
+    """`(site, URL) IN keys`, written so that SQLite searches the (site, URL) index: it scans the whole table for
+    a tuple IN."""
+    by_site: dict[str, list[str]] = {}
+    for site, url in keys:
+        by_site.setdefault(site, []).append(url)
+    return or_(*(and_(site_column == site, url_column.in_(urls)) for site, urls in by_site.items()))
 
 
 def _latest(*dates: datetime | None) -> datetime | None:
