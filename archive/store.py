@@ -682,8 +682,8 @@ class _ArticleWriter:
 
     def _new(self, values: dict[str, Any], captions: list[dict[str, Any]], seen: datetime) -> rows.NewArticleRow:
         """A new article: its row inserted with the chunk's others (`_insert_new`)."""
-        row = rows.NewArticleRow(values | {"first_seen": seen, "last_seen": seen, "version": 1, "run_id": self.run_id},
-                                 captions)  # fmt: skip
+        bookkeeping = {"first_seen": seen, "last_seen": seen, "version": 1, "run_id": self.run_id}
+        row = rows.NewArticleRow(values | bookkeeping, captions)
         self.duplicates.mark(row)
         row.id = next(self.provisional_ids)
         self.unwritten.append(row)
