@@ -4,6 +4,7 @@ milliseconds per stored article.
 
     .venv/bin/pip install py-spy   # once (the `bench` extra: pip install -e '.[bench]')
     .venv/bin/python benchmarks/profile_crawl.py [--articles 1000] [--rate 100] [--top 15] [--raw FILE]
+    .venv/bin/python benchmarks/profile_crawl.py --threads [--articles 1000] [--rounds 3]
 
 Idle threads are not sampled (py-spy's default), so a sample is a moment a thread ran Python or native code; but
 py-spy cannot always tell a thread blocked in C (a queue's `get`, a lock) from a busy one, so its per-thread shares
@@ -16,8 +17,10 @@ overstate idle threads. `--threads` instead runs the crawl unprofiled and reads 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,7 +113,7 @@ def thread_cpu(crawl: list[str], work: Path, py_spy: str) -> tuple[dict[str, flo
     descendants (the forkserver and the extraction workers), read from the kernel's counters until the crawl exits."""
     process = subprocess.Popen(crawl, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     cpu: dict[int, float] = {}
-    names: dict[int, str] = {}
+    names: dict[int, str] = {process.pid: "MainThread"}
     children: dict[int, float] = {}
     last_dump = 0.0
     while process.poll() is None:
@@ -122,15 +125,42 @@ def thread_cpu(crawl: list[str], work: Path, py_spy: str) -> tuple[dict[str, flo
             with suppress(OSError, ValueError, IndexError):
                 fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
                 children[child] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        if time.monotonic() - last_dump > 5:
+        if time.monotonic() - last_dump > 1:
             last_dump = time.monotonic()
             dump = subprocess.run([py_spy, "dump", "--pid", str(process.pid)], capture_output=True, text=True)
             names.update((int(tid), name) for tid, name in re.findall(r'Thread (\d+) \(\w+\): "(.*)"', dump.stdout))
         time.sleep(0.1)
     by_name: Counter[str] = Counter()
     for tid, seconds in cpu.items():
-        by_name[re.sub(r"_\d+$", "_N", names.get(tid, "(thread ended unnamed)"))] += seconds
+        by_name[re.sub(r"_\d+$", "_N", names.get(tid, "(threads that ended unnamed)"))] += seconds
     return dict(by_name), sum(children.values())
+
+
+def thread_report(crawl: list[str], work: Path, py_spy: str, rounds: int, db_url: str) -> None:
+    """Per-thread CPU of the crawl process per stored article, medians over `rounds` crawls (a new archive each)."""
+    per_thread: dict[str, list[float]] = {}
+    main_ms, worker_ms = [], []
+    for round_number in range(rounds):
+        (work / "archive.db").unlink(missing_ok=True)
+        shutil.rmtree(work / "warc", ignore_errors=True)
+        threads, workers = thread_cpu(crawl, work, py_spy)
+        store = ArchiveStore(db_url)
+        articles = max(1, sum(1 for _ in store.iter_articles()))
+        store.close()
+        for name, seconds in threads.items():
+            per_thread.setdefault(name, [0.0] * round_number).append(seconds * 1000 / articles)
+        for values in per_thread.values():
+            values += [0.0] * (round_number + 1 - len(values))
+        main_ms.append(sum(threads.values()) * 1000 / articles)
+        worker_ms.append(workers * 1000 / articles)
+        print(f"round {round_number + 1}: {articles} articles stored, crawl process {main_ms[-1]:.2f} ms CPU per "
+              f"article, extraction workers {worker_ms[-1]:.2f} ms", flush=True)
+    main_median = statistics.median(main_ms)
+    print(f"medians of {rounds}: crawl process {main_median:.2f} ms CPU per article, extraction workers (and their "
+          f"forkserver) {statistics.median(worker_ms):.2f} ms (kernel counters; load average {os.getloadavg()[0]:.1f})")
+    for name, values in sorted(per_thread.items(), key=lambda item: -statistics.median(item[1])):
+        median = statistics.median(values)
+        print(f"  {name:<40} {median:7.2f} ms/article {median / main_median:6.1%}")
 
 
 def main() -> None:
@@ -141,6 +171,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--raw", type=Path, help="also keep py-spy's raw stacks here (for a flame graph)")
     parser.add_argument("--threads", action="store_true", help="exact CPU per thread from the kernel, no sampling")
+    parser.add_argument("--rounds", type=int, default=1, help="with --threads: crawls run (medians printed)")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
     if not py_spy:
@@ -157,15 +188,7 @@ def main() -> None:
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
         ]
         if args.threads:
-            threads, workers = thread_cpu(crawl, work, py_spy)
-            store = ArchiveStore(db_url)
-            articles = max(1, sum(1 for _ in store.iter_articles()))
-            store.close()
-            main_cpu = sum(threads.values())
-            print(f"{articles} articles stored; crawl process {main_cpu * 1000 / articles:.2f} ms CPU per article, "
-                  f"extraction workers {workers * 1000 / articles:.2f} ms (kernel counters)")
-            for name, seconds in sorted(threads.items(), key=lambda item: -item[1]):
-                print(f"  {name:<40} {seconds * 1000 / articles:7.2f} ms/article {seconds / main_cpu:6.1%}")
+            thread_report(crawl, work, py_spy, args.rounds, db_url)
             return
         process = subprocess.Popen(
             [py_spy, "record", "--subprocesses", "--threads", "-f", "raw", "-r", str(args.rate),

@@ -8,26 +8,19 @@ Also printed: what the revisit index (on disk, a bounded cache in front) costs f
 per archived payload, the memory it holds, and a lookup.
 
     .venv/bin/python benchmarks/warc.py [--articles 300] [--rounds 3]
-    .venv/bin/python benchmarks/warc.py --crawl 1000 [--rounds 3] [--concurrency 16]
     .venv/bin/python benchmarks/warc.py --recorder 1000 [--rounds 3] [--concurrency 16]
 
 `--recorder N` measures the recorder middleware alone, in the thread that calls it (the reactor's in a crawl) and
 in the others: N newsroom pages (gzip-encoded) handed to `process_response`, each followed by its metadata record,
-`concurrency` at a time, as a crawl does. `--crawl N` measures where the WARC work runs in a real crawl:
-`newsarchive crawl` of an N-article newsroom (served by a process of its own), with the CPU time of each thread of
-the crawl process read from `/proc/PID/task/*/stat` every 100 ms: the main (reactor) thread's CPU per stored
-article against the other threads' (the WARC writer, the SQL writer, ...), and the process's peak RSS. Run with
-`PYTHONPATH=<another checkout>` to measure that checkout's crawler the same way.
+`concurrency` at a time, as a crawl does. Where the WARC work runs in a real crawl (the CPU of each thread of the
+crawl process): `benchmarks/profile_crawl.py --threads`.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -88,13 +81,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3, help="first crawls timed (the best one is reported)")
-    parser.add_argument("--crawl", type=int, metavar="N", help="per-thread CPU of a crawl of an N-article newsroom")
     parser.add_argument("--recorder", type=int, metavar="N", help="CPU of the recorder middleware on N pages")
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    if args.crawl:
-        crawl_threads(args.crawl, args.rounds, args.concurrency)
-        return
     if args.recorder:
         recorder_threads(args.recorder, args.rounds, args.concurrency)
         return
@@ -224,59 +213,6 @@ def recorder_threads(articles: int, rounds: int, concurrency: int) -> None:
         f"recorder, {len(exchanges)} pages and their metadata records, {concurrency} at a time (median of {rounds}): "
         f"{statistics.median(main_ms):.2f} ms CPU per page in the calling thread, {statistics.median(other_ms):.2f} ms "
         f"in the others; load average {os.getloadavg()[0]:.1f}"
-    )
-
-
-def thread_cpu(pid: int) -> dict[int, float]:
-    """CPU seconds (user + system) of each thread of a process, by thread id."""
-    seconds = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        seconds[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return seconds
-
-
-def crawl_threads(articles: int, rounds: int, concurrency: int) -> None:
-    """Main-thread and other-thread CPU of the crawl process per stored article; medians over the rounds."""
-    from throughput import BIN, newsroom
-
-    from archive.store import ArchiveStore
-
-    main_ms, other_ms = [], []
-    with newsroom(articles) as base_url:
-        for _ in range(rounds):
-            with tempfile.TemporaryDirectory() as tmp:
-                db_url = f"sqlite:///{tmp}/archive.db"
-                crawl = subprocess.Popen(
-                    [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
-                     "--warc-dir", f"{tmp}/warc", "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
-                     "-s", "LOG_LEVEL=WARNING", "-s", f"CONCURRENT_REQUESTS={concurrency}",
-                     "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"],
-                    cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                )  # fmt: skip
-                seen: dict[int, float] = {}
-                peak_kib = 0
-                while crawl.poll() is None:
-                    with contextlib.suppress(OSError):  # exiting
-                        seen |= thread_cpu(crawl.pid)
-                        peak = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{crawl.pid}/status").read_text())
-                        peak_kib = max(peak_kib, int(peak.group(1)) if peak else 0)  # none once a zombie
-                    time.sleep(0.1)
-                store = ArchiveStore(db_url)
-                stored = sum(1 for _ in store.iter_articles())
-                store.close()
-            main = seen.get(crawl.pid, 0.0)
-            other = sum(seconds for tid, seconds in seen.items() if tid != crawl.pid)
-            main_ms.append(main * 1000 / max(stored, 1))
-            other_ms.append(other * 1000 / max(stored, 1))
-            print(f"crawl: {stored} articles stored, main thread {main:.1f} s CPU, other threads {other:.1f} s, "
-                  f"peak RSS {peak_kib / 1024:.0f} MiB", flush=True)
-    print(
-        f"CPU per stored article (median of {rounds}): main thread {statistics.median(main_ms):.2f} ms, other threads "
-        f"of the crawl process {statistics.median(other_ms):.2f} ms; load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -49,8 +49,11 @@ DEFAULTS: dict[str, Any] = {
     "CONDITIONAL_REQUESTS_ENABLED": True,  # If-None-Match / If-Modified-Since on discovery documents
     "REFETCH_ATTEMPTS": 5,  # failed fetches of a listed article before later runs give it up
     "REFETCH_BACKOFF": 900.0,  # seconds after a first failure before a run tries again (doubled after each)
-    "FRONTIER_LOW_WATER": 32,  # requests the crawl holds below which article URLs are taken from the frontier
-    "FRONTIER_BATCH": 32,  # article URLs taken from the frontier at a time
+    # Requests the crawl holds below which article URLs are taken from the frontier: several times
+    # CONCURRENT_REQUESTS, since an article's requisites (queued after the articles) count too, and an article
+    # queue run dry between two looks (FRONTIER_POLL) leaves the extraction workers idle.
+    "FRONTIER_LOW_WATER": 128,
+    "FRONTIER_BATCH": 64,  # article URLs taken from the frontier at a time
     "REQUISITES_ENABLED": True,  # archive each article's photos and stylesheets (crawler.requisites)
     "REQUISITES_ALL_IMAGES": False,  # ... and every other image of the page
     "EXTRACT_WORKERS": 0,  # 0: one per CPU

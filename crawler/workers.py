@@ -6,8 +6,12 @@ down, and the workers' parent is the forkserver, not the crawler: the workers wo
 and the forkserver and the resource tracker with them (each worker holds the pipe whose closing ends the
 forkserver). So each worker watches the crawler's process (a pidfd on Linux, immune to pid reuse; else a poll
 every second) from a thread and exits the moment it is gone; the forkserver and the resource tracker then end
-on their own. The pool runs `extract_in_worker`, which tells a page over its time budget from one that is no
-article.
+on their own.
+
+The pool runs `finish_in_worker`: extraction (`extract_in_worker`, which tells a page over its time budget from
+one that is no article), then the one finishing path (`crawler.finish`) and the page's requisites
+(`crawler.requisites`), so that none of that work, nor a second parse of the page, falls on the crawl's process,
+whose one thread of Python runs every download, record and item of the crawl.
 """
 
 from __future__ import annotations
@@ -17,12 +21,17 @@ import os
 import select
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from archive.records import Article, NotAnArticle
+from archive.records import Article, NotAnArticle, WarcPointer
 from archive.runlock import process_exists
 from crawler.extract import extract_article
 from crawler.extract.budget import ExtractionTimeout
+from crawler.finish import finish_article
+from crawler.requisites import Requisite, page_requisites
+from crawler.sites import SiteProfile
 
 PARENT_POLL_SECONDS = 1.0  # where pidfds are missing
 
@@ -64,12 +73,63 @@ def extract_in_worker(body: bytes, url: str, **arguments: Any) -> Article:
         raise
 
 
+class UnarchivableUrl(Exception):
+    """An article whose URL cannot be an archive key (`crawler.finish.finish_article` refused it)."""
+
+
+@dataclass(frozen=True)
+class FinishedPage:
+    """What a worker makes of an article page: the record finished for the archive, and the page's requisites."""
+
+    article: Article
+    requisites: list[Requisite]
+
+
+def finish_in_worker(
+    body: bytes,
+    url: str,
+    *,
+    profile: SiteProfile,
+    fetched_at: datetime,
+    warc: WarcPointer | None,
+    encoding: str | None,
+    time_limit: float,
+    requisites: bool,
+    every_image: bool,
+) -> FinishedPage:
+    """The article of the page extracted (`extract_in_worker`) and finished (`crawler.finish`), with its
+    requisites when `requisites` (`crawler.requisites`; `every_image`: every image of the page too)."""
+    article = extract_in_worker(
+        body, url, profile=profile, encoding=encoding, fetched_at=fetched_at, time_limit=time_limit
+    )
+    try:
+        finish_article(article, profile, fetched_at=fetched_at, warc=warc)
+    except ValueError as exc:
+        raise UnarchivableUrl(str(exc)) from None
+    needed = page_requisites(body, url, article, every_image=every_image, encoding=encoding) if requisites else []
+    return FinishedPage(article, needed)
+
+
+def discard_broken_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut down a pool one of whose workers died, killing the workers still alive.
+
+    The pool's own clean-up terminates its workers when it finds one dead, but a worker it starts for a page
+    submitted in that same moment escapes it: the pool then waits for that worker at exit, and the worker waits
+    for the crawler to exit — a crawl that never ends. Called from the thread that submits pages, after the
+    failure reached it, so every worker the pool started is known here."""
+    workers = list((pool._processes or {}).values())  # the pool's own table: no public way to its processes
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
+
+
 def extraction_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` extraction processes (forkserver), each dying with the process that made the pool.
 
     The forkserver imports the extractor once, before it forks a worker: each worker starts with it loaded (no
     import of lxml, trafilatura and dateparser per worker) and its pages shared with the others."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "crawler.extract"])
+    context.set_forkserver_preload(["__main__", "crawler.workers"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with,
                                initargs=(os.getpid(),))

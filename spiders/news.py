@@ -9,7 +9,8 @@ article URLs it finds in the frontier (`crawler.frontier`, on disk); the spider 
 batch at a time, only when the crawl runs low (`FRONTIER_BATCH`, `FRONTIER_LOW_WATER`), so memory is bounded by
 settings whatever a site lists, and a stop (SIGINT, SIGTERM) ends discovery at once and leaves the pages still
 waiting for an extraction worker: what was listed and not archived stays owed to the next run. Articles are
-extracted in a process pool (`crawler.extract`, pure) so the reactor never waits on parsing.
+extracted, finished for the archive and their requisites found in a process pool (`crawler.workers`), so the
+reactor never waits on parsing and the crawl's one thread of Python is left to downloads, records and items.
 Every fetched page gets an outcome (article, listing, sitemap, feed, robots, failed, ...) sent as the
 `page_outcome` signal, so nothing fetched disappears without a recorded reason. Once an article is extracted, its
 page requisites (`crawler.requisites`: photos, stylesheets; settings `REQUISITES_ENABLED`, `REQUISITES_ALL_IMAGES`)
@@ -42,9 +43,8 @@ from archive.records import Article, NotAnArticle
 from crawler import meta
 from crawler.dates import get_zone
 from crawler.discovery import DiscoveryError, Link, Sitemap, listing_links, parse_feed, sitemaps_from_robots
-from crawler.finish import finish_article
 from crawler.recorder import WarcWriteFailed
-from crawler.requisites import page_requisites
+from crawler.requisites import Requisite
 from crawler.signals import (
     articles_left_requested,
     due_articles_requested,
@@ -54,7 +54,14 @@ from crawler.signals import (
 )
 from crawler.sites import SiteProfile, load_profile
 from crawler.urls import canonicalize_url, strip_tracking
-from crawler.workers import ExtractionOverBudget, extract_in_worker, extraction_pool
+from crawler.workers import (
+    ExtractionOverBudget,
+    FinishedPage,
+    UnarchivableUrl,
+    discard_broken_pool,
+    extraction_pool,
+    finish_in_worker,
+)
 
 T = TypeVar("T")
 
@@ -67,7 +74,7 @@ ARTICLE_PRIORITY = 10
 REQUISITE_PRIORITY = 5
 WORKER_WATCH_INTERVAL = 1.0  # seconds between looks at an extraction in the pool
 HUNG_WORKER_GRACE = 10.0  # seconds beyond the bound of a page's budget before its worker counts as hung
-FRONTIER_POLL = 0.2  # seconds between looks at the scheduler while it is full enough or nothing is due
+FRONTIER_POLL = 0.05  # seconds between looks at the scheduler while it is full enough or nothing is due
 LISTING_BATCH = 1000  # links of a discovery document read and recorded at a time
 
 
@@ -430,28 +437,26 @@ class NewsSpider(scrapy.Spider):
             self.articles_scheduled -= 1
 
     # --- articles ------------------------------------------------------------------------------------------------
-    async def parse_article(self, response: Response) -> AsyncIterator[Article]:
-        fetched_at = response.meta.get(meta.WARC_DATE) or datetime.now(UTC)
-        article = await self._extract(response, fetched_at)
-        if article is not None and self._finish(response, article, fetched_at):
+    async def parse_article(self, response: Response) -> AsyncIterator[Article | Request]:
+        page = await self._extract(response)
+        if page is not None and self._wanted(response, page.article):
             self._settle(response, Outcome.ARTICLE)
-            yield article
-            for request in await self._requisite_requests(response, article):
+            yield page.article
+            for request in self._requisite_requests(response, page.requisites):
                 yield request
         else:
             self._release_article_slot(response.request)
 
-    async def _extract(self, response: Response, fetched_at: datetime) -> Article | None:
-        """The article of `response`, extracted in the pool; None (with the page's outcome recorded) if none.
+    async def _extract(self, response: Response) -> FinishedPage | None:
+        """The article of `response`, extracted and finished for the archive in the pool (`crawler.workers`), with
+        the page's requisites; None (with the page's outcome recorded) if none.
 
         The worker spends at most `EXTRACT_TIMEOUT` seconds on the page (`crawler.extract.budget`), counted from
         when it starts on it: time waiting for a free worker costs nothing."""
         budget = self.settings.getfloat("EXTRACT_TIMEOUT")
+        pool = self._extraction_pool()
         try:
-            future = self._extraction_pool().submit(
-                extract_in_worker, response.body, response.url, profile=self.profile,
-                encoding=_declared_encoding(response), fetched_at=fetched_at, time_limit=budget,
-            )
+            future = pool.submit(finish_in_worker, response.body, response.url, **self._worker_arguments(response))
             return await _result_of(future, _hung_after(budget), self._stopping)
         except Abandoned:  # no outcome: the capture says nothing of the page, which stays owed to the next run
             return None
@@ -459,39 +464,46 @@ class NewsSpider(scrapy.Spider):
             self._settle(response, Outcome.NOT_ARTICLE, str(exc))
         except ExtractionOverBudget as exc:  # a failure, retried by a later run with back-off
             self._settle(response, Outcome.FAILED, str(exc))
+        except UnarchivableUrl as exc:
+            self.crawler.stats.inc_value("newsarchive/dropped/invalid_url")
+            self._settle(response, Outcome.FAILED, f"invalid URL: {exc}")
         except TimeoutError:
             self._settle(response, Outcome.FAILED,
                          f"extraction worker hung: no answer {_hung_after(budget):g} s after it took the page")
         except BrokenProcessPool as exc:
-            self._close_pool()
+            if self._pool is pool:  # the first of its pages to hear of it; a new pool takes the next pages
+                discard_broken_pool(pool)
+                self._pool = None
             self._settle(response, Outcome.FAILED, f"extraction worker died: {exc}")
         except Exception as exc:  # an extractor bug must cost one page, never the crawl
             self.logger.exception("extraction failed for %s", response.url)
             self._settle(response, Outcome.FAILED, f"extraction error: {type(exc).__name__}: {exc}")
         return None
 
-    def _finish(self, response: Response, article: Article, fetched_at: datetime) -> bool:
-        """Finish `article` for the archive (`crawler.finish`); False, with the outcome recorded, if it is left out."""
+    def _worker_arguments(self, response: Response) -> dict[str, Any]:
+        """What `finish_in_worker` needs of the crawl besides the page: the profile, the capture (its WARC date and
+        record), the page's time budget and which requisites to find."""
+        return {
+            "profile": self.profile,
+            "fetched_at": response.meta.get(meta.WARC_DATE) or datetime.now(UTC),
+            "warc": response.meta.get(meta.WARC_POINTER),
+            "encoding": _declared_encoding(response),
+            "time_limit": self.settings.getfloat("EXTRACT_TIMEOUT"),
+            "requisites": self.settings.getbool("REQUISITES_ENABLED"),
+            "every_image": self.settings.getbool("REQUISITES_ALL_IMAGES"),
+        }
+
+    def _wanted(self, response: Response, article: Article) -> bool:
+        """Whether the finished `article` goes to the archive; False, with the outcome recorded, if --since leaves
+        it out."""
         if self.since is not None and article.published_at is not None and article.published_at < self.since:
             self._settle(response, Outcome.SKIPPED, "published before --since")
-            return False
-        try:
-            finish_article(article, self.profile, fetched_at=fetched_at, warc=response.meta.get(meta.WARC_POINTER))
-        except ValueError as exc:
-            self.crawler.stats.inc_value("newsarchive/dropped/invalid_url")
-            self._settle(response, Outcome.FAILED, f"invalid URL: {exc}")
             return False
         return True
 
     # --- page requisites -----------------------------------------------------------------------------------------
-    async def _requisite_requests(self, response: Response, article: Article) -> list[Request]:
-        """Requests for the photos and stylesheets the article page needs (`crawler.requisites`), on any host."""
-        if not self.settings.getbool("REQUISITES_ENABLED"):
-            return []
-        requisites = await asyncio.to_thread(
-            page_requisites, response.body, response.url, article,
-            every_image=self.settings.getbool("REQUISITES_ALL_IMAGES"), encoding=_declared_encoding(response),
-        )
+    def _requisite_requests(self, response: Response, requisites: list[Requisite]) -> list[Request]:
+        """Requests for the photos and stylesheets the article page needs (found by the worker), on any host."""
         requests = []
         for requisite in requisites:
             self.crawler.stats.inc_value(f"newsarchive/requisites/{requisite.kind}")

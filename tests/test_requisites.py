@@ -3,7 +3,6 @@ crawl where photos sit on another host (an image CDN on 127.0.0.2) and some of t
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 from collections import Counter
 from pathlib import Path
@@ -32,6 +31,7 @@ from crawler.newsroom.templates import media_base, urlset
 from crawler.requisites import Requisite, RequisiteKind, page_requisites, srcset_urls
 from crawler.settings import ADDONS
 from crawler.signals import page_outcome
+from crawler.workers import finish_in_worker
 from spiders.news import ARTICLE_PRIORITY, NewsSpider
 
 PAGE_URL = "https://news.example/thoi-su/bai-viet-10300001.html"
@@ -119,16 +119,31 @@ def recorded_outcomes(spider: NewsSpider) -> list[tuple[str, str, str]]:
 def test_requisite_requests_come_after_articles_on_any_host_and_conditionally():
     spider = make_spider()
     response = HtmlResponse(PAGE_URL, body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
-    requests = asyncio.run(spider._requisite_requests(response, article_with(f"{CDN}/b.jpg")))
+    requests = spider._requisite_requests(response, page_requisites(PAGE, PAGE_URL, article_with(f"{CDN}/b.jpg")))
     assert [r.url for r in requests] == [f"{CDN}/b.jpg", "https://news.example/static/site.css", f"{CDN}/fonts.css"]
     for request in requests:
         assert request.priority < ARTICLE_PRIORITY and request.callback == spider.parse_requisite
         assert request.meta[meta.ALLOW_OFFSITE] and not request.meta.get(meta.CONDITIONAL)
         assert request.meta[meta.REQUISITE_OF] == PAGE_URL
     assert spider.articles_scheduled == 0  # not counted against --max-articles
-    assert asyncio.run(make_spider(REQUISITES_ENABLED=False)._requisite_requests(response, article_with())) == []
-    every = asyncio.run(make_spider(REQUISITES_ALL_IMAGES=True)._requisite_requests(response, article_with()))
-    assert len(every) == 10  # two stylesheets, eight images
+
+
+def test_the_worker_finds_the_requisites_the_settings_ask_for_and_finishes_the_record():
+    paragraphs = "".join(f"<p>Đoạn {n}: một đoạn văn bản dài đủ để là một bài báo về hội nghị.</p>" for n in range(8))
+    story = f'<article><h1>Hội nghị</h1>{paragraphs}<figure><img src="{CDN}/g.jpg">' \
+            "<figcaption>Quang cảnh hội nghị. Ảnh: PV</figcaption></figure></article></body>"
+    page = PAGE.replace(b"</body>", story.encode())
+    pointer = WarcPointer(file="a.warc.gz", offset=0, length=10, record_id="<urn:uuid:1>")
+    response = HtmlResponse(PAGE_URL, body=page, headers={"Content-Type": "text/html; charset=utf-8"},
+                            request=Request(PAGE_URL, meta={meta.WARC_POINTER: pointer}))
+    found = {}
+    for name, settings in (("default", {}), ("off", {"REQUISITES_ENABLED": False}),
+                           ("every image", {"REQUISITES_ALL_IMAGES": True})):
+        finished = finish_in_worker(page, PAGE_URL, **make_spider(**settings)._worker_arguments(response))
+        assert finished.article.warc == pointer and finished.article.content_hash  # finished for the archive
+        found[name] = Counter(requisite.kind for requisite in finished.requisites)
+    assert found == {"default": {"photo": 1, "stylesheet": 2}, "off": {},
+                     "every image": {"photo": 1, "stylesheet": 2, "image": 8}}
 
 
 def test_a_requisite_gets_its_own_outcome_and_a_failure_its_reason():

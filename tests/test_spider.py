@@ -11,7 +11,8 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from archive.outcomes import Outcome
-from archive.records import Article, WarcPointer
+from archive.records import WarcPointer
+from archive.text import content_hash
 from crawler.discovery import Link
 from crawler.settings import ADDONS
 from crawler.signals import (
@@ -21,7 +22,7 @@ from crawler.signals import (
     page_outcome,
     urls_listed,
 )
-from crawler.workers import ExtractionOverBudget, extract_in_worker
+from crawler.workers import ExtractionOverBudget, UnarchivableUrl, extract_in_worker, finish_in_worker
 from spiders.news import LISTING_BATCH, NewsSpider
 
 BASE = "https://baonghean.vn"
@@ -220,7 +221,7 @@ def test_an_extraction_over_its_time_budget_is_a_failure_not_a_verdict():
     spider._outcome = lambda url, outcome, reason="": outcomes.append((outcome, reason))
     response = HtmlResponse(f"{BASE}/a-10300001.html", body=page, request=Request(f"{BASE}/a-10300001.html"))
     try:
-        assert asyncio.run(spider._extract(response, datetime(2025, 9, 19, tzinfo=UTC))) is None
+        assert asyncio.run(spider._extract(response)) is None
     finally:
         spider._close_pool()
     # failed, so a later run fetches it again after its back-off (not `not_article`, which settles the URL)
@@ -267,20 +268,25 @@ def test_an_article_is_finished_for_the_archive_or_left_out_with_a_reason():
     spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
     pointer = WarcPointer(file="a.warc.gz", offset=0, length=10, record_id="<urn:uuid:1>")
     fetched = datetime(2025, 9, 19, 1, 0, tzinfo=UTC)
+    page = ("<html><head><title>Hội nghị</title></head><body><article><h1>Hội nghị</h1>"
+            + "".join(f"<p>Đoạn {n}: một đoạn văn bản dài đủ để là một bài báo về hội nghị.</p>" for n in range(8))
+            + "</article></body></html>").encode()
 
     def response(url: str) -> HtmlResponse:
-        return HtmlResponse(url, body=b"", request=Request(url, meta={"warc": pointer}))
+        return HtmlResponse(url, body=page, request=Request(url, meta={"warc": pointer, "warc_date": fetched}))
 
     url = f"{BASE}/bai-10300001.html?utm_source=zalo"
-    article = Article(url=url, published_at=datetime(2025, 9, 18, 8, 0, tzinfo=UTC))
-    assert spider._finish(response(url), article, fetched)
+    article = finish_in_worker(page, url, **spider._worker_arguments(response(url))).article
     assert (article.site, article.canonical_url, article.warc, article.fetched_at) == (
         "baonghean", f"{BASE}/bai-10300001.html", pointer, fetched)
-    old = Article(url=url, published_at=datetime(2025, 8, 1, 8, 0, tzinfo=UTC))
-    assert not spider._finish(response(url), old, fetched)
-    assert not spider._finish(response("about:blank"), Article(url="about:blank"), fetched)
-    assert outcomes == [(url, "skipped", "published before --since"),
-                        ("about:blank", "failed", "invalid URL: not an absolute http(s) URL: 'about:blank'")]
+    assert article.content_hash == content_hash(article.text)
+    article.published_at = datetime(2025, 9, 18, 8, 0, tzinfo=UTC)
+    assert spider._wanted(response(url), article)
+    article.published_at = datetime(2025, 8, 1, 8, 0, tzinfo=UTC)
+    assert not spider._wanted(response(url), article)
+    with pytest.raises(UnarchivableUrl, match="not an absolute http"):
+        finish_in_worker(page, "about:blank", **spider._worker_arguments(response("about:blank")))
+    assert outcomes == [(url, "skipped", "published before --since")]
 
 
 def test_a_stop_abandons_the_extractions_still_waiting_for_a_worker():
