@@ -382,18 +382,44 @@ DATELINE_START = 40  # characters of a text within which its date must stand
 DATELINE_CLOCK = 12  # characters after the date where its time of day may stand ("10:16 Uhr")
 
 
-def _meta_candidates(tree, settings: DateSettings) -> tuple[list[DateCandidate], list[DateCandidate]]:
+_METAS_WITH_CONTENT = etree.XPath("descendant::meta[@content]")
+_ITEMPROPS = etree.XPath("//*[@itemprop]")  # the values compared in Python: quicker than by XPath
+
+
+@dataclass(frozen=True)
+class _DateMarkup:
+    """The dates a page marks for machines: (role, content) of its meta tags with a date role, and its elements
+    (not meta) with itemprop datePublished or dateModified, in page order."""
+
+    metas: list[tuple[str, str]]
+    itemprops: list
+
+    @classmethod
+    def of(cls, tree) -> _DateMarkup:
+        metas = [
+            (role, content)
+            for m in _METAS_WITH_CONTENT(tree)
+            if (content := m.get("content")) and (role := _meta_role(m))
+        ]
+        dated = [
+            e for e in _ITEMPROPS(tree) if e.get("itemprop") in ("datePublished", "dateModified") and e.tag != "meta"
+        ]
+        return cls(metas, dated)
+
+    def marked(self, prop: str) -> list:
+        return [element for element in self.itemprops if element.get("itemprop") == prop]
+
+
+def _meta_candidates(markup: _DateMarkup, settings: DateSettings) -> tuple[list[DateCandidate], list[DateCandidate]]:
     published: list[DateCandidate] = []
     modified: list[DateCandidate] = []
-    for meta in tree.iterfind(".//meta"):
-        content = meta.get("content")
-        role = _meta_role(meta) if content else None
-        if role is not None and (parsed := settings.parse(content)):
+    for role, content in markup.metas:
+        if parsed := settings.parse(content):
             target = published if role == "published" else modified
             target.append(DateCandidate(parsed, f"meta:{role}", RANK_META))
     for prop, target in (("datePublished", published), ("dateModified", modified)):
         found = []
-        for element in tree.xpath(f"//*[not(self::meta)][@itemprop='{prop}']"):
+        for element in markup.marked(prop):
             value = element.get("datetime") or element.get("content") or element.text_content()
             if parsed := settings.parse(value):
                 found.append(DateCandidate(parsed, "itemprop", RANK_TIME_ELEMENT))
@@ -413,12 +439,10 @@ def _meta_role(meta) -> str | None:
     return "modified" if keys & MODIFIED_META else None
 
 
-def _stated_publication(tree, jsonld: list[dict]) -> Iterator[str]:
+def _stated_publication(markup: _DateMarkup, jsonld: list[dict]) -> Iterator[str]:
     """The publication dates the page states for machines (meta tags, itemprop, JSON-LD), as written."""
-    for meta in tree.iterfind(".//meta"):
-        if meta.get("content") and _meta_role(meta) == "published":
-            yield meta.get("content")
-    for element in tree.xpath("//*[not(self::meta)][@itemprop='datePublished']"):
+    yield from (content for role, content in markup.metas if role == "published")
+    for element in markup.marked("datePublished"):
         yield element.get("datetime") or element.get("content") or ""
     for obj in jsonld:
         if isinstance(value := obj.get("datePublished"), str):
@@ -573,12 +597,25 @@ def _label_starts(text: str) -> list[int]:
     if len(lowered) != len(text):  # a letter whose lower case is longer: positions would shift
         return [match.start() for match in _PUBLISHED_LABEL.finditer(text)]
     starts = set()
-    for word in (*_PUBLISHED_WORDS, *_DATE_NOUNS):
-        start = lowered.find(word)
+    for opening, words in _LABEL_WORDS_BY_OPENING.items():
+        start = lowered.find(opening)
         while start >= 0:
-            starts.add(start)
-            start = lowered.find(word, start + 1)
+            if any(lowered.startswith(word, start) for word in words):
+                starts.add(start)
+            start = lowered.find(opening, start + 1)
     return sorted(starts)
+
+
+def _by_opening(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The words grouped by their first three letters (a word alone in its group by itself): one search of the text
+    for "pub" instead of one for each of "published", "publié", "publicado", …"""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:3], []).append(word)
+    return {group[0] if len(group) == 1 else opening: tuple(group) for opening, group in groups.items()}
+
+
+_LABEL_WORDS_BY_OPENING = _by_opening((*_PUBLISHED_WORDS, *_DATE_NOUNS))
 
 
 def _headline(tree):
@@ -893,8 +930,9 @@ def find_dates(
     published += _jsonld_candidates(jsonld, settings, "datePublished")
     published += _jsonld_candidates(jsonld, settings, "dateCreated")
     modified += _jsonld_candidates(jsonld, settings, "dateModified")
+    markup = _DateMarkup.of(tree)
     for found_published, found_modified in (
-        _meta_candidates(tree, settings),
+        _meta_candidates(markup, settings),
         _time_element_candidates(tree, settings),
     ):
         published += found_published
@@ -908,7 +946,7 @@ def find_dates(
     published = believable(stated, fetched_at)
     modified = believable(_in_page_offset(modified, everything), fetched_at)
     best = _shown_as_republished(reconcile(published), published, modified)
-    impossible = [reason for text in _stated_publication(tree, jsonld) if (reason := impossible_date(text))]
+    impossible = [reason for text in _stated_publication(markup, jsonld) if (reason := impossible_date(text))]
     dropped = [f"publication date dropped: {reason}" for reason in impossible]
 
     # Dates the page states, all later than the fetch or impossible, mean the date is unknown, not that htmldate

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import trafilatura
 from dateparser.data.languages_info import language_order
 from lxml import etree
 from trafilatura.metadata import extract_metadata
@@ -29,7 +28,7 @@ from crawler.dates import (
 from crawler.extract.body import article_paragraphs, main_text
 from crawler.extract.budget import MAX_ELEMENTS, MAX_INPUT_BYTES, TIME_BUDGET_SECONDS, ExtractionTimeout, time_budget
 from crawler.extract.decoding import decode_html
-from crawler.extract.dom import meta_contents, selected_texts
+from crawler.extract.dom import Metas, parse_html, selected_texts
 from crawler.extract.jsonld import article_objects, image_captions, jsonld_objects
 from crawler.extract.metadata import (
     canonical_url,
@@ -89,6 +88,7 @@ class _Page:
     """The parsed page and what every step reads from it (none of the steps changes `tree`)."""
 
     tree: etree._Element
+    metas: Metas  # the tree's meta tags
     url: str
     profile: SiteProfile
     jsonld: list[dict]
@@ -99,7 +99,8 @@ class _Page:
 def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, fetched_at: datetime | None) -> Article:
     page = _read_page(body, url, profile, encoding)
     tree, articles, metadata = page.tree, page.articles, page.metadata
-    known_captions = [*image_captions(page.jsonld), *meta_contents(tree, "og:image:alt", "twitter:image:alt")]
+    metas = page.metas
+    known_captions = [*image_captions(page.jsonld), *metas.contents("og:image:alt", "twitter:image:alt")]
     work, found, document_body = main_text(tree, url, profile, known_captions)
     title = choose_title(tree, profile, articles, metadata.sitename or "", metadata.title)
     lead, printed_lead = choose_lead(tree, profile, articles, metadata.description)
@@ -109,9 +110,9 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
         raise NotAnArticle(soft_404)
     _require_article_text(page, numbered)
     paragraphs = [text for text, _ in numbered]
-    section = choose_section(tree, profile, page.jsonld, articles, title, metadata.categories)
+    section = choose_section(tree, metas, profile, page.jsonld, articles, title, metadata.categories)
     authors, text = _authors_and_text(page, paragraphs)
-    language = page_language(tree, articles)
+    language = page_language(tree, metas, articles)
     dates = _dates(page, language, fetched_at)
     article = Article(
         url=url,
@@ -122,9 +123,9 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
         captions=captions,
         authors=authors,
         section=section,
-        tags=find_tags(tree, profile, articles, metadata.tags or []),
+        tags=find_tags(tree, metas, profile, articles, metadata.tags or []),
         language=language,
-        main_image=main_image_url(tree, articles, url, metadata.image, captions),
+        main_image=main_image_url(metas, articles, url, metadata.image, captions),
         fetched_at=fetched_at,
     )
     return set_dates(article, dates)
@@ -134,7 +135,7 @@ def _read_page(body: bytes, url: str, profile: SiteProfile, encoding: str | None
     tree = _parse(body, encoding)
     objects = jsonld_objects(tree)
     articles = article_objects(objects)
-    return _Page(tree, url, profile, objects, articles, _metadata(tree, url))
+    return _Page(tree, Metas(tree), url, profile, objects, articles, _metadata(tree, url))
 
 
 def _metadata(tree, url: str) -> Document:
@@ -149,7 +150,7 @@ def _parse(body: bytes, encoding: str | None):
     text = decode_html(body, encoding)
     if "<" not in text[:65536]:
         raise NotAnArticle("not HTML: no markup found")
-    tree = trafilatura.utils.load_html(text)
+    tree = parse_html(text)
     if tree is None:
         raise NotAnArticle("HTML could not be parsed")
     count = int(_NODE_COUNT(tree))
@@ -163,7 +164,7 @@ def _require_article_text(page: _Page, numbered: list[tuple[str, int | None]]) -
     body_chars = sum(len(text) for text, index in numbered if index is None)
     if body_chars < MIN_TEXT_CHARS:
         raise NotAnArticle(f"article text too short ({body_chars} characters)")
-    page_type = next(iter(meta_contents(page.tree, "og:type")), "article").lower()
+    page_type = next(iter(page.metas.contents("og:type")), "article").lower()
     if not page_type.startswith("article") and not page.articles and body_chars < MIN_TEXT_CHARS_OTHER_TYPE:
         raise NotAnArticle(f"a {page_type} page (og:type) with only {body_chars} characters of text")
 
@@ -173,7 +174,7 @@ def _authors_and_text(page: _Page, paragraphs: list[str]) -> tuple[list[str], st
     text = normalize_text("\n\n".join(paragraphs))
     metadata = page.metadata
     authors, organizations = find_authors(
-        page.tree, page.url, page.profile, page.articles, metadata.sitename or "", metadata.author
+        page.tree, page.metas, page.url, page.profile, page.articles, metadata.sitename or "", metadata.author
     )
     if not authors and (signature := signature_line(paragraphs)):
         authors = [signature]

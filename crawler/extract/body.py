@@ -16,7 +16,7 @@ from trafilatura.settings import Document
 
 from archive.records import NotAnArticle
 from crawler.extract.captions import CAPTION_MARK, MARK_PATTERN, FoundCaption, mark_captions
-from crawler.extract.dom import class_names, link_texts, loose_form, one_line, same_text, select
+from crawler.extract.dom import class_names, link_texts, loose_form, one_line, select
 from crawler.sites import SiteProfile
 
 
@@ -181,7 +181,8 @@ def drop_boilerplate_boxes(work: etree._Element) -> None:
 
 def drop_header_blocks(paragraphs: list[tuple[str, int | None]], title: str, lead: str) -> list[tuple[str, int | None]]:
     """trafilatura often starts with the headline and the lead: they have fields of their own."""
-    head = [(t, i) for t, i in paragraphs[:4] if i is not None or not (same_text(t, title) or same_text(t, lead))]
+    header = {one_line(text).casefold() for text in (title, lead) if text}  # what `same_text` compares
+    head = [(t, i) for t, i in paragraphs[:4] if i is not None or not (t and one_line(t).casefold() in header)]
     return head + paragraphs[4:]
 
 
@@ -254,4 +255,19 @@ def drop_link_headlines(work: etree._Element, paragraphs: list[tuple[str, int | 
     """Leave out the paragraphs that are wholly the text of a link to another page: the headlines of related
     stories, "read more" teasers, calls to follow or subscribe elsewhere, not the article's own text."""
     headlines = link_texts(work)
-    return [(text, index) for text, index in paragraphs if index is not None or loose_form(text) not in headlines]
+    openings = {headline[:_OPENING_CHARS] for headline in headlines}
+    return [
+        (text, index) for text, index in paragraphs if index is not None or not _is_headline(text, headlines, openings)
+    ]
+
+
+_OPENING_CHARS = 8  # of the loose form
+
+
+def _is_headline(text: str, headlines: set[str], openings: set[str]) -> bool:
+    """`loose_form(text) in headlines`, most paragraphs settled by their first characters: the loose form is made
+    character by character, so that of the text's first 40 characters opens that of the whole text."""
+    opening = loose_form(text[:40])[:_OPENING_CHARS]
+    if len(opening) == _OPENING_CHARS and opening not in openings:
+        return False
+    return loose_form(text) in headlines

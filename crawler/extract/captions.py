@@ -7,6 +7,7 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
@@ -22,11 +23,12 @@ from crawler.extract.credits import (
 )
 from crawler.extract.dom import (
     IMAGE_FILE,
+    Metas,
     class_names,
     link_texts,
     loose_form,
-    meta_contents,
     one_line,
+    page_elements,
     same_text,
     select,
     visible_text,
@@ -49,12 +51,14 @@ _IMAGE_URL_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset",
 _PLACEHOLDER_IMAGE = re.compile(r"^data:|blank\.|spacer\.|placeholder|1x1|pixel\.|grey\.gif|lazy\.", re.IGNORECASE)
 
 
-# Cheap pre-selection in C before the exact test in Python.
-_CAPTION_CANDIDATES = etree.XPath(
-    "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'aption') or contains(@class, 'APTION')"
-    " or contains(@class, 'esc') or contains(@class, 'legend')]"
-    " | //*[contains(@itemtype, 'ImageObject')]//*[@itemprop='description']"
-)
+def _may_be_caption(element: etree._Element) -> bool:
+    """The cheap pre-selection before the exact test: a figcaption, a class holding "aption", "esc" or "legend", an
+    itemprop caption, the description of an ImageObject."""
+    names = element.get("class") or ""
+    if "aption" in names or "APTION" in names or "esc" in names or "legend" in names or element.tag == "figcaption":
+        return True
+    itemprop = element.get("itemprop")
+    return itemprop == "caption" or (itemprop == "description" and _describes_an_image(element))
 
 
 def is_caption_element(element: etree._Element) -> bool:
@@ -190,17 +194,18 @@ def _caption_belongs_elsewhere(element, holder) -> bool:
     """Author portraits, bylines and teaser cards (a caption that is a link, or sits in one with a headline) carry
     caption markup but are not photo captions of the article."""
     top = holder if holder is not None else element
-    nearby = [element, *element.iterancestors()][:4] + [top, *top.iterancestors()][:3]
+    ancestors = list(islice(element.iterancestors(), 4))
+    nearby = [element, *ancestors[:3], top, *islice(top.iterancestors(), 2)]
     if any(_NOT_A_CAPTION_BOX.search(class_names(e)) for e in nearby):
         return True
-    if _BYLINE_CAPTION.match(one_line(element.text_content())):
+    caption_text = one_line(element.text_content())
+    if _BYLINE_CAPTION.match(caption_text):
         return True
     # A teaser card: the caption is a link to another page, or sits in a link together with a headline.
-    caption_text = one_line(element.text_content())
     link_text = sum(len(one_line(a.text_content())) for a in element.iter("a"))
     if caption_text and link_text >= 0.8 * len(caption_text):
         return True
-    link = next((a for a in [*element.iterancestors()][:4] if a.tag == "a"), None)
+    link = next((a for a in ancestors if a.tag == "a"), None)
     if link is not None and len(one_line(link.text_content())) > len(caption_text) + 20:
         return True
     # A pull quote's attribution: a caption beside a blockquote (or a figure holding one) and no photo.
@@ -261,8 +266,11 @@ def mark_captions(
     `known_captions`: caption texts the page states elsewhere (JSON-LD, og:image:alt); an element right after an
     image that repeats one is that image's caption.
     """
-    elements = [e for e in _CAPTION_CANDIDATES(tree) if is_caption_element(e) or _describes_an_image(e)]
-    holders = unmarked_captions(tree, elements, known_captions)
+    elements = [
+        e for e in page_elements(tree) if _may_be_caption(e) and (is_caption_element(e) or _describes_an_image(e))
+    ]
+    metas = Metas(tree)
+    holders = unmarked_captions(tree, elements, metas, known_captions)
     if extra_selector:
         elements += [e for e in select(tree, extra_selector) if not isinstance(e, str)]
     if extra_selector or holders:
@@ -278,7 +286,7 @@ def mark_captions(
             taken.add(element)
     found: list[FoundCaption] = []
     headlines_of_links = link_texts(tree)
-    site_names = {loose_form(name) for name in meta_contents(tree, *_SITE_NAME_META)}
+    site_names = {loose_form(name) for name in metas.contents(*_SITE_NAME_META)}
     for element in chosen:
         holder = holders.get(element)
         if holder is None:
@@ -345,7 +353,7 @@ MAX_UNMARKED_CAPTION_WORDS = 60
 
 
 def unmarked_captions(
-    tree: etree._Element, marked: list[etree._Element], known_captions: Iterable[str] = ()
+    tree: etree._Element, marked: list[etree._Element], metas: Metas, known_captions: Iterable[str] = ()
 ) -> dict[etree._Element, etree._Element]:
     """Captions without caption markup, each with the element holding its image: the element right after an image
     (or a figure without a caption of its own) that reads as its caption: set in small or italic type, ending in a
@@ -353,7 +361,7 @@ def unmarked_captions(
     marked_set = set(marked)
     found: dict[etree._Element, etree._Element] = {}
     # The headline and the page's description are no evidence of a caption: an image's alt text often repeats them.
-    headlines = {loose_form(t) for t in meta_contents(tree, *_HEADLINE_META)}
+    headlines = {loose_form(t) for t in metas.contents(*_HEADLINE_META)}
     headlines |= {loose_form(h.text_content()) for h in tree.iter("h1")}
     known = {loose_form(k) for k in known_captions if len(k) >= 15} - headlines
     for image in tree.iter("img", "picture", "amp-img"):

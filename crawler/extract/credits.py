@@ -58,6 +58,14 @@ _TRAILING_MARKER_CREDIT = re.compile(
 )
 
 
+def _trailing_marker_credit(caption: str) -> re.Match | None:
+    # What each of its branches cannot match without ("nuotr", "＝", a closing bracket at the end), looked for first:
+    # most captions have none of them.
+    if "nuotr" in caption.lower() or "＝" in caption or caption.endswith((")", "）")):
+        return _TRAILING_MARKER_CREDIT.search(caption)
+    return None
+
+
 def split_credit(caption: str) -> tuple[str, str | None]:
     """Split a photo credit off the end of a caption: ("Kỹ sư … BIWASE", "Nguồn: Bộ Xây dựng").
 
@@ -68,7 +76,7 @@ def split_credit(caption: str) -> tuple[str, str | None]:
     the caption ("… (Ảnh: Hoàng Lam)." gives "Ảnh: Hoàng Lam").
     """
     caption = one_line(caption)
-    if (trailing := _TRAILING_MARKER_CREDIT.search(caption)) and trailing.start() > 0:
+    if (trailing := _trailing_marker_credit(caption)) and trailing.start() > 0:
         credit = trailing.group("credit") or trailing.group("jcredit") or trailing.group("shot")
         return strip_caption_end(caption[: trailing.start()]), credit.strip()
     match = _MARKED_CREDIT.search(caption)

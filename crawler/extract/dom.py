@@ -1,15 +1,58 @@
-"""Small helpers on the lxml tree: CSS/XPath selectors, the text of a node, visible text, class names, meta tags,
-the elements after a node, and the loose comparison of short texts."""
+"""Small helpers on the lxml tree: parsing, CSS/XPath selectors, the text of a node, visible text, class names, meta
+tags, the elements after a node, and the loose comparison of short texts."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from lxml import etree
+from lxml import etree, html
+from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from archive.text import normalize_line, normalize_text
 from crawler.sites import SiteProfile, compile_selector
+
+
+def _html_parser() -> html.HTMLParser:
+    """trafilatura's HTML parser (its options, lxml.html's element classes) with the element classes looked up in C:
+    lxml.html's own lookup is a Python call for every element object made, by our steps and trafilatura's alike."""
+    lookup = etree.ElementNamespaceClassLookup(
+        etree.ElementDefaultClassLookup(
+            element=html.HtmlElement,
+            comment=html.HtmlComment,
+            pi=html.HtmlProcessingInstruction,
+            entity=html.HtmlEntity,
+        )
+    )
+    by_tag = lookup.get_namespace(None)
+    for tag, element_class in html.HtmlElementClassLookup._default_element_classes.items():  # form, input, label, …
+        by_tag[tag] = element_class
+    parser = html.HTMLParser(
+        collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True
+    )
+    parser.set_element_class_lookup(lookup)
+    return parser
+
+
+_HTML_PARSER = _html_parser()
+
+
+def _fromstring(source: str | bytes) -> html.HtmlElement | None:
+    try:
+        return html.fromstring(source, parser=_HTML_PARSER)
+    except Exception:  # as trafilatura: "Unicode strings with encoding declaration are not supported", …
+        return None
+
+
+def parse_html(text: str) -> html.HtmlElement | None:
+    """The tree of an HTML page as `trafilatura.utils.load_html` makes it of a text (its repairs, its retry on the
+    bytes, its rejection of what is not HTML), built by `_HTML_PARSER`; None when it is not HTML."""
+    beginning = text[:50].lower()
+    text = repair_faulty_html(text, beginning)
+    tree = _fromstring(text)
+    if tree is None or len(tree) < 1:
+        tree = _fromstring(text.encode("utf8", "surrogatepass"))
+    return None if tree is not None and is_dubious_html(beginning) and len(tree) < 2 else tree
 
 
 def select(tree: etree._Element, selector: str) -> list:
@@ -83,18 +126,30 @@ def same_text(a: str, b: str) -> bool:
 
 
 _META_NAMES = ("property", "name", "itemprop")
+_METAS_WITH_CONTENT = etree.XPath("descendant::meta[@content]")
 
 
-def meta_contents(tree: etree._Element, *keys: str) -> list[str]:
-    """The contents of the `<meta>` tags whose property, name or itemprop is one of `keys` (any case), in order."""
-    wanted = {k.lower() for k in keys}
-    values = []
-    for meta in tree.iterfind(".//meta"):
-        if any((meta.get(a) or "").strip().lower() in wanted for a in _META_NAMES) and (
-            content := one_line(meta.get("content") or "")
-        ):
-            values.append(content)
-    return values
+class Metas:
+    """The `<meta>` tags of a page that have content, read once for every lookup: each tag's property, name and
+    itemprop (stripped, lower case) and its content, in page order."""
+
+    def __init__(self, tree: etree._Element) -> None:
+        self._tags = [
+            ({(meta.get(name) or "").strip().lower() for name in _META_NAMES}, meta.get("content"))
+            for meta in _METAS_WITH_CONTENT(tree)
+        ]
+
+    def contents(self, *keys: str) -> list[str]:
+        """The contents (on one line) of the tags whose property, name or itemprop is one of `keys` (any case), in
+        order."""
+        wanted = {k.lower() for k in keys}
+        return [line for names, content in self._tags if not wanted.isdisjoint(names) and (line := one_line(content))]
+
+
+def page_elements(tree: etree._Element) -> Iterator[etree._Element]:
+    """Every element of the page that holds `tree`, in document order: what XPath `//*` selects, for the tests an
+    XPath would do slowly (`contains(@class, …)` costs more than the same test in Python)."""
+    return tree.getroottree().iter(etree.Element)
 
 
 IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|\?)", re.IGNORECASE)

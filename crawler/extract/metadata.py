@@ -12,11 +12,12 @@ from archive.records import Caption
 from crawler.extract.captions import is_caption_element
 from crawler.extract.credits import split_credit
 from crawler.extract.dom import (
+    Metas,
     class_names,
     iter_after,
     loose_form,
-    meta_contents,
     one_line,
+    page_elements,
     same_text,
     selected_texts,
     text_of,
@@ -36,6 +37,9 @@ _LEAD_CLASS = re.compile(
 _HOME_WORDS = {"trang chủ", "home", "homepage", "startseite", "accueil", "inicio", "início", "forside", "etusivu"}
 
 
+_PARAGRAPHS = etree.XPath(".//p")
+
+
 def lead_from_page(tree: etree._Element) -> str:
     headline = next(tree.iterfind(".//h1"), None)
     elements = iter_after(headline, 400) if headline is not None else tree.iter()
@@ -45,7 +49,7 @@ def lead_from_page(tree: etree._Element) -> str:
         if not _LEAD_CLASS.search(class_names(element)) or is_caption_element(element):
             continue
         text = text_of(element)
-        if 30 <= len(text) <= MAX_LEAD_CHARS and len(element.xpath(".//p")) <= 2:
+        if 30 <= len(text) <= MAX_LEAD_CHARS and len(_PARAGRAPHS(element)) <= 2:
             return one_line(text)
     return ""
 
@@ -67,6 +71,9 @@ def _name_of(item: object) -> str | None:
     return item.get("name") if isinstance(item, dict) else None  # `item` may also be a plain URL
 
 
+_CRUMB_CASE = str.maketrans("BREADCUM", "breadcum")  # as XPath translate(): "BreadCrumb", "BREADCRUMBS"
+
+
 def breadcrumb_section(tree: etree._Element, jsonld: list[dict], title: str) -> str:
     for obj in jsonld:
         if "BreadcrumbList" in types_of(obj) and isinstance(obj.get("itemListElement"), list):
@@ -76,7 +83,7 @@ def breadcrumb_section(tree: etree._Element, jsonld: list[dict], title: str) -> 
             section = _last_section_name([n for n in names if isinstance(n, str)], title)
             if section:
                 return section
-    for crumbs in tree.xpath("//*[contains(translate(@class, 'BREADCUM', 'breadcum'), 'breadcrumb')]"):
+    for crumbs in (e for e in page_elements(tree) if "breadcrumb" in (e.get("class") or "").translate(_CRUMB_CASE)):
         names = [text_of(a) for a in crumbs.iter("a", "li")]
         if section := _last_section_name(names, title):
             return section
@@ -106,7 +113,13 @@ _DOMAIN_LIKE = re.compile(r"^[\w.-]+\.[a-z]{2,}$|^https?://", re.IGNORECASE)
 
 
 def find_authors(
-    tree: etree._Element, url: str, profile: SiteProfile, articles: list[dict], sitename: str, fallback: str | None
+    tree: etree._Element,
+    metas: Metas,
+    url: str,
+    profile: SiteProfile,
+    articles: list[dict],
+    sitename: str,
+    fallback: str | None,
 ) -> tuple[list[str], list[str]]:
     """(persons, organizations) named as authors.
 
@@ -142,8 +155,8 @@ def find_authors(
         persons = [p for p in people if not (isinstance(p, dict) and "Organization" in str(p.get("@type")))]
         if names := [n for n in names_in(persons) if person(n)]:
             return _unique(names), []
-    metas = meta_contents(tree, "article:author", "author", "dc.creator", "sailthru.author")
-    if names := [n for value in metas for n in value.split(",") if person(n)]:
+    stated = metas.contents("article:author", "author", "dc.creator", "sailthru.author")
+    if names := [n for value in stated for n in value.split(",") if person(n)]:
         return _unique(names), []
     names = _visible_authors(tree) or [a for a in (fallback or "").split(";") if person(a)]
     distinct: dict[str, str] = {}
@@ -167,16 +180,22 @@ def _is_name(name: str) -> bool:
     )
 
 
-_VISIBLE_AUTHOR = etree.XPath(
-    "//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')]"
-    "[not(ancestor::*[contains(@class, 'related') or contains(@class, 'comment')])]"
-)
+def _marks_author(element) -> bool:
+    """`[rel=author]`, `[itemprop=author]`, `.author`, `.byline`, not in a box of related articles or comments."""
+    names = element.get("class") or ""
+    if not (
+        "author" in names or "byline" in names or element.get("rel") == "author" or element.get("itemprop") == "author"
+    ):
+        return False
+    return not any("related" in (n := a.get("class") or "") or "comment" in n for a in element.iterancestors())
+
+
 _SIGNATURE = re.compile(r"^(?:[A-ZÀ-ỸĐ][\w'’.-]*\s){1,4}[A-ZÀ-ỸĐ][\w'’.-]*$")
 
 
 def _visible_authors(tree) -> list[str]:
     """Short author elements on the page (`.author`, `[rel=author]`, `[itemprop=author]`)."""
-    for element in _VISIBLE_AUTHOR(tree):
+    for element in filter(_marks_author, page_elements(tree)):
         name = re.sub(r"^(?:Von|By|Theo|Bởi|Por|Par)\s+", "", text_of(element), flags=re.IGNORECASE)
         if 3 <= len(name) <= 60 and not any(ch.isdigit() for ch in name) and _SIGNATURE.match(name):
             return [name]
@@ -189,15 +208,17 @@ def signature_line(paragraphs: list[str]) -> str:
     return last if len(last) <= 40 and _SIGNATURE.match(last) else ""
 
 
-_TAG_CONTAINER_CANDIDATES = etree.XPath(
-    "//*[not(self::meta)][contains(@class, 'tag') or contains(@id, 'tag') or contains(@class, 'keyword')]"
-)
 _TAG_CONTAINER = re.compile(r"(?:^|[\s_-])(?:tags?|keywords?|tag-list|c-tags|item-tag)(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _may_hold_tags(element) -> bool:
+    names = element.get("class") or ""
+    return ("tag" in names or "keyword" in names or "tag" in (element.get("id") or "")) and element.tag != "meta"
 
 
 def _visible_tags(tree) -> list[str]:
     """The article's tag links (`.tags a`, `.c-tags a`, `.keywords a`)."""
-    containers = [e for e in _TAG_CONTAINER_CANDIDATES(tree) if _TAG_CONTAINER.search(class_names(e))]
+    containers = [e for e in page_elements(tree) if _may_hold_tags(e) and _TAG_CONTAINER.search(class_names(e))]
     return _unique(text_of(a) for container in containers for a in container.iter("a"))
 
 
@@ -217,11 +238,13 @@ def _split_tags(values: list[str], tree) -> list[str]:
     return _unique(tags)
 
 
-def find_tags(tree: etree._Element, profile: SiteProfile, articles: list[dict], fallback: list[str]) -> list[str]:
+def find_tags(
+    tree: etree._Element, metas: Metas, profile: SiteProfile, articles: list[dict], fallback: list[str]
+) -> list[str]:
     if selected := selected_texts(tree, profile, "tags"):
         return _unique(selected)
-    if metas := meta_contents(tree, "article:tag"):
-        return _split_tags(metas, tree)
+    if tags := metas.contents("article:tag"):
+        return _split_tags(tags, tree)
     keywords: list[str] = []
     for obj in articles:
         value = obj.get("keywords")
@@ -232,12 +255,12 @@ def find_tags(tree: etree._Element, profile: SiteProfile, articles: list[dict], 
     return _split_tags(keywords, tree) or _visible_tags(tree) or _split_tags([",".join(fallback)], tree)
 
 
-def page_language(tree: etree._Element, articles: list[dict]) -> str:
+def page_language(tree: etree._Element, metas: Metas, articles: list[dict]) -> str:
     root = tree if tree.tag == "html" else tree.getroottree().getroot()
     for value in (
         root.get("lang"),
         root.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        *meta_contents(tree, "og:locale", "content-language", "language", "dc.language"),
+        *metas.contents("og:locale", "content-language", "language", "dc.language"),
         *(o.get("inLanguage") for o in articles if isinstance(o.get("inLanguage"), str)),
     ):
         if value and (code := re.match(r"[A-Za-z]{2,3}", value.strip())):
@@ -256,9 +279,9 @@ def canonical_url(tree: etree._Element, url: str) -> str:
 
 
 def main_image_url(
-    tree: etree._Element, articles: list[dict], url: str, fallback: str | None, captions: list[Caption]
+    metas: Metas, articles: list[dict], url: str, fallback: str | None, captions: list[Caption]
 ) -> str | None:
-    candidates = [*meta_contents(tree, "og:image", "og:image:url", "twitter:image", "twitter:image:src")]
+    candidates = [*metas.contents("og:image", "og:image:url", "twitter:image", "twitter:image:src")]
     for obj in articles:
         image = obj.get("image")
         image = image[0] if isinstance(image, list) and image else image
@@ -300,6 +323,7 @@ def choose_lead(
 
 def choose_section(
     tree: etree._Element,
+    metas: Metas,
     profile: SiteProfile,
     jsonld: list[dict],
     articles: list[dict],
@@ -310,7 +334,7 @@ def choose_section(
     return one_line(
         next(iter(selected_texts(tree, profile, "section")), "")
         or breadcrumb_section(tree, jsonld, title)
-        or next(iter(meta_contents(tree, "article:section")), "")
+        or next(iter(metas.contents("article:section")), "")
         or next((o["articleSection"] for o in articles if isinstance(o.get("articleSection"), str)), "")
         or next(iter(categories or []), "")
     )
