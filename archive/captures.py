@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive import rows
@@ -20,6 +20,7 @@ from archive.models import CaptureRow
 from archive.records import Capture
 
 LOOKUP_CHUNK = 500  # URL keys looked up in one query
+CAPTURES = CaptureRow.__table__  # written with Core statements: the ORM's bulk statements cost more per row
 
 
 class CaptureBatch:
@@ -56,9 +57,12 @@ class CaptureBatch:
                     Capture(url=url, status=None, fetched_at=rows.now(), record_type="none"), self.run_id
                 ) | values)  # fmt: skip
         if self.new:
-            self.session.execute(insert(CaptureRow), self.new)
+            self.session.execute(insert(CAPTURES), self.new)
         if updates:
-            self.session.execute(update(CaptureRow), [{"id": id_, **values} for id_, values in updates.items()])
+            self.session.execute(
+                update(CAPTURES).where(CAPTURES.c.id == bindparam("capture_id")),
+                [{"capture_id": id_, **values} for id_, values in updates.items()],
+            )
 
     def _insert(self, values: dict[str, Any]) -> None:
         self.new.append(values)
@@ -73,7 +77,9 @@ class CaptureBatch:
                 CaptureRow.url_key.in_(ordered[start : start + LOOKUP_CHUNK])
             )
             if self.run_id is not None:  # never rewrite what an earlier crawl made of the URL
-                query = query.where(CaptureRow.run_id == self.run_id)
+                # `+ 0`: SQLite's planner would search the run's index and read every capture of the run, not the
+                # few of these URL keys
+                query = query.where(CaptureRow.run_id + 0 == self.run_id)
             for key, fetched_at, capture_id in self.session.execute(query):
                 if key not in latest or (fetched_at, capture_id) > latest[key]:
                     latest[key] = (fetched_at, capture_id)

@@ -71,12 +71,11 @@ class FirstSeen:
         with self._lock:
             known = self._cache.get(key)
             if known is None:
-                row = self._db.execute("SELECT value FROM seen WHERE key = ?", (key,)).fetchone()
-                if row is None:
-                    self._db.execute("INSERT INTO seen VALUES (?, ?)", (key, pickle.dumps(value)))
+                # A new key (the usual case) costs one statement; a known one is then read.
+                if self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, pickle.dumps(value))).rowcount:
                     known = value
                 else:
-                    known = pickle.loads(row[0])
+                    known = pickle.loads(self._db.execute("SELECT value FROM seen WHERE key = ?", (key,)).fetchone()[0])
                 self._cache.put(key, known)
             return known
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from hashlib import blake2b
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
-from trafilatura.deduplication import Simhash, sample_tokens
+from trafilatura.deduplication import sample_tokens
 
 from archive.models import ArticleRow
 from archive.text import containment, content_hash, shingle_containment, shingles
@@ -88,6 +88,17 @@ def _unsigned(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
+def _fingerprint(column: int) -> int:
+    """The Simhash a `simhash` column holds, as trafilatura reads it (`Simhash(existing_hash=...)` takes a hash of
+    0 for no hash and makes that of the empty text: all bits set)."""
+    return _unsigned(column) or (1 << SIMHASH_BITS) - 1
+
+
+def _similarity(first: int, second: int) -> float:
+    """trafilatura's `Simhash.similarity` of two fingerprints."""
+    return (SIMHASH_BITS - (first ^ second).bit_count()) / SIMHASH_BITS
+
+
 def same_story(text: str, fingerprint: int | None, other_text: str, other_fingerprint: int | None) -> bool:
     """True when two texts are one story by the rules above: the same normal-form text, or near-duplicates (Simhash
     similarity and shingle containment; shingle containment alone for texts too short for a Simhash). How the
@@ -95,9 +106,7 @@ def same_story(text: str, fingerprint: int | None, other_text: str, other_finger
     if content_hash(text) == content_hash(other_text):
         return True
     if fingerprint is not None and other_fingerprint is not None:
-        similarity = Simhash(existing_hash=_unsigned(fingerprint)).similarity(
-            Simhash(existing_hash=_unsigned(other_fingerprint))
-        )
+        similarity = _similarity(_fingerprint(fingerprint), _fingerprint(other_fingerprint))
         if similarity < NEAR_DUPLICATE_THRESHOLD:
             return False
     return shingle_containment(text, other_text) >= NEAR_DUPLICATE_CONTAINMENT
@@ -119,31 +128,46 @@ class DuplicateRule:
 
     `originals` maps a content hash to the original of that text: those already stored (`prefetch`) and those the
     transaction writes (`remember`). `duplicates` (the save report's) receives every row found to be a copy,
-    displaced originals included.
+    displaced originals included. New rows may be remembered before they are inserted (`unwritten`: plain rows
+    under a provisional id, `archive.rows.NewArticleRow`), then searched and displaced in memory until `written`.
+    The stored near-duplicate candidates of the chunk's Simhash bands are fetched in one query when first wanted,
+    and again after the transaction changed a stored row's fingerprint or original.
     """
 
     def __init__(self, session: Session, duplicates: dict[str, Duplicate]) -> None:
         self.session = session
         self.duplicates = duplicates
         self.originals: dict[str, Original] = {}
+        self.unwritten: dict[int, Any] = {}  # provisional id → a new row not inserted yet, in the order remembered
+        self._bands: list[set[int]] = [set() for _ in range(4)]  # the band values whose candidates are wanted
+        self._candidates: dict[tuple[int, int], list[tuple[int, int]]] | None = None  # (band, value) → (id, hash)
 
-    def prefetch(self, content_hashes: set[str]) -> None:
-        """Fetch the stored originals of these texts in one query."""
+    def prefetch(self, chunk: list[dict[str, Any]]) -> None:
+        """Fetch the stored originals of the texts of `chunk` (column values of articles) in one query, and note
+        its bands: their candidates are fetched together."""
         for content, article_id, canonical, published in self.session.execute(
             select(ArticleRow.content_hash, ArticleRow.id, ArticleRow.canonical_url, ArticleRow.published_at)
-            .where(ArticleRow.content_hash.in_(content_hashes), ArticleRow.duplicate_of.is_(None))
+            .where(ArticleRow.content_hash.in_({values["content_hash"] for values in chunk}))
+            .where(ArticleRow.duplicate_of.is_(None))
             .order_by(ArticleRow.id)
         ):
             self.originals.setdefault(content, Original(article_id, canonical, published))
+        for values in chunk:
+            if values["simhash"] is not None:
+                for i, band in enumerate(self._bands):
+                    band.add(values[f"simhash_band{i}"])
 
-    def mark(self, row: ArticleRow) -> None:
-        """Point `row` at the original of its text (same text first, else the most similar text).
+    def mark(self, row: Any) -> None:
+        """Point `row` (an `ArticleRow`, or a new row not inserted yet) at the original of its text (same text
+        first, else the most similar text).
 
         The original is the copy published first: when `row` was published before the article taken for the
         original so far, `row` becomes the original of that article and of every copy pointing at it.
         """
         row.duplicate_of, row.duplicate_kind, row.similarity = None, None, None
         found = self._same_text(row) or self._most_similar(row)
+        if row.id is not None:  # a stored row changes its fingerprint: the stored candidates are read again
+            self._candidates = None
         if found is None:
             return
         original, kind, similarity = found
@@ -152,66 +176,114 @@ class DuplicateRule:
         else:
             row.duplicate_of, row.duplicate_kind, row.similarity = original.canonical_url, kind, similarity
 
-    def remember(self, row: ArticleRow) -> None:
-        """After `row` was written: report it as a copy, or take it as the original of its text."""
+    def remember(self, row: Any, *, unwritten: bool = False) -> None:
+        """After `row` was saved: report it as a copy, or take it as the original of its text. An `unwritten` row
+        (under a provisional id) is inserted later: until `written`, it is searched in memory."""
+        if unwritten:
+            self.unwritten[row.id] = row
         if row.duplicate_of:
             self.duplicates[row.canonical_url] = (row.duplicate_kind or "", row.duplicate_of, row.similarity or 0.0)
         else:  # the first of its text, or published before the copies archived so far
             self.originals[row.content_hash] = Original(row.id, row.canonical_url, row.published_at)
 
-    def _same_text(self, row: ArticleRow) -> tuple[Original, str, float] | None:
+    def written(self, ids: dict[int, int]) -> None:
+        """The unwritten rows were inserted: provisional id → id."""
+        for content, original in self.originals.items():
+            if original.id in ids:
+                self.originals[content] = original._replace(id=ids[original.id])
+        self.unwritten.clear()
+        self._candidates = None
+
+    def _same_text(self, row: Any) -> tuple[Original, str, float] | None:
         original = self.originals.get(row.content_hash)
         if original is None or original.id == row.id:
             return None
         return original, "exact", 1.0
 
-    def _most_similar(self, row: ArticleRow) -> tuple[Original, str, float] | None:
+    def _most_similar(self, row: Any) -> tuple[Original, str, float] | None:
         if row.simhash is None:
             return None
         bands = [getattr(row, f"simhash_band{i}") for i in range(4)]
-        columns = [getattr(ArticleRow, f"simhash_band{i}") for i in range(4)]
-        query = (
-            select(ArticleRow.id, ArticleRow.canonical_url, ArticleRow.published_at, ArticleRow.simhash)
-            .where(ArticleRow.duplicate_of.is_(None), ArticleRow.simhash.is_not(None))
-            .where(or_(*(column == band for column, band in zip(columns, bands, strict=True))))
-            .order_by(ArticleRow.id)
-        )
-        if row.id is not None:
-            query = query.where(ArticleRow.id != row.id)
-        mine = Simhash(existing_hash=_unsigned(row.simhash))
-        similar = []
-        for article_id, canonical, published, fingerprint in self.session.execute(query):
-            similarity = mine.similarity(Simhash(existing_hash=_unsigned(fingerprint)))
-            if similarity >= NEAR_DUPLICATE_THRESHOLD:
-                similar.append((Original(article_id, canonical, published), similarity))
+        mine = _fingerprint(row.simhash)
+        # Stored candidates first, by id, then the unwritten rows (whose ids will be higher), as one query would.
+        stored = [
+            (article_id, similarity)
+            for article_id, fingerprint in self._stored_candidates(bands)
+            if article_id != row.id
+            and (similarity := _similarity(mine, _fingerprint(fingerprint))) >= NEAR_DUPLICATE_THRESHOLD
+        ]
+        similar: list[tuple[Original, str, float]] = []  # (original, its text, similarity)
+        if stored:  # only the texts of candidates similar enough are read
+            wanted = select(ArticleRow.id, ArticleRow.canonical_url, ArticleRow.published_at, ArticleRow.text)
+            found = {found.id: found for found in self.session.execute(
+                wanted.where(ArticleRow.id.in_([article_id for article_id, _ in stored]))
+            )}  # fmt: skip
+            for article_id, similarity in stored:
+                _, canonical, published, text = found[article_id]
+                similar.append((Original(article_id, canonical, published), text, similarity))
+        for new in self.unwritten.values():
+            if new.duplicate_of is None and new.simhash is not None and any(
+                getattr(new, f"simhash_band{i}") == band for i, band in enumerate(bands)
+            ):
+                similarity = _similarity(mine, _fingerprint(new.simhash))
+                if similarity >= NEAR_DUPLICATE_THRESHOLD:
+                    similar.append((Original(new.id, new.canonical_url, new.published_at), new.text, similarity))
         if not similar:
             return None
-        # Only the texts of candidates similar enough are read, each once, and this row's shingles are made once.
-        wanted = select(ArticleRow.id, ArticleRow.text).where(ArticleRow.id.in_([o.id for o, _ in similar]))
-        texts = {article_id: text for article_id, text in self.session.execute(wanted)}
-        own = shingles(row.text)
+        own = shingles(row.text)  # made once
         best: tuple[Original, str, float] | None = None
-        for original, similarity in similar:
+        for original, text, similarity in similar:
             if best is not None and similarity <= best[2]:
                 continue
             # A Simhash ignores word order: texts from one small vocabulary can score high by chance; the copy
             # must also contain the original's phrasing.
-            if containment(own, shingles(texts[original.id])) >= NEAR_DUPLICATE_CONTAINMENT:
+            if containment(own, shingles(text)) >= NEAR_DUPLICATE_CONTAINMENT:
                 best = (original, "near", similarity)
         return best
 
-    def _displace(self, original: Original, row: ArticleRow, kind: str, similarity: float) -> None:
+    def _stored_candidates(self, bands: list[int]) -> list[tuple[int, int]]:
+        """(id, Simhash) of the stored originals sharing a band with `bands`, by id."""
+        if any(band not in wanted for band, wanted in zip(bands, self._bands, strict=True)):  # not of the chunk
+            for band, wanted in zip(bands, self._bands, strict=True):
+                wanted.add(band)
+            self._candidates = None
+        if self._candidates is None:
+            self._candidates = {}
+            columns = [getattr(ArticleRow, f"simhash_band{i}") for i in range(4)]
+            query = (
+                select(ArticleRow.id, ArticleRow.simhash, *columns)
+                .where(ArticleRow.duplicate_of.is_(None), ArticleRow.simhash.is_not(None))
+                .where(or_(*(column.in_(wanted) for column, wanted in zip(columns, self._bands, strict=True))))
+                .order_by(ArticleRow.id)
+            )
+            for article_id, fingerprint, *values in self.session.execute(query):
+                for i, value in enumerate(values):
+                    self._candidates.setdefault((i, value), []).append((article_id, fingerprint))
+        found = {}
+        for i, band in enumerate(bands):
+            found.update(self._candidates.get((i, band), ()))
+        return sorted(found.items())
+
+    def _displace(self, original: Original, row: Any, kind: str, similarity: float) -> None:
         """`row`, published earlier, becomes the original of `original` and of the copies pointing at it."""
         self.session.execute(
             update(ArticleRow)
             .where(ArticleRow.duplicate_of == original.canonical_url)
             .values(duplicate_of=row.canonical_url)
         )
-        self.session.execute(
-            update(ArticleRow)
-            .where(ArticleRow.id == original.id)
-            .values(duplicate_of=row.canonical_url, duplicate_kind=kind, similarity=similarity)
-        )
+        for new in self.unwritten.values():
+            if new.duplicate_of == original.canonical_url:
+                new.duplicate_of = row.canonical_url
+        displaced = self.unwritten.get(original.id)
+        if displaced is None:
+            self.session.execute(
+                update(ArticleRow)
+                .where(ArticleRow.id == original.id)
+                .values(duplicate_of=row.canonical_url, duplicate_kind=kind, similarity=similarity)
+            )
+            self._candidates = None
+        else:
+            displaced.duplicate_of, displaced.duplicate_kind, displaced.similarity = row.canonical_url, kind, similarity
         self.duplicates[original.canonical_url] = (kind, row.canonical_url, similarity)
         # the displaced article is a copy now: later copies in this batch must not point at it
         for content, known in list(self.originals.items()):

@@ -157,6 +157,31 @@ def article_values(article: Article) -> tuple[dict[str, Any] | str, list[str]]:
     return values, issues
 
 
+class NewArticleRow:
+    """An article row to insert, held as its column values (`values`, read and set as attributes, like an
+    `ArticleRow`'s, without the cost of an ORM object) and its captions; `id` is None, then provisional (negative,
+    unique in its transaction) once the row is saved, until it is inserted."""
+
+    __slots__ = ("captions", "id", "values")
+
+    def __init__(self, values: dict[str, Any], captions: list[dict[str, Any]]) -> None:
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "captions", captions)
+        object.__setattr__(self, "id", None)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in NewArticleRow.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            self.values[name] = value
+
+
 # The columns that say which capture a row holds: they always move together, so that a row's WARC pointer, fetch
 # time and payload digest are those of the capture of the row's own URL.
 CAPTURE_COLUMNS = (

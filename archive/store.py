@@ -25,6 +25,7 @@ what is new or a duplicate, and cannot deadlock; URL aliases are inserted with `
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections import Counter
@@ -36,7 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -61,7 +62,7 @@ from archive.warcfiles import local_host
 
 __all__ = ["ArchiveStore", "DueArticles", "DueRules", "NoArchive", "SaveReport", "StoreUnavailable", "Verdict"]
 
-ARTICLE_COLUMNS = [column for column in ArticleRow.__table__.columns if column.key != "id"]
+ARTICLE_KEYS = [column.key for column in ArticleRow.__table__.columns if column.key != "id"]
 PREFETCH_CHUNK = 500  # articles whose existing rows are fetched in one query
 # A capture holding a whole response record with its payload: what a revisit record may refer to.
 ARCHIVED_RESPONSE = (
@@ -584,7 +585,8 @@ class _ArticleWriter:
 
     The rows the chunk may touch (by canonical URL or any known URL) and the originals of its content hashes are
     fetched once for the chunk; rows the chunk creates join them, so a chunk holding two copies of one article
-    still makes one row.
+    still makes one row. New rows are plain values (`rows.NewArticleRow`) inserted together at the end of the
+    chunk, or as soon as one of them is to be changed (then through the ORM, like the stored rows).
     """
 
     def __init__(self, session: Session, captures: CaptureBatch, report: SaveReport, is_postgresql: bool) -> None:
@@ -594,9 +596,10 @@ class _ArticleWriter:
         self.report = report
         self.insert = postgresql_insert if is_postgresql else sqlite_insert
         self.now = rows.now()
-        self.by_url: dict[tuple[str, str], ArticleRow] = {}  # (site, URL) → the article archived under it
-        self.aliases: dict[tuple[str, str], int] = {}  # the chunk's (site, URL) → article id, to insert
-        self.captions: list[dict[str, Any]] = []  # of the articles inserted, written with the aliases
+        self.by_url: dict[tuple[str, str], ArticleRow | rows.NewArticleRow] = {}  # (site, URL) → its article
+        self.aliases: dict[tuple[str, str], ArticleRow | rows.NewArticleRow] = {}  # the chunk's, to insert
+        self.unwritten: list[rows.NewArticleRow] = []  # new rows not inserted yet
+        self.provisional_ids = itertools.count(-1, -1)
         self.duplicates = DuplicateRule(session, report.duplicates)
 
     def write(self, articles: list[Article]) -> None:
@@ -607,6 +610,7 @@ class _ArticleWriter:
                 self.report.refused.append((article.url, values))
                 self.captures.set_outcome(article.url, Outcome.FAILED, f"not stored: {values}")
             else:
+                values.update(simhash_columns(values["text"]))
                 prepared.append((values, issues))
         if not prepared:
             return
@@ -615,24 +619,23 @@ class _ArticleWriter:
         for values, issues in prepared:
             row = self._save(values, issues)
             for url in _urls_of(values):
-                self.aliases.setdefault((row.site, url), row.id)
-        self._write_captions()
-        aliases = [{"site": site, "url": url, "article_id": row_id} for (site, url), row_id in self.aliases.items()]
+                self.aliases.setdefault((row.site, url), row)
+        self._insert_new()
+        aliases = [{"site": site, "url": url, "article_id": row.id} for (site, url), row in self.aliases.items()]
         self.session.execute(
-            self.insert(ArticleUrl).values(aliases).on_conflict_do_nothing(index_elements=["site", "url"])
+            self.insert(ArticleUrl.__table__).on_conflict_do_nothing(index_elements=["site", "url"]), aliases
         )
 
     def _prefetch(self, prepared: list[tuple[dict[str, Any], list[str]]]) -> None:
         keys = {(values["site"], url) for values, _ in prepared for url in _urls_of(values)}
-        for row in self.session.scalars(
-            select(ArticleRow).where(tuple_(ArticleRow.site, ArticleRow.canonical_url).in_(keys))
-        ):
+        stored = select(ArticleRow).where(_keyed(ArticleRow.site, ArticleRow.canonical_url, keys))
+        for row in self.session.scalars(stored):
             self.by_url[(row.site, row.canonical_url)] = row
         alias_ids = {
             (site, url): article_id
             for site, url, article_id in self.session.execute(
                 select(ArticleUrl.site, ArticleUrl.url, ArticleUrl.article_id).where(
-                    tuple_(ArticleUrl.site, ArticleUrl.url).in_(keys)
+                    _keyed(ArticleUrl.site, ArticleUrl.url, keys)
                 )
             )
         }
@@ -642,18 +645,17 @@ class _ArticleWriter:
             )}  # fmt: skip
             for key, article_id in alias_ids.items():
                 self.by_url.setdefault(key, by_id[article_id])
-        self.duplicates.prefetch({values["content_hash"] for values, _ in prepared})
+        self.duplicates.prefetch([values for values, _ in prepared])
 
-    def _save(self, values: dict[str, Any], issues: list[str]) -> ArticleRow:
+    def _save(self, values: dict[str, Any], issues: list[str]) -> ArticleRow | rows.NewArticleRow:
         """Insert, version or touch the row of one article (new, changed or unchanged text)."""
         site = values["site"]
         captions = values.pop("captions")
-        values.update(simhash_columns(values["text"]))
         values["issues"] = "; ".join(issues) or None
         row = self._row_at_own_url(values) or self._row_of_declared_canonical(values)
         seen = values.get("fetched_at") or self.now  # first_seen / last_seen are when the page was fetched
         if row is None:
-            row = self._insert(values, captions, seen)
+            row = self._new(values, captions, seen)
         elif row.content_hash == values["content_hash"]:
             row.last_seen = max(row.last_seen, seen)
             if values["url"] == row.canonical_url != row.url:  # first archived via an alias (AMP, old URL)
@@ -675,34 +677,49 @@ class _ArticleWriter:
             self.report.changed.append(row.canonical_url)
         for url in _urls_of(values) | {row.canonical_url}:
             self.by_url[(site, url)] = row
-        self.duplicates.remember(row)
+        self.duplicates.remember(row, unwritten=isinstance(row, rows.NewArticleRow))
         return row
 
-    def _insert(self, values: dict[str, Any], captions: list[dict[str, Any]], seen: datetime) -> ArticleRow:
-        """A new article: one INSERT (no ORM flush), its captions written with the chunk's."""
-        row = ArticleRow(**values, first_seen=seen, last_seen=seen, version=1, run_id=self.run_id)
+    def _new(self, values: dict[str, Any], captions: list[dict[str, Any]], seen: datetime) -> rows.NewArticleRow:
+        """A new article: its row inserted with the chunk's others (`_insert_new`)."""
+        bookkeeping = {"first_seen": seen, "last_seen": seen, "version": 1, "run_id": self.run_id}
+        row = rows.NewArticleRow(values | bookkeeping, captions)
         self.duplicates.mark(row)
-        columns = {column.key: getattr(row, column.key) for column in ARTICLE_COLUMNS}
-        row.id = self.session.execute(insert(ArticleRow).values(columns)).inserted_primary_key[0]
-        self.captions += [{"article_id": row.id, "position": i, **caption} for i, caption in enumerate(captions)]
+        row.id = next(self.provisional_ids)
+        self.unwritten.append(row)
         self.report.new.append(row.canonical_url)
         return row
 
+    def _insert_new(self) -> None:
+        """Insert the new rows not inserted yet (one statement), then their captions."""
+        if not self.unwritten:
+            return
+        table = ArticleRow.__table__
+        ids = self.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [{key: row.values[key] for key in ARTICLE_KEYS} for row in self.unwritten],
+        ).scalars().all()
+        provisional = {}
+        captions = []
+        for row, row_id in zip(self.unwritten, ids, strict=True):
+            provisional[row.id], row.id = row_id, row_id
+            captions += [{"article_id": row_id, "position": i, **caption} for i, caption in enumerate(row.captions)]
+        if captions:
+            self.session.execute(insert(CaptionRow.__table__), captions)
+        self.unwritten = []
+        self.duplicates.written(provisional)
+
     def _known(self, site: str, url: str) -> ArticleRow | None:
-        """The row archived under (site, URL); one this chunk inserted is loaded, to be changed through the ORM."""
+        """The row archived under (site, URL); a new one of this chunk is inserted and loaded, to be changed through
+        the ORM."""
         row = self.by_url.get((site, url))
-        if row is not None and row not in self.session:
-            self._write_captions()
+        if isinstance(row, rows.NewArticleRow):
+            self._insert_new()
             inserted, row = row, self.session.get_one(ArticleRow, row.id)
             for key, known in self.by_url.items():
                 if known is inserted:
                     self.by_url[key] = row
         return row
-
-    def _write_captions(self) -> None:
-        if self.captions:
-            self.session.execute(insert(CaptionRow), self.captions)
-            self.captions = []
 
     def _row_at_own_url(self, values: dict[str, Any]) -> ArticleRow | None:
         """The row archived under the page's own URL. A row another page put there, by declaring this URL its
@@ -739,6 +756,15 @@ class _ArticleWriter:
 
 def _urls_of(values: dict[str, Any]) -> set[str]:
     return {values["canonical_url"], values["url"]}
+
+
+def _keyed(site_column: Any, url_column: Any, keys: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
+    """`(site, URL) IN keys`, written so that SQLite searches the (site, URL) index: it scans the whole table for
+    a tuple IN."""
+    by_site: dict[str, list[str]] = {}
+    for site, url in keys:
+        by_site.setdefault(site, []).append(url)
+    return or_(*(and_(site_column == site, url_column.in_(urls)) for site, urls in by_site.items()))
 
 
 def _latest(*dates: datetime | None) -> datetime | None:

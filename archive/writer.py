@@ -152,6 +152,8 @@ class BatchWriter:
         self._unavailable_since: float | None = None  # when the current outage began (monotonic)
         self.run_id: int | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._wanted = self.batch_size  # events the writer waits for to fill its batch
+        self._batch_full = threading.Event()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._outage_logged = False
@@ -160,6 +162,9 @@ class BatchWriter:
     def put(self, event: Event) -> None:
         """Queue `event` (events queued before `start` are written once it runs)."""
         self._queue.put(event)
+        # The writer sleeps until its batch can be filled, not for each event.
+        if self._queue.qsize() >= self._wanted and not self._batch_full.is_set():
+            self._batch_full.set()
 
     def replay_spool(self) -> None:
         """Write what earlier runs on this database spooled; call before the crawl asks the archive anything."""
@@ -175,7 +180,8 @@ class BatchWriter:
         """Write what is queued (retrying, then spooling; see the module's docstring) and stop the thread."""
         if self._thread is not None:
             self._stopping.set()
-            self._queue.put(_STOP)  # wakes the writer if it waits for events
+            self._queue.put(_STOP)
+            self._batch_full.set()  # wakes the writer if it waits for events
             self._thread.join()
 
     def finish_run(self, finished: RunFinished) -> None:
@@ -235,19 +241,27 @@ class BatchWriter:
                 delay = min(MAX_RETRY_DELAY, delay * 2)
 
     def _collect(self, pending: list[Event]) -> None:
-        """Add queued events to `pending` until the batch is full, `batch_seconds` pass or the writer stops."""
+        """Add queued events to `pending` until the batch is full, `batch_seconds` pass or the writer stops.
+
+        The thread sleeps until `put` sees enough events queued to fill the batch (or the time is up), then takes
+        them at once: one wake-up per batch, not one per event."""
         deadline = time.monotonic() + self.batch_seconds
-        while len(pending) < self.batch_size:
+        while True:
+            self._batch_full.clear()
+            while len(pending) < self.batch_size:
+                try:
+                    event = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if event is _STOP:
+                    return
+                pending.append(event)
+            self._wanted = self.batch_size - len(pending)
             timeout = deadline - time.monotonic()
-            if timeout <= 0:
+            if self._wanted <= 0 or timeout <= 0:
                 return
-            try:
-                event = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                return
-            if event is _STOP:
-                return
-            pending.append(event)
+            if self._queue.qsize() < self._wanted:  # else `put` added them since: no need to wait
+                self._batch_full.wait(timeout)
 
     def _drain(self) -> list[Event]:
         events = []

@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from conftest import vietnamese_like_text
 from sqlalchemy import create_engine, func, inspect, select, text
 
+import archive.store
 from archive.duplicates import NEAR_DUPLICATE_THRESHOLD
 from archive.models import ArticleRow, ArticleVersion, Base, CaptionRow, CaptureRow, CrawlRun
 from archive.records import Article, Caption, Capture, WarcPointer
@@ -858,3 +859,35 @@ def test_a_page_claiming_another_articles_url_gives_it_back(store: ArchiveStore,
     assert report.canonical_disagreed == [first.url]
     assert {a.canonical_url: a.text for a in store.iter_articles()} == {first.url: first.text, second.url: second.text}
     assert store.get_article(second.url).text == second.text and store.get_article(first.url).text == first.text
+
+
+@pytest.mark.parametrize("chunk", [2, 500], ids=["chunks-of-2", "one-chunk"])
+def test_near_duplicates_in_one_batch_see_the_rows_saved_before_them(
+    store: ArchiveStore, make_article, monkeypatch, chunk: int
+) -> None:
+    # A chunk's new rows are inserted together at its end: until then they are found and displaced in memory.
+    monkeypatch.setattr(archive.store, "PREFETCH_CHUNK", chunk)
+    base = make_article(1)
+    day = timedelta(days=1)
+
+    def article(n: int, text: str, published_at: datetime, canonical: int | None = None) -> Article:
+        url = f"https://a.vn/{n}"
+        return make_article(n, url=url, canonical_url=f"https://a.vn/{canonical or n}", text=text,
+                            published_at=published_at)
+
+    first = article(1, base.text, base.published_at)
+    earlier = article(2, base.text + "\n\nTheo TTXVN", base.published_at - day)  # displaces the first
+    exact = article(3, base.text, base.published_at + day)  # the first's text, whose original is displaced
+    changed = article(4, base.text + "\n\nPV", base.published_at, canonical=1)  # the first, changed
+    report = store.save_articles([first, earlier, exact, changed])
+    stored = {a.canonical_url: (a.url, a.duplicate_of) for a in store.iter_articles()}
+    assert stored == {
+        "https://a.vn/1": ("https://a.vn/4", "https://a.vn/2"),
+        "https://a.vn/2": ("https://a.vn/2", None),
+        "https://a.vn/3": ("https://a.vn/3", "https://a.vn/2"),
+    }
+    assert (report.new, report.changed) == (["https://a.vn/1", "https://a.vn/2", "https://a.vn/3"], ["https://a.vn/1"])
+    assert {url: found[:2] for url, found in report.duplicates.items()} == {
+        "https://a.vn/1": ("near", "https://a.vn/2"), "https://a.vn/3": ("near", "https://a.vn/2"),
+    }
+    assert [v["version"] for v in store.article_versions("https://a.vn/1")] == [1]
