@@ -140,33 +140,33 @@ def measure(
     started = time.perf_counter()
     # The child waits on a pipe until it is in the cgroup, so none of its CPU escapes the count.
     gate_read, gate_write = os.pipe()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "import os,sys; os.read(int(sys.argv[1]), 1); os.execvp(sys.argv[2], sys.argv[2:])",
-         str(gate_read), *command],
-        cwd=cwd, stdout=out, stderr=subprocess.PIPE, pass_fds=(gate_read,),
-    )
-    os.close(gate_read)
-    if cgroup:
-        cgroup.add(process.pid)
-    os.write(gate_write, b"x")
-    os.close(gate_write)
-    seen: dict[int, tuple[str, float, float]] = {}
-    stderr_chunks: list[bytes] = []
-    while process.poll() is None:
-        for pid in _tree(process.pid):
-            sample = _sample(pid)
-            if sample:
-                name, cpu, rss = sample
-                _, seen_cpu, seen_rss = seen.get(pid, (name, 0.0, 0.0))
-                seen[pid] = (name, max(cpu, seen_cpu), max(rss, seen_rss))
-        time.sleep(0.05)
-    stderr_chunks.append(process.stderr.read() if process.stderr else b"")
-    wall = time.perf_counter() - started
-    if stdout:
-        out.close()  # type: ignore[union-attr]
-    if process.returncode not in ok:
-        sys.exit(f"{' '.join(command[:3])} … failed ({process.returncode}):\n"
-                 f"{b''.join(stderr_chunks).decode(errors='replace')[-3000:]}")
+    with tempfile.TemporaryFile() as errors:  # not a pipe: a chatty stage would block on it until it was read
+        process = subprocess.Popen(
+            [sys.executable, "-c", "import os,sys; os.read(int(sys.argv[1]), 1); os.execvp(sys.argv[2], sys.argv[2:])",
+             str(gate_read), *command],
+            cwd=cwd, stdout=out, stderr=errors, pass_fds=(gate_read,),
+        )
+        os.close(gate_read)
+        if cgroup:
+            cgroup.add(process.pid)
+        os.write(gate_write, b"x")
+        os.close(gate_write)
+        seen: dict[int, tuple[str, float, float]] = {}
+        while process.poll() is None:
+            for pid in _tree(process.pid):
+                sample = _sample(pid)
+                if sample:
+                    name, cpu, rss = sample
+                    _, seen_cpu, seen_rss = seen.get(pid, (name, 0.0, 0.0))
+                    seen[pid] = (name, max(cpu, seen_cpu), max(rss, seen_rss))
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        if stdout:
+            out.close()  # type: ignore[union-attr]
+        if process.returncode not in ok:
+            errors.seek(0)
+            sys.exit(f"{' '.join(command[:3])} … failed ({process.returncode}):\n"
+                     f"{errors.read().decode(errors='replace')[-3000:]}")
     if cgroup:
         cpu = cgroup.cpu_seconds()
         cgroup.remove()

@@ -8,6 +8,13 @@ rows, how many have non-empty text, and what became of the rest.
 With `--aeb` / `--fundus` the labelled pages are served (at URLs that carry no date) and the export is scored with
 `benchmarks/extraction_quality.py`'s scorer, per publisher fold, seen and held-apart, beside plain trafilatura on
 the same pages: the end-to-end figure, through the public commands.
+
+Also printed, the cost on real pages: the crawl's CPU (its whole process tree, read as `benchmarks/throughput.py`
+does; the site is served by this process, apart) per stored article, against trafilatura's
+`extract(..., with_metadata=True)` CPU per page on the same pages, one process.
+
+The pages' photos and stylesheets are on real outside hosts: the crawl goes through a dead proxy
+(127.0.0.1:9) for every host but 127.0.0.1, so their requests fail at once and nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -15,14 +22,19 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import trafilatura
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,6 +50,7 @@ from extraction_quality import (
     run_trafilatura,
     score_page,
 )
+from throughput import Usage, measure
 
 from archive.models import CaptureRow
 from archive.records import Article
@@ -92,7 +105,8 @@ def crawl_and_export(pages: dict[str, bytes]) -> tuple[list[dict], Counter, str]
         db_url = f"sqlite:///{tmp}/x.db"
         command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", db_url, "--warc-dir", f"{tmp}/w",
                    "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]  # fmt: skip
-        subprocess.run(command, check=True, capture_output=True)
+        with dead_proxy_for_outside_hosts():
+            usage = measure(command, cwd=Path(tmp), name="unseen-site")
         export = subprocess.run(
             [newsarchive, "export", "--db", db_url, "--format", "jsonl"], check=True, capture_output=True, text=True
         )
@@ -105,7 +119,37 @@ def crawl_and_export(pages: dict[str, bytes]) -> tuple[list[dict], Counter, str]
             )  # fmt: skip
         store.close()
     server.shutdown()
+    print_cost(usage, len(records), pages)
     return records, outcomes, base
+
+
+@contextmanager
+def dead_proxy_for_outside_hosts() -> Iterator[None]:
+    """Every request of a crawl started here to a host other than 127.0.0.1 goes to a proxy that is not there."""
+    names = ("http_proxy", "https_proxy", "no_proxy")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9", no_proxy="127.0.0.1")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def print_cost(crawl: Usage, stored: int, pages: dict[str, bytes]) -> None:
+    """The crawl's CPU per stored article against trafilatura's extract per page, on these pages."""
+    started = time.process_time()
+    for path, html in pages.items():
+        trafilatura.extract(html, url=f"http://127.0.0.1{path}", with_metadata=True)
+    per_page = (time.process_time() - started) / max(len(pages), 1)
+    per_article = crawl.cpu / max(stored, 1)
+    print(f"cost on these pages: crawl {crawl.cpu:.1f} s CPU, {crawl.wall:.1f} s wall for {stored} articles = "
+          f"{per_article * 1000:.1f} ms CPU per article; trafilatura extract {per_page * 1000:.1f} ms CPU per page; "
+          f"crawl / trafilatura {per_article / per_page:.2f}x; "
+          f"cores busy {crawl.cpu / (crawl.wall * (os.cpu_count() or 1)):.0%}")
 
 
 def score_export(labelled: list[Page]) -> None:
