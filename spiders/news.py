@@ -455,8 +455,9 @@ class NewsSpider(scrapy.Spider):
         The worker spends at most `EXTRACT_TIMEOUT` seconds on the page (`crawler.extract.budget`), counted from
         when it starts on it: time waiting for a free worker costs nothing."""
         budget = self.settings.getfloat("EXTRACT_TIMEOUT")
-        pool = self._extraction_pool()
+        pool = None
         try:
+            pool = self._extraction_pool()
             future = pool.submit(finish_in_worker, response.body, response.url, **self._worker_arguments(response))
             return await _result_of(future, _hung_after(budget), self._stopping)
         except Abandoned:  # no outcome: the capture says nothing of the page, which stays owed to the next run
@@ -472,7 +473,7 @@ class NewsSpider(scrapy.Spider):
             self._settle(response, Outcome.FAILED,
                          f"extraction worker hung: no answer {_hung_after(budget):g} s after it took the page")
         except BrokenProcessPool as exc:
-            if self._pool is pool:  # the first of its pages to hear of it; a new pool takes the next pages
+            if pool is not None and self._pool is pool:  # the first of its pages to hear; a new pool takes the next
                 discard_broken_pool(pool)
                 self._pool = None
             self._settle(response, Outcome.FAILED, f"extraction worker died: {exc}")
