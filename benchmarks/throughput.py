@@ -37,7 +37,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,8 +93,14 @@ class CpuCgroup:
         return int(re.search(r"usage_usec (\d+)", text).group(1)) / 1e6  # type: ignore[union-attr]
 
     def remove(self) -> None:
-        with suppress(OSError):
-            self.path.rmdir()
+        """Remove the cgroup once the last of its processes (a forkserver, a resource tracker) has gone."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
 
 
 def _tree(root: int) -> list[int]:
@@ -135,7 +141,8 @@ def measure(
 
     `ok`: the exit codes that mean it ran (trafilatura's command line exits 1 when any page failed, and the
     newsroom has a removed article on purpose)."""
-    cgroup = CpuCgroup.make(f"newsarchive-bench-{os.getpid()}-{name}")
+    # A cgroup of its own per run: one whose last processes had not quite gone would add the last run's CPU.
+    cgroup = CpuCgroup.make(f"newsarchive-bench-{os.getpid()}-{name}-{time.monotonic_ns()}")
     out = stdout.open("wb") if stdout else subprocess.DEVNULL
     started = time.perf_counter()
     # The child waits on a pipe until it is in the cgroup, so none of its CPU escapes the count.
