@@ -29,7 +29,7 @@ from collections import Counter
 from contextlib import suppress
 from pathlib import Path
 
-from throughput import BIN, CLOCK_TICKS, newsroom
+from throughput import BIN, CLOCK_TICKS, newsroom, process_tree
 
 from archive.store import ArchiveStore
 
@@ -96,18 +96,6 @@ def report(stacks: list[tuple[str, str, list[str], int]], rate: int, articles: i
             print(f"  {ms_per_article(count):7.2f} ms {count / samples:6.1%}  {frame}")
 
 
-def _descendants(pid: int) -> list[int]:
-    found, pending = [], [pid]
-    while pending:
-        with suppress(OSError):
-            for task in Path(f"/proc/{pending.pop()}/task").glob("*"):
-                with suppress(OSError):
-                    children = [int(child) for child in (task / "children").read_text().split()]
-                    found += children
-                    pending += children
-    return found
-
-
 def thread_cpu(crawl: list[str], work: Path, py_spy: str) -> tuple[dict[str, float], float]:
     """Run the crawl unprofiled; CPU seconds of each thread of the crawl process (by thread name) and of its
     descendants (the forkserver and the extraction workers), read from the kernel's counters until the crawl exits."""
@@ -121,7 +109,7 @@ def thread_cpu(crawl: list[str], work: Path, py_spy: str) -> tuple[dict[str, flo
             with suppress(OSError, ValueError, IndexError):
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 cpu[int(task.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        for child in _descendants(process.pid):
+        for child in process_tree(process.pid)[1:]:  # the forkserver and its workers
             with suppress(OSError, ValueError, IndexError):
                 fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
                 children[child] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS

@@ -103,7 +103,7 @@ class CpuCgroup:
                 time.sleep(0.1)
 
 
-def _tree(root: int) -> list[int]:
+def process_tree(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -160,7 +160,7 @@ def measure(
         os.close(gate_write)
         seen: dict[int, tuple[str, float, float]] = {}
         while process.poll() is None:
-            for pid in _tree(process.pid):
+            for pid in process_tree(process.pid):
                 sample = _sample(pid)
                 if sample:
                     name, cpu, rss = sample

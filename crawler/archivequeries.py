@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from scrapy import signals as scrapy_signals
@@ -28,6 +28,22 @@ from crawler.signals import listed_documents_requested, validators_requested
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 UNRECORDED_LISTINGS_STAT = "newsarchive/listings_unrecorded"
+
+
+async def open_then_answer(
+    crawler: Any, opening: Awaitable[ArchiveStore], answers: list[tuple[Any, object]], otherwise: str
+) -> ArchiveStore | None:
+    """The store `opening` opens (in a thread), with each (handler, signal) of `answers` connected once it is open;
+    None and one error line ending in `otherwise` when the database is gone since the command checked it (the SQL
+    pipeline stops the crawl): nobody answers, no traceback."""
+    try:
+        store = await opening
+    except StoreUnavailable as exc:
+        logger.error("%s: %s", first_line(exc), otherwise)
+        return None
+    for handler, signal in answers:
+        crawler.signals.connect(handler, signal=signal)
+    return store
 
 
 class ArchiveQueries:
@@ -46,13 +62,10 @@ class ArchiveQueries:
         return queries
 
     async def on_spider_opened(self) -> None:
-        try:
-            self.store = await asyncio.to_thread(ArchiveStore, self.database_url)
-        except StoreUnavailable as exc:  # gone since the command checked it (the SQL pipeline stops the crawl)
-            logger.error("%s: the archive answers nothing in this crawl", first_line(exc))
-            return
-        for handler, signal in self._answers():
-            self.crawler.signals.connect(handler, signal=signal)
+        self.store = await open_then_answer(
+            self.crawler, asyncio.to_thread(ArchiveStore, self.database_url), self._answers(),
+            "the archive answers nothing in this crawl",
+        )
 
     def _answers(self) -> list[tuple[Any, object]]:
         return [

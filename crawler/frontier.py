@@ -31,9 +31,9 @@ from typing import Any, TypeVar
 from scrapy import signals as scrapy_signals
 
 from archive.db import first_line
-from archive.store import ArchiveStore, DueRules, FrontierPosition, StoreUnavailable, Verdict
+from archive.store import ArchiveStore, DueRules, FrontierPosition, Verdict
 from archive.writer import is_transient
-from crawler.archivequeries import UNRECORDED_LISTINGS_STAT
+from crawler.archivequeries import UNRECORDED_LISTINGS_STAT, open_then_answer
 from crawler.signals import articles_left_requested, due_articles_requested, urls_listed
 
 T = TypeVar("T")
@@ -80,13 +80,10 @@ class Frontier:
             self._scratch = Path(tempfile.mkdtemp(prefix="newsarchive-frontier-"))
             database_url = f"sqlite:///{self._scratch / 'frontier.db'}"
         self.run_started = datetime.now(UTC)
-        try:
-            self.store = await self._in_thread(ArchiveStore, database_url)
-        except StoreUnavailable as exc:  # gone since the command checked it (the SQL pipeline stops the crawl)
-            logger.error("%s: the frontier hands out no article in this crawl", first_line(exc))
-            return
-        for handler, signal in self._answers():
-            self.crawler.signals.connect(handler, signal=signal)
+        self.store = await open_then_answer(
+            self.crawler, self._in_thread(ArchiveStore, database_url), self._answers(),
+            "the frontier hands out no article in this crawl",
+        )
 
     def _answers(self) -> list[tuple[Any, object]]:
         return [
