@@ -10,6 +10,7 @@ import atexit
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -34,6 +35,11 @@ Migration = Callable[[Config, str], None]  # alembic.command.upgrade or downgrad
 POSTGRESQL_DISK_FULL = "53100"  # SQLSTATE disk_full
 
 
+BUSY_ATTEMPTS = 10  # opening a SQLite file another process holds a moment (turning it to WAL)
+BUSY_RETRY = 0.5  # seconds between them
+SQLITE_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
 class StoreUnavailable(RuntimeError):
     """The database cannot be used: unreachable, not a newsarchive database, or its schema needs an upgrade."""
 
@@ -55,14 +61,22 @@ def connect(database_url: str, *, create: bool = True) -> Engine:
     Without `create`, a SQLite file that does not exist is a `NoArchive` (neither it nor its folder is made).
     """
     engine = _create_engine(database_url, create)
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except DBAPIError as exc:
-        engine.dispose()
-        reason = first_line(exc.orig)
-        raise DatabaseUnreachable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
-    return engine
+    attempt = 1
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return engine
+        except DBAPIError as exc:
+            # Another run turning a new SQLite file to WAL at this moment answers "locked" without waiting: busy, not
+            # unreachable.
+            if getattr(exc.orig, "sqlite_errorcode", None) in SQLITE_BUSY_CODES and attempt < BUSY_ATTEMPTS:
+                attempt += 1
+                time.sleep(BUSY_RETRY)
+                continue
+            engine.dispose()
+            reason = first_line(exc.orig)
+            raise DatabaseUnreachable(f"cannot reach database {safe_url(database_url)}: {reason}") from None
 
 
 def is_disk_full(error: BaseException) -> bool:
