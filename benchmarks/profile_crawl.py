@@ -1,10 +1,12 @@
 """Where a crawl's CPU goes: py-spy samples every thread of the crawl process and of its extraction workers while
-`newsarchive crawl` runs against the newsroom, then prints the top costs per process kind and thread, in CPU
-milliseconds per stored article.
+`newsarchive crawl` runs against the newsroom (or, with `--pages`, against folders of real pages served as
+`benchmarks/unseen_site.py` serves them, outside hosts behind a dead proxy), then prints the top costs per process
+kind and thread, in CPU milliseconds per stored article.
 
     .venv/bin/pip install py-spy   # once (the `bench` extra: pip install -e '.[bench]')
     .venv/bin/python benchmarks/profile_crawl.py [--articles 1000] [--rate 100] [--top 15] [--raw FILE]
     .venv/bin/python benchmarks/profile_crawl.py --threads [--articles 1000] [--rounds 3]
+    .venv/bin/python benchmarks/profile_crawl.py [--threads] --pages ../shared/eval/dates-dev/html [--set NAME=VALUE]
 
 Idle threads are not sampled (py-spy's default), so a sample is a moment a thread ran Python or native code; but
 py-spy cannot always tell a thread blocked in C (a queue's `get`, a lock) from a busy one, so its per-thread shares
@@ -26,10 +28,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from throughput import BIN, CLOCK_TICKS, newsroom, process_tree
+from unseen_site import dead_proxy_for_outside_hosts, load_pages, serve
 
 from archive.store import ArchiveStore
 
@@ -99,25 +103,27 @@ def report(stacks: list[tuple[str, str, list[str], int]], rate: int, articles: i
 def thread_cpu(crawl: list[str], work: Path, py_spy: str) -> tuple[dict[str, float], float]:
     """Run the crawl unprofiled; CPU seconds of each thread of the crawl process (by thread name) and of its
     descendants (the forkserver and the extraction workers), read from the kernel's counters until the crawl exits."""
-    process = subprocess.Popen(crawl, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    cpu: dict[int, float] = {}
-    names: dict[int, str] = {process.pid: "MainThread"}
-    children: dict[int, float] = {}
-    last_dump = 0.0
-    while process.poll() is None:
-        for task in Path(f"/proc/{process.pid}/task").glob("*"):
-            with suppress(OSError, ValueError, IndexError):
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-                cpu[int(task.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        for child in process_tree(process.pid)[1:]:  # the forkserver and its workers
-            with suppress(OSError, ValueError, IndexError):
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-                children[child] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        if time.monotonic() - last_dump > 1:
-            last_dump = time.monotonic()
-            dump = subprocess.run([py_spy, "dump", "--pid", str(process.pid)], capture_output=True, text=True)
-            names.update((int(tid), name) for tid, name in re.findall(r'Thread (\d+) \(\w+\): "(.*)"', dump.stdout))
-        time.sleep(0.1)
+    # stderr to a file: a crawl logging more than a pipe holds would block on it, unread until its end
+    with (work / "crawl-stderr.txt").open("w") as errors:
+        process = subprocess.Popen(crawl, cwd=work, stdout=subprocess.DEVNULL, stderr=errors)
+        cpu: dict[int, float] = {}
+        names: dict[int, str] = {process.pid: "MainThread"}
+        children: dict[int, float] = {}
+        last_dump = 0.0
+        while process.poll() is None:
+            for task in Path(f"/proc/{process.pid}/task").glob("*"):
+                with suppress(OSError, ValueError, IndexError):
+                    fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                    cpu[int(task.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            for child in process_tree(process.pid)[1:]:  # the forkserver and its workers
+                with suppress(OSError, ValueError, IndexError):
+                    fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                    children[child] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            if time.monotonic() - last_dump > 1:
+                last_dump = time.monotonic()
+                dump = subprocess.run([py_spy, "dump", "--pid", str(process.pid)], capture_output=True, text=True)
+                names.update((int(tid), name) for tid, name in re.findall(r'Thread (\d+) \(\w+\): "(.*)"', dump.stdout))
+            time.sleep(0.1)
     by_name: Counter[str] = Counter()
     for tid, seconds in cpu.items():
         by_name[re.sub(r"_\d+$", "_N", names.get(tid, "(threads that ended unnamed)"))] += seconds
@@ -151,6 +157,21 @@ def thread_report(crawl: list[str], work: Path, py_spy: str, rounds: int, db_url
         print(f"  {name:<40} {median:7.2f} ms/article {median / main_median:6.1%}")
 
 
+@contextmanager
+def site(articles: int, pages: list[Path]) -> Iterator[str]:
+    """The base URL of the site to crawl: the newsroom, or the real pages in `pages` (outside hosts unreachable)."""
+    if not pages:
+        with newsroom(articles) as base_url:
+            yield base_url
+        return
+    server = serve(load_pages(pages))
+    try:
+        with dead_proxy_for_outside_hosts():
+            yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=1000)
@@ -160,12 +181,15 @@ def main() -> None:
     parser.add_argument("--raw", type=Path, help="also keep py-spy's raw stacks here (for a flame graph)")
     parser.add_argument("--threads", action="store_true", help="exact CPU per thread from the kernel, no sampling")
     parser.add_argument("--rounds", type=int, default=1, help="with --threads: crawls run (medians printed)")
+    parser.add_argument("--pages", type=Path, nargs="+", default=[], help="folders of real pages to crawl instead")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the crawl (repeatable), e.g. --set REQUISITES_ENABLED=false")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
     if not py_spy:
         sys.exit("py-spy is not installed: .venv/bin/pip install py-spy")
 
-    with tempfile.TemporaryDirectory() as tmp, newsroom(args.articles) as base_url:
+    with tempfile.TemporaryDirectory() as tmp, site(args.articles, args.pages) as base_url:
         work = Path(tmp)
         db_url = f"sqlite:///{work / 'archive.db'}"
         raw = args.raw or work / "raw.txt"
@@ -174,6 +198,7 @@ def main() -> None:
             "--warc-dir", str(work / "warc"), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
             "-s", "LOG_LEVEL=WARNING", "-s", f"CONCURRENT_REQUESTS={args.concurrency}",
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
+            *(part for setting in args.settings for part in ("-s", setting)),
         ]
         if args.threads:
             thread_report(crawl, work, py_spy, args.rounds, db_url)

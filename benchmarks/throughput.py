@@ -19,7 +19,9 @@ once and cached), so its CPU is accounted apart. Then, in interleaved rounds, fo
 Each stage runs as a child process tree whose CPU (user + sys of every process in it, extraction workers included,
 reaped or not) is read from a cpuacct cgroup made for the stage when this machine allows it (root, cgroup v1
 `cpuacct` or v2), else by sampling `/proc` every 50 ms (printed as the accounting method). Figures are medians over
-the rounds; `cores busy` is CPU seconds / (wall seconds × cores). Nothing leaves 127.0.0.1.
+the rounds; `cores busy` is CPU seconds / (wall seconds × cores); `machine` is the share of the machine's cores
+busy meanwhile (/proc/stat), the stage and whatever else ran: the site's server, this script. Nothing leaves
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Usage:
     cpu: float = 0.0
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     items: int = 0
+    machine_busy: float = 0.0  # share of all the machine's cores busy meanwhile, with whatever else ran (the site)
 
 
 # --- accounting ------------------------------------------------------------------------------------------------------
@@ -134,6 +137,12 @@ def _sample(pid: int) -> tuple[str, float, float] | None:
     return name, cpu, (int(hwm.group(1)) / 1024 if hwm else 0.0)
 
 
+def machine_jiffies() -> tuple[int, int]:
+    """Busy and total CPU time of the whole machine so far, in clock ticks (/proc/stat; idle and iowait not busy)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return sum(fields) - fields[3] - fields[4], sum(fields)
+
+
 def measure(
     command: list[str], *, cwd: Path, stdout: Path | None = None, name: str = "stage", ok: tuple[int, ...] = (0,)
 ) -> Usage:
@@ -144,7 +153,7 @@ def measure(
     # A cgroup of its own per run: one whose last processes had not quite gone would add the last run's CPU.
     cgroup = CpuCgroup.make(f"newsarchive-bench-{os.getpid()}-{name}-{time.monotonic_ns()}")
     out = stdout.open("wb") if stdout else subprocess.DEVNULL
-    started = time.perf_counter()
+    started, machine_before = time.perf_counter(), machine_jiffies()
     # The child waits on a pipe until it is in the cgroup, so none of its CPU escapes the count.
     gate_read, gate_write = os.pipe()
     with tempfile.TemporaryFile() as errors:  # not a pipe: a chatty stage would block on it until it was read
@@ -168,6 +177,7 @@ def measure(
                     seen[pid] = (name, max(cpu, seen_cpu), max(rss, seen_rss))
             time.sleep(0.05)
         wall = time.perf_counter() - started
+        busy, total = (after - before for after, before in zip(machine_jiffies(), machine_before, strict=True))
         if stdout:
             out.close()  # type: ignore[union-attr]
         if process.returncode not in ok:
@@ -183,7 +193,7 @@ def measure(
     for pid, (command_name, _, rss) in seen.items():
         label = "main" if pid == process.pid else f"child:{command_name}"
         peaks[label] = max(peaks.get(label, 0.0), rss)
-    return Usage(wall=wall, cpu=cpu, peak_rss_mib=peaks)
+    return Usage(wall=wall, cpu=cpu, peak_rss_mib=peaks, machine_busy=busy / max(total, 1))
 
 
 def accounting_method() -> str:
@@ -402,16 +412,18 @@ def report(articles: int, page_count: int, results: dict[str, list[Usage]]) -> N
     median = {stage: Usage(
         wall=statistics.median(u.wall for u in runs), cpu=statistics.median(u.cpu for u in runs),
         items=int(statistics.median(u.items for u in runs)),
+        machine_busy=statistics.median(u.machine_busy for u in runs),
         peak_rss_mib={k: max(u.peak_rss_mib.get(k, 0) for u in runs) for u in runs for k in u.peak_rss_mib},
     ) for stage, runs in results.items()}
     print(f"\n== newsroom of {articles} articles: {page_count} pages in its sitemaps; medians of "
           f"{len(next(iter(results.values())))} rounds; {cores} cores; load average {os.getloadavg()[0]:.2f}")
     print(f"{'stage':<18}{'items':>7}{'wall s':>9}{'CPU s':>9}{'items/s':>9}{'items/CPU s':>12}{'cores busy':>11}"
-          f"  peak RSS MiB (per process kind)")
+          f"{'machine':>8}  peak RSS MiB (per process kind)")
     for stage, usage in median.items():
         peaks = ", ".join(f"{k} {v:.0f}" for k, v in sorted(usage.peak_rss_mib.items()))
         print(f"{stage:<18}{usage.items:>7}{usage.wall:>9.1f}{usage.cpu:>9.1f}{usage.items / usage.wall:>9.1f}"
-              f"{usage.items / max(usage.cpu, 1e-9):>12.1f}{usage.cpu / (usage.wall * cores):>10.0%}  {peaks}")
+              f"{usage.items / max(usage.cpu, 1e-9):>12.1f}{usage.cpu / (usage.wall * cores):>10.0%}"
+              f"{usage.machine_busy:>9.0%}  {peaks}")
 
     if set(median) != set(STAGES):
         return

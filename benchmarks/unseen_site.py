@@ -4,6 +4,7 @@ rows, how many have non-empty text, and what became of the rest.
 
     python benchmarks/unseen_site.py DIR [DIR ...]      # e.g. ../shared/eval/aeb-dev/html
     python benchmarks/unseen_site.py --aeb DIR --fundus DIR
+    python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --set REQUISITES_ENABLED=false
 
 With `--aeb` / `--fundus` the labelled pages are served (at URLs that carry no date) and the export is scored with
 `benchmarks/extraction_quality.py`'s scorer, per publisher fold, seen and held-apart, beside plain trafilatura on
@@ -95,7 +96,7 @@ def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
     return server
 
 
-def crawl_and_export(pages: dict[str, bytes]) -> tuple[list[dict], Counter, str]:
+def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list[dict], Counter, str]:
     """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
     of the pages not stored, the base URL they were served at)."""
     server = serve(pages)
@@ -104,7 +105,8 @@ def crawl_and_export(pages: dict[str, bytes]) -> tuple[list[dict], Counter, str]
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/x.db"
         command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", db_url, "--warc-dir", f"{tmp}/w",
-                   "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING"]  # fmt: skip
+                   "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
+                   *(part for setting in settings for part in ("-s", setting))]  # fmt: skip
         with dead_proxy_for_outside_hosts():
             usage = measure(command, cwd=Path(tmp), name="unseen-site")
         export = subprocess.run(
@@ -152,10 +154,10 @@ def print_cost(crawl: Usage, stored: int, pages: dict[str, bytes]) -> None:
           f"cores busy {crawl.cpu / (crawl.wall * (os.cpu_count() or 1)):.0%}")
 
 
-def score_export(labelled: list[Page]) -> None:
+def score_export(labelled: list[Page], settings: list[str]) -> None:
     """Serve the labelled pages, crawl and export them, score the export and plain trafilatura per fold."""
     served = {f"/{n:05d}.html": page for n, page in enumerate(labelled)}
-    records, outcomes, base = crawl_and_export({path: page.html for path, page in served.items()})
+    records, outcomes, base = crawl_and_export({path: page.html for path, page in served.items()}, settings)
     by_url = {record["url"]: record for record in records}
     by_fold: dict[int, dict[str, Tally]] = defaultdict(lambda: {"crawled": Tally(), "trafilatura": Tally()})
     for path, page in served.items():
@@ -174,15 +176,18 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--aeb", type=Path, help="article-extraction-benchmark folder: score the export")
     parser.add_argument("--fundus", type=Path, help="fundus test-resources folder: score the export")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the crawl (repeatable), e.g. --set REQUISITES_ENABLED=false")
     args = parser.parse_args()
     if args.aeb or args.fundus:
-        score_export([*(aeb_pages(args.aeb) if args.aeb else ()), *(fundus_pages(args.fundus) if args.fundus else ())])
+        score_export([*(aeb_pages(args.aeb) if args.aeb else ()), *(fundus_pages(args.fundus) if args.fundus else ())],
+                     args.settings)
     if not args.folders:
         if not (args.aeb or args.fundus):
             parser.error("give folders of pages, or --aeb DIR / --fundus DIR")
         return
     pages = load_pages(args.folders)
-    records, outcomes, _ = crawl_and_export(pages)
+    records, outcomes, _ = crawl_and_export(pages, args.settings)
     print(f"article pages served    {len(pages)}")
     print(f"rows stored             {len(records)}")
     print(f"rows with non-empty text {sum(1 for r in records if r['text'].strip())}")

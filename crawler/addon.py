@@ -60,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
     "ALLOW_PRIVATE_ADDRESSES": False,
     "RETRY_AFTER_MAX": 120.0,  # seconds of a 429/503 Retry-After waited for before the retry; longer: the page fails
+    # True: a refused connection or a failed lookup is retried, and the host asked again (Scrapy's way)
+    "RETRY_UNREACHABLE_HOSTS": False,
     "SITEMAP_MAX_DEPTH": 4,  # levels of sitemap indexes followed below a seed sitemap
     "SITEMAP_MAX_COUNT": 5000,  # sitemaps fetched in one run
     "REDIS_URL": None,  # distributed mode
@@ -103,6 +105,9 @@ SAFETY_ORDER = 50  # first: a refused URL goes no further
 # order down, so a host the resolver refused is reported as refused before it could be retried.
 REFUSED_ADDRESS_ORDER = 560
 RETRY_ORDER = 550
+# Between RetryMiddleware and RefusedAddressMiddleware: sees a network failure before it is retried, and not the
+# lookup failure of a host the resolver refused (RefusedAddressMiddleware reports that, with its reason)
+UNREACHABLE_ORDER = 555
 URLLENGTH_ORDER = 800  # Scrapy's own order for it
 # Just above HttpCompressionMiddleware (590): sees the body still encoded, after the recorder archived it
 DAMAGED_BODY_ORDER = 595
@@ -117,6 +122,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, waiting out a 429's or 503's Retry-After (crawler/retry.py)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.RetryAfterMiddleware": RETRY_ORDER,
+    # a host that refused a connection or did not resolve: not retried, nor asked again (crawler/unreachable.py)
+    "crawler.unreachable.UnreachableHostMiddleware": UNREACHABLE_ORDER,
     # Scrapy's, fixed: requests waiting for a host's robots.txt are checked too (crawler/robots.py)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsTxtMiddleware": ROBOTS_ORDER,

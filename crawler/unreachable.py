@@ -1,0 +1,59 @@
+"""A host that refused a connection, or whose name does not resolve, is not asked again in the same run.
+
+Scrapy retries both failures at once (twice by default) and sends every other request for that host the same
+way: a page whose photos sit on a host that is gone cost three connection attempts per photo, and three more for
+the host's robots.txt. Like wget and curl, which retry neither unless told to, `UnreachableHostMiddleware` lets
+neither be retried; it remembers the host (its name and port) for the rest of the run, and every later request for
+it fails at once with `HostUnreachable`, which names the first failure. Each such request is still a recorded
+failure of its own, owed to a later run. A timeout is not such an answer (a slow host may answer the next time)
+and is retried as before. `RETRY_UNREACHABLE_HOSTS = True` restores Scrapy's behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.exceptions import DownloadConnectionRefusedError, IgnoreRequest, NotConfigured
+from scrapy.http import Request
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.error import ConnectionRefusedError
+
+from crawler.safety import LOOKUP_FAILURES
+
+UNREACHABLE = (DownloadConnectionRefusedError, ConnectionRefusedError, *LOOKUP_FAILURES)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class HostUnreachable(IgnoreRequest):
+    """A request not sent: its host refused a connection or did not resolve earlier in this run."""
+
+
+def host_key(request: Request) -> tuple[str, int | None]:
+    """The server a request goes to: its host name and port."""
+    parts = urlparse_cached(request)
+    return (parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme))
+
+
+class UnreachableHostMiddleware:
+    """Downloader middleware, just above RetryMiddleware: a refused connection or a failed lookup is not retried,
+    and the host's later requests of the run fail at once."""
+
+    def __init__(self) -> None:
+        self.failures: dict[tuple[str, int | None], str] = {}  # host → its first failure
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> UnreachableHostMiddleware:
+        if crawler.settings.getbool("RETRY_UNREACHABLE_HOSTS"):
+            raise NotConfigured
+        return cls()
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        first = self.failures.get(host_key(request))
+        if first is not None:
+            raise HostUnreachable(f"not sent: {first} (earlier in this run)")
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+        if isinstance(exception, UNREACHABLE):
+            key = host_key(request)
+            self.failures.setdefault(key, f"{key[0]}:{key[1]} {type(exception).__name__}: {exception}")
+            request.meta["dont_retry"] = True
