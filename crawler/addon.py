@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "REQUISITES_ALL_IMAGES": False,  # ... and every other image of the page
     "EXTRACT_WORKERS": 0,  # 0: one per CPU
     "EXTRACT_TIMEOUT": 30.0,  # seconds of extraction allowed per page
+    # steps of priority below the crawler's for the extraction workers (0 to 19; 0: the same): the crawler, through
+    # which every page passes, gets a core first (README, "Benchmarks")
+    "EXTRACT_NICENESS": 10,
     "ALLOW_PRIVATE_ADDRESSES": False,
     "RETRY_AFTER_MAX": 120.0,  # seconds of a 429/503 Retry-After waited for before the retry; longer: the page fails
     # True: a refused connection or a failed lookup is retried, and the host asked again (Scrapy's way)

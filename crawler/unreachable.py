@@ -16,11 +16,17 @@ from typing import Any
 from scrapy.exceptions import DownloadConnectionRefusedError, IgnoreRequest, NotConfigured
 from scrapy.http import Request
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.error import ConnectionRefusedError
+from twisted.internet import error as twisted_errors
 
 from crawler.safety import LOOKUP_FAILURES
 
-UNREACHABLE = (DownloadConnectionRefusedError, ConnectionRefusedError, *LOOKUP_FAILURES)
+# Scrapy's wrappers, and Twisted's and Python's own errors where a handler raises them unwrapped
+UNREACHABLE = (
+    DownloadConnectionRefusedError,
+    twisted_errors.ConnectionRefusedError,
+    ConnectionRefusedError,
+    *LOOKUP_FAILURES,
+)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

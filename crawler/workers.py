@@ -124,12 +124,23 @@ def discard_broken_pool(pool: ProcessPoolExecutor) -> None:
             worker.kill()
 
 
-def extraction_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` extraction processes (forkserver), each dying with the process that made the pool.
+def start_worker(crawler_pid: int, niceness: int) -> None:
+    """Pool initializer: the worker runs `niceness` steps below the crawler's priority and dies with it."""
+    if niceness > 0 and hasattr(os, "nice"):
+        os.nice(niceness)
+    die_with(crawler_pid)
+
+
+def extraction_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
+    """A pool of `workers` extraction processes (forkserver), each dying with the process that made the pool and
+    running `niceness` steps below its priority.
 
     The forkserver imports the extractor once, before it forks a worker: each worker starts with it loaded (no
-    import of lxml, trafilatura and dateparser per worker) and its pages shared with the others."""
+    import of lxml, trafilatura and dateparser per worker) and its pages shared with the others. Every page and
+    record of the crawl passes through the crawler's one thread of Python, while a page waiting for a worker only
+    waits: with the workers a few steps nicer, the crawler gets a core first when they compete for one, and the
+    workers use what it leaves."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", "crawler.workers"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with,
-                               initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker,
+                               initargs=(os.getpid(), niceness))

@@ -526,7 +526,8 @@ class NewsSpider(scrapy.Spider):
 
     def _extraction_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = extraction_pool(self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1)
+            self._pool = extraction_pool(self.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1,
+                                         self.settings.getint("EXTRACT_NICENESS"))
         return self._pool
 
     def _close_pool(self) -> None:

@@ -1,14 +1,17 @@
 """A host that refused a connection or did not resolve: not retried, and not asked again in the run
-(`crawler.unreachable`); a crawl whose photos sit on a host nothing listens on makes one connection attempt."""
+(`crawler.unreachable`), its robots.txt's failure one warning line (`crawler.robots`); a crawl whose photos sit on a
+host nothing listens on makes one connection attempt."""
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 from pathlib import Path
 
 import pytest
 from conftest import CRAWL_SETTINGS, run_newsarchive
+from scrapy.downloadermiddlewares import robotstxt
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadConnectionRefusedError,
@@ -24,6 +27,7 @@ from archive.store import ArchiveStore
 from crawler.addon import DOWNLOADER_MIDDLEWARES, RETRY_ORDER
 from crawler.newsroom import serve
 from crawler.newsroom.templates import media_base
+from crawler.robots import RobotsTxtMiddleware
 from crawler.unreachable import HostUnreachable, UnreachableHostMiddleware
 
 
@@ -125,3 +129,19 @@ def test_photos_on_a_dead_host_cost_one_connection_attempt_and_each_is_recorded(
         r"'downloader/exception_type_count/scrapy\.exceptions\.DownloadConnectionRefusedError': (\d+)", text
     ) == ["1"]
     assert "'retry/count'" not in text
+    # the refused robots.txt is one warning line, not an error with its traceback
+    assert "Traceback" not in text
+    assert f"[scrapy.downloadermiddlewares.robotstxt] WARNING: Error downloading <GET {dead_base}/" in text
+
+
+def test_a_robots_txt_lost_to_the_network_is_logged_as_one_warning_other_errors_keep_their_traceback(caplog):
+    RobotsTxtMiddleware(get_crawler(settings_dict={"ROBOTSTXT_OBEY": True}))
+    logger = logging.getLogger(robotstxt.__name__)
+    for error in (DownloadConnectionRefusedError("Connection refused"), ValueError("a parser's bug")):
+        try:
+            raise error
+        except Exception:
+            logger.error("Error downloading %s", "robots.txt", exc_info=True)
+    refused, bug = caplog.records[-2:]
+    assert (refused.levelname, refused.exc_info) == ("WARNING", None)
+    assert bug.levelname == "ERROR" and bug.exc_info[0] is ValueError

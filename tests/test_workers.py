@@ -1,9 +1,13 @@
-"""The extraction pool: its workers start with the extractor already imported by the forkserver."""
+"""The extraction pool: its workers start with the extractor already imported by the forkserver, and run at the
+niceness asked for."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+from crawler.workers import extraction_pool
 
 PROBE = """
 import sys
@@ -29,3 +33,12 @@ def test_workers_start_with_the_extractor_imported(tmp_path):
     result = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_workers_run_the_steps_of_priority_asked_below_the_crawler():
+    for niceness in (0, 7):
+        pool = extraction_pool(1, niceness)
+        try:
+            assert pool.submit(os.nice, 0).result(timeout=120) == min(19, os.nice(0) + niceness)
+        finally:
+            pool.shutdown()
