@@ -33,7 +33,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from throughput import BIN, CLOCK_TICKS, newsroom, process_tree
-from unseen_site import dead_proxy_for_outside_hosts, load_pages, serve
+from unseen_site import load_pages, served
 
 from archive.store import ArchiveStore
 
@@ -164,12 +164,8 @@ def site(articles: int, pages: list[Path]) -> Iterator[str]:
         with newsroom(articles) as base_url:
             yield base_url
         return
-    server = serve(load_pages(pages))
-    try:
-        with dead_proxy_for_outside_hosts():
-            yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with served(load_pages(pages)) as base_url:
+        yield base_url
 
 
 def main() -> None:

@@ -99,16 +99,13 @@ def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
 def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list[dict], Counter, str]:
     """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
     of the pages not stored, the base URL they were served at)."""
-    server = serve(pages)
-    base = f"http://127.0.0.1:{server.server_port}"
     newsarchive = str(Path(sys.executable).parent / "newsarchive")
-    with tempfile.TemporaryDirectory() as tmp:
+    with served(pages) as base, tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/x.db"
         command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", db_url, "--warc-dir", f"{tmp}/w",
                    "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
                    *(part for setting in settings for part in ("-s", setting))]  # fmt: skip
-        with dead_proxy_for_outside_hosts():
-            usage = measure(command, cwd=Path(tmp), name="unseen-site")
+        usage = measure(command, cwd=Path(tmp), name="unseen-site")
         export = subprocess.run(
             [newsarchive, "export", "--db", db_url, "--format", "jsonl"], check=True, capture_output=True, text=True
         )
@@ -120,9 +117,19 @@ def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list
                 if row.url.endswith(".html") and row.outcome != "article"
             )  # fmt: skip
         store.close()
-    server.shutdown()
     print_cost(usage, len(records), pages)
     return records, outcomes, base
+
+
+@contextmanager
+def served(pages: dict[str, bytes]) -> Iterator[str]:
+    """The pages served on 127.0.0.1 (base URL yielded), every other host behind a dead proxy meanwhile."""
+    server = serve(pages)
+    try:
+        with dead_proxy_for_outside_hosts():
+            yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
 
 
 @contextmanager

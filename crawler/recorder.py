@@ -65,6 +65,7 @@ from archive.warc import Header, HttpExchange, RecordedExchange, RotatingWarcWri
 from archive.warcdates import as_utc
 from archive.warcfiles import finish_abandoned
 from crawler import meta
+from crawler.urls import DEFAULT_PORTS
 from crawler.wiretap import Wire
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,6 @@ SOFTWARE = (
     f"newsarchive/{__version__} (Scrapy/{version('scrapy')}, warcio/{version('warcio')}, "
     f"trafilatura/{version('trafilatura')})"
 )
-DEFAULT_PORTS = {"http": 80, "https": 443}
 # Credentials meant for a proxy never reach the origin server: keep them out of the archive.
 UNARCHIVED_REQUEST_HEADERS = {b"proxy-authorization"}
 TRUNCATION_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}

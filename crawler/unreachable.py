@@ -19,6 +19,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as twisted_errors
 
 from crawler.safety import LOOKUP_FAILURES
+from crawler.urls import DEFAULT_PORTS
 
 # Scrapy's wrappers, and Twisted's and Python's own errors where a handler raises them unwrapped
 UNREACHABLE = (
@@ -27,7 +28,6 @@ UNREACHABLE = (
     ConnectionRefusedError,
     *LOOKUP_FAILURES,
 )
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class HostUnreachable(IgnoreRequest):
