@@ -5,14 +5,17 @@ way: a page whose photos sit on a host that is gone cost three connection attemp
 the host's robots.txt. Like wget and curl, which retry neither unless told to, `UnreachableHostMiddleware` lets
 neither be retried; it remembers the host (its name and port) for the rest of the run, and every later request for
 it fails at once with `HostUnreachable`, which names the first failure. Each such request is still a recorded
-failure of its own, owed to a later run. A timeout is not such an answer (a slow host may answer the next time)
+failure of its own, owed to a later run; the spider logs it at DEBUG (the host's first failure was the warning),
+and the run ends with one line counting them. A timeout is not such an answer (a slow host may answer the next time)
 and is retried as before. `RETRY_UNREACHABLE_HOSTS = True` restores Scrapy's behaviour.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from scrapy import signals
 from scrapy.exceptions import DownloadConnectionRefusedError, IgnoreRequest, NotConfigured
 from scrapy.http import Request
 from scrapy.utils.httpobj import urlparse_cached
@@ -28,6 +31,10 @@ UNREACHABLE = (
     ConnectionRefusedError,
     *LOOKUP_FAILURES,
 )
+NOT_SENT_STAT = "newsarchive/unreachable/not_sent"
+HOSTS_STAT = "newsarchive/unreachable/hosts"
+
+logger = logging.getLogger(__name__)
 
 
 class HostUnreachable(IgnoreRequest):
@@ -44,22 +51,41 @@ class UnreachableHostMiddleware:
     """Downloader middleware, just above RetryMiddleware: a refused connection or a failed lookup is not retried,
     and the host's later requests of the run fail at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, stats: Any = None) -> None:
         self.failures: dict[tuple[str, int | None], str] = {}  # host → its first failure
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> UnreachableHostMiddleware:
         if crawler.settings.getbool("RETRY_UNREACHABLE_HOSTS"):
             raise NotConfigured
-        return cls()
+        middleware = cls(crawler.stats)
+        crawler.signals.connect(middleware.log_not_sent, signal=signals.spider_closed)
+        return middleware
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         first = self.failures.get(host_key(request))
         if first is not None:
+            if self.stats is not None:
+                self.stats.inc_value(NOT_SENT_STAT)
             raise HostUnreachable(f"not sent: {first} (earlier in this run)")
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
         if isinstance(exception, UNREACHABLE):
             key = host_key(request)
-            self.failures.setdefault(key, f"{key[0]}:{key[1]} {type(exception).__name__}: {exception}")
+            if key not in self.failures:
+                self.failures[key] = f"{key[0]}:{key[1]} {type(exception).__name__}: {exception}"
+                if self.stats is not None:
+                    self.stats.inc_value(HOSTS_STAT)
             request.meta["dont_retry"] = True
+
+    def log_not_sent(self, spider: Any = None) -> None:
+        """The one line that stands for the requests not sent (each logged at DEBUG only)."""
+        not_sent = self.stats.get_value(NOT_SENT_STAT, 0) if self.stats is not None else 0
+        if not_sent:
+            logger.warning(
+                "%d requests not sent to unreachable hosts (%d: refused a connection or did not resolve earlier "
+                "in the run); each recorded as failed, owed to a later run",
+                not_sent,
+                len(self.failures),
+            )

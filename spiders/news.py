@@ -53,6 +53,7 @@ from crawler.signals import (
     urls_listed,
 )
 from crawler.sites import SiteProfile, load_profile
+from crawler.unreachable import HostUnreachable
 from crawler.urls import canonicalize_url, strip_tracking
 from crawler.workers import (
     ExtractionOverBudget,
@@ -559,7 +560,9 @@ class NewsSpider(scrapy.Spider):
             self._settle(response, Outcome.FAILED, f"{context}HTTP {response.status}")
             return
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self.logger.warning("could not fetch %s: %s", request.url, reason)
+        # not sent to a host that failed earlier: its first failure was the warning (`crawler.unreachable`)
+        log = self.logger.debug if failure.check(HostUnreachable) else self.logger.warning
+        log("could not fetch %s: %s", request.url, reason)
         self._outcome(request.url, Outcome.FAILED, context + reason)
 
     def on_dropped(self, request: Request, spider: Any = None) -> None:

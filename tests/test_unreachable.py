@@ -124,6 +124,13 @@ def test_photos_on_a_dead_host_cost_one_connection_attempt_and_each_is_recorded(
         not_sent += "HostUnreachable: not sent: 127.0.0.1:" in capture.reason
     assert not_sent == len(set(photos))  # the host's robots.txt was refused first: no photo was sent
     text = log.read_text()
+    # each request not sent is logged at DEBUG only; one line at the end counts them (stylesheets included)
+    assert f"could not fetch {dead_base}" not in text
+    all_not_sent = sum(
+        "HostUnreachable: not sent:" in capture.reason for found in captures.values() for capture in found
+    )
+    assert all_not_sent >= not_sent
+    assert f"WARNING: {all_not_sent} requests not sent to unreachable hosts (1: refused a connection" in text
     # one attempt in all (the robots.txt), none retried
     assert re.findall(
         r"'downloader/exception_type_count/scrapy\.exceptions\.DownloadConnectionRefusedError': (\d+)", text
