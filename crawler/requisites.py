@@ -3,7 +3,8 @@
 By default an article's requisites are its photos (the main image and the image of every caption the record
 names) and the page's stylesheets (`<link rel="stylesheet">`); with `every_image` also every other image of the
 page, lazy-loading attributes included (`data-src`, `data-original`, `data-lazy-src`, `srcset`, `data-srcset`, a
-`<picture>`'s `<source>`s). URLs are absolute (resolved against the page's `<base href>` or its URL), http(s)
+`<picture>`'s `<source>`s). They are read from the page's tree as the extractor parsed it (`crawler.workers`: one
+parse per page). URLs are absolute (resolved against the page's `<base href>` or its URL), http(s)
 only, without fragments, each once, the page itself never; the photos of the record come first.
 
 The spider (`spiders/news.py`) fetches them after the article is extracted, from whatever host serves them.
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from archive.records import Article
@@ -49,17 +49,6 @@ def srcset_urls(srcset: str) -> list[str]:
     return urls
 
 
-def _parse(html: bytes, encoding: str | None) -> etree._Element | None:
-    try:
-        parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
-    except LookupError:  # a charset lxml does not know: let it read the page's own declaration
-        parser = None
-    try:
-        return lxml.html.document_fromstring(html, parser=parser)
-    except (etree.ParserError, ValueError):  # an empty or undecodable page
-        return None
-
-
 def _stylesheets(tree: etree._Element) -> Iterator[str]:
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
@@ -79,28 +68,26 @@ def _images(tree: etree._Element) -> Iterator[str]:
                 yield from srcset_urls(element.get(name))
 
 
-def _base_url(tree: etree._Element | None, url: str) -> str:
-    if tree is not None:
-        for base in tree.iter("base"):
-            if base.get("href"):
-                return urljoin(url, base.get("href").strip())
+def _base_url(tree: etree._Element, url: str) -> str:
+    for base in tree.iter("base"):
+        if base.get("href"):
+            return urljoin(url, base.get("href").strip())
     return url
 
 
 def page_requisites(
-    html: bytes, url: str, article: Article | None, *, every_image: bool = False, encoding: str | None = None
+    tree: etree._Element, url: str, article: Article | None, *, every_image: bool = False
 ) -> list[Requisite]:
-    """The requisites of the page `html` fetched from `url` whose record is `article` (module docstring)."""
-    tree = _parse(html, encoding)
+    """The requisites of the page parsed as `tree`, fetched from `url`, whose record is `article` (module
+    docstring)."""
     base = _base_url(tree, url)
     found: list[tuple[str, RequisiteKind]] = []
     if article is not None:
         photos = [article.main_image, *(caption.image_url for caption in article.captions)]
         found += [(photo, RequisiteKind.PHOTO) for photo in photos if photo]
-    if tree is not None:
-        found += [(href, RequisiteKind.STYLESHEET) for href in _stylesheets(tree)]
-        if every_image:
-            found += [(src, RequisiteKind.IMAGE) for src in _images(tree)]
+    found += [(href, RequisiteKind.STYLESHEET) for href in _stylesheets(tree)]
+    if every_image:
+        found += [(src, RequisiteKind.IMAGE) for src in _images(tree)]
     return list(_unique(found, base, page=urldefrag(url)[0]))
 
 

@@ -10,8 +10,9 @@ on their own.
 
 The pool runs `finish_in_worker`: extraction (`extract_in_worker`, which tells a page over its time budget from
 one that is no article), then the one finishing path (`crawler.finish`) and the page's requisites
-(`crawler.requisites`), so that none of that work, nor a second parse of the page, falls on the crawl's process,
-whose one thread of Python runs every download, record and item of the crawl.
+(`crawler.requisites`, read from the tree the extraction parsed), so that none of that work, nor a second parse of
+the page, falls on the crawl's process, whose one thread of Python runs every download, record and item of the
+crawl.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from archive.records import Article, NotAnArticle, WarcPointer
 from archive.runlock import process_exists
-from crawler.extract import extract_article
+from crawler.extract import ExtractedPage, extract_page
 from crawler.extract.budget import ExtractionTimeout
 from crawler.finish import finish_article
 from crawler.requisites import Requisite, page_requisites
@@ -61,12 +62,12 @@ class ExtractionOverBudget(Exception):
     verdict that it is no article."""
 
 
-def extract_in_worker(body: bytes, url: str, **arguments: Any) -> Article:
-    """`crawler.extract.extract_article` as the pool runs it; a page over its time budget raises
+def extract_in_worker(body: bytes, url: str, **arguments: Any) -> ExtractedPage:
+    """`crawler.extract.extract_page` as the pool runs it; a page over its time budget raises
     `ExtractionOverBudget` with the extractor's reason (the cause a `NotAnArticle` carries is lost on its way back
     from the worker)."""
     try:
-        return extract_article(body, url, **arguments)
+        return extract_page(body, url, **arguments)
     except NotAnArticle as exc:
         if isinstance(exc.__cause__, ExtractionTimeout):
             raise ExtractionOverBudget(str(exc)) from None
@@ -99,14 +100,15 @@ def finish_in_worker(
 ) -> FinishedPage:
     """The article of the page extracted (`extract_in_worker`) and finished (`crawler.finish`), with its
     requisites when `requisites` (`crawler.requisites`; `every_image`: every image of the page too)."""
-    article = extract_in_worker(
+    page = extract_in_worker(
         body, url, profile=profile, encoding=encoding, fetched_at=fetched_at, time_limit=time_limit
     )
+    article = page.article
     try:
         finish_article(article, profile, fetched_at=fetched_at, warc=warc)
     except ValueError as exc:
         raise UnarchivableUrl(str(exc)) from None
-    needed = page_requisites(body, url, article, every_image=every_image, encoding=encoding) if requisites else []
+    needed = page_requisites(page.tree, url, article, every_image=every_image) if requisites else []
     return FinishedPage(article, needed)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from archive.records import NotAnArticle
 from archive.text import to_text_form
@@ -16,10 +17,12 @@ from crawler.extract import (
     ExtractionTimeout,
     decode_html,
     extract_article,
+    extract_page,
     split_credit,
     time_budget,
 )
 from crawler.extract import article as extract
+from crawler.extract.dom import parse_html
 from crawler.sites import load_profile, profile_from_dict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -414,3 +417,13 @@ def test_credit_splitting_stays_linear_on_long_agency_chains():
     caption = "Cảnh sát tại hiện trường AP" + " / Reuters" * 40 + " !"
     text, _ = split_credit(caption)  # exponential backtracking would not return within the test timeout
     assert text.startswith("Cảnh sát")
+
+
+@pytest.mark.parametrize("name", ["onecms.html", "vnexpress.html", "cms_layouts.html"])
+def test_the_page_tree_comes_back_as_parsed(name):
+    """The worker reads the page's requisites from the tree the extraction returns: no step may change it."""
+    body = page(name)
+    extracted = extract_page(body, "https://example.vn/a-123456.html")
+    assert extracted.article.text
+    as_parsed = parse_html(decode_html(body, None))
+    assert etree.tostring(extracted.tree) == etree.tostring(as_parsed)

@@ -14,12 +14,22 @@ gets a size cap, an element cap and a time budget.
 
 Modules, from the bottom up: `budget` (limits, time budget), `decoding` (bytes → text), `dom` (tree helpers),
 `jsonld`; `credits` (photo credits), `captions` (caption markers); `body` (trafilatura, paragraphs), `metadata`
-(headline, lead, section, authors, tags, language, images); `article` (the assembly, `extract_article`).
+(headline, lead, section, authors, tags, language, images); `article` (the assembly, `extract_page`,
+`extract_article`).
 """
 
-from crawler.extract.article import extract_article
+from crawler.extract.article import ExtractedPage, extract_article, extract_page
 from crawler.extract.budget import MAX_INPUT_BYTES, ExtractionTimeout, time_budget
 from crawler.extract.credits import split_credit
 from crawler.extract.decoding import decode_html
 
-__all__ = ["MAX_INPUT_BYTES", "ExtractionTimeout", "decode_html", "extract_article", "split_credit", "time_budget"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "ExtractedPage",
+    "ExtractionTimeout",
+    "decode_html",
+    "extract_article",
+    "extract_page",
+    "split_credit",
+    "time_budget",
+]

@@ -1,6 +1,8 @@
 """The entry point: HTML bytes + URL (+ site profile) → `Article`, or `NotAnArticle` with the reason.
 
-`extract_article` caps the page (size, elements, time) and turns every failure into `NotAnArticle`; `_extract`
+`extract_page` caps the page (size, elements, time) and turns every failure into `NotAnArticle`; it returns the
+article with the page's tree as parsed, for what else reads the page (its requisites); `extract_article` returns
+the article only. `_extract`
 assembles the article from the steps of the other modules: body text and captions (`body`, `captions`),
 metadata (`metadata`), dates (`crawler.dates`), text in the normal form of `archive.text`.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dateparser.data.languages_info import language_order
 from lxml import etree
@@ -54,7 +57,15 @@ _NODE_COUNT = etree.XPath("count(descendant-or-self::* | descendant::comment() |
 DEFAULT_PROFILE = SiteProfile(timezone="")  # no zone: guessed per page
 
 
-def extract_article(
+@dataclass(frozen=True)
+class ExtractedPage:
+    """An article and the tree of the page it was read from, as parsed (no step of the extraction changes it)."""
+
+    article: Article
+    tree: etree._Element
+
+
+def extract_page(
     body: bytes,
     url: str,
     *,
@@ -62,7 +73,7 @@ def extract_article(
     encoding: str | None = None,
     fetched_at: datetime | None = None,
     time_limit: float = TIME_BUDGET_SECONDS,
-) -> Article:
+) -> ExtractedPage:
     """Extract one article from an HTML response body; raise `NotAnArticle(reason)` when the page is not one.
 
     `encoding` is the charset of the HTTP Content-Type, if any; `fetched_at` (aware) bounds the dates;
@@ -83,6 +94,11 @@ def extract_article(
         raise NotAnArticle(f"extraction failed: {type(exc).__name__}: {exc}") from exc
 
 
+def extract_article(body: bytes, url: str, **options: Any) -> Article:
+    """The article of `extract_page` (same arguments, same `NotAnArticle`)."""
+    return extract_page(body, url, **options).article
+
+
 @dataclass
 class _Page:
     """The parsed page and what every step reads from it (none of the steps changes `tree`)."""
@@ -96,7 +112,9 @@ class _Page:
     metadata: Document  # trafilatura's reading of the metadata
 
 
-def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, fetched_at: datetime | None) -> Article:
+def _extract(
+    body: bytes, url: str, profile: SiteProfile, encoding: str | None, fetched_at: datetime | None
+) -> ExtractedPage:
     page = _read_page(body, url, profile, encoding)
     tree, articles, metadata = page.tree, page.articles, page.metadata
     metas = page.metas
@@ -128,7 +146,7 @@ def _extract(body: bytes, url: str, profile: SiteProfile, encoding: str | None, 
         main_image=main_image_url(metas, articles, url, metadata.image, captions),
         fetched_at=fetched_at,
     )
-    return set_dates(article, dates)
+    return ExtractedPage(set_dates(article, dates), tree)
 
 
 def _read_page(body: bytes, url: str, profile: SiteProfile, encoding: str | None) -> _Page:
