@@ -5,6 +5,7 @@ rows, how many have non-empty text, and what became of the rest.
     python benchmarks/unseen_site.py DIR [DIR ...]      # e.g. ../shared/eval/aeb-dev/html
     python benchmarks/unseen_site.py --aeb DIR --fundus DIR
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --set REQUISITES_ENABLED=false
+    python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --rounds 3     # the cost, medians of 3
 
 With `--aeb` / `--fundus` the labelled pages are served (at URLs that carry no date) and the export is scored with
 `benchmarks/extraction_quality.py`'s scorer, per publisher fold, seen and held-apart, beside plain trafilatura on
@@ -12,7 +13,9 @@ the same pages: the end-to-end figure, through the public commands.
 
 Also printed, the cost on real pages: the crawl's CPU (its whole process tree, read as `benchmarks/throughput.py`
 does; the site is served by this process, apart) per stored article, against trafilatura's
-`extract(..., with_metadata=True)` CPU per page on the same pages, one process.
+`extract(..., with_metadata=True)` CPU per page on the same pages, in a fresh process of its own (imported before
+the clock starts; its caches as cold as the crawl's). With `--rounds N` the two alternate N times and the medians
+are printed too: a machine whose speed drifts from minute to minute moves both alike.
 
 The pages' photos and stylesheets are on real outside hosts: the crawl goes through a dead proxy
 (127.0.0.1:9) for every host but 127.0.0.1, so their requests fail at once and nothing leaves the machine.
@@ -24,6 +27,7 @@ import argparse
 import gzip
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +36,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -96,9 +101,9 @@ def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
     return server
 
 
-def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list[dict], Counter, str]:
+def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list[dict], Counter, str, Cost]:
     """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
-    of the pages not stored, the base URL they were served at)."""
+    of the pages not stored, the base URL they were served at, the cost of the crawl beside trafilatura's)."""
     newsarchive = str(Path(sys.executable).parent / "newsarchive")
     with served(pages) as base, tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/x.db"
@@ -117,8 +122,9 @@ def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list
                 if row.url.endswith(".html") and row.outcome != "article"
             )  # fmt: skip
         store.close()
-    print_cost(usage, len(records), pages)
-    return records, outcomes, base
+    cost = Cost(usage, len(records), trafilatura_cost(pages))
+    print_cost(cost)
+    return records, outcomes, base, cost
 
 
 @contextmanager
@@ -148,23 +154,64 @@ def dead_proxy_for_outside_hosts() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def print_cost(crawl: Usage, stored: int, pages: dict[str, bytes]) -> None:
-    """The crawl's CPU per stored article against trafilatura's extract per page, on these pages."""
+def trafilatura_cost(pages: dict[str, bytes]) -> float:
+    """trafilatura's `extract(..., with_metadata=True)` CPU seconds per page over `pages`, in a fresh process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "pages.json"
+        saved.write_text(json.dumps({path: html.decode("latin-1") for path, html in pages.items()}))
+        result = subprocess.run([sys.executable, __file__, "--trafilatura-cost", str(saved)],
+                                check=True, capture_output=True, text=True)  # fmt: skip
+    return float(result.stdout)
+
+
+def time_trafilatura(saved: Path) -> None:
+    """The child of `trafilatura_cost`: print the CPU seconds per page."""
+    pages = {path: text.encode("latin-1") for path, text in json.loads(saved.read_text()).items()}
     started = time.process_time()
     for path, html in pages.items():
         trafilatura.extract(html, url=f"http://127.0.0.1{path}", with_metadata=True)
-    per_page = (time.process_time() - started) / max(len(pages), 1)
-    per_article = crawl.cpu / max(stored, 1)
-    print(f"cost on these pages: crawl {crawl.cpu:.1f} s CPU, {crawl.wall:.1f} s wall for {stored} articles = "
-          f"{per_article * 1000:.1f} ms CPU per article; trafilatura extract {per_page * 1000:.1f} ms CPU per page; "
-          f"crawl / trafilatura {per_article / per_page:.2f}x; "
-          f"cores busy {crawl.cpu / (crawl.wall * (os.cpu_count() or 1)):.0%}")
+    print((time.process_time() - started) / max(len(pages), 1))
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One round: the crawl's CPU per stored article against trafilatura's per page."""
+
+    crawl: Usage
+    stored: int
+    trafilatura: float
+
+    @property
+    def per_article(self) -> float:
+        return self.crawl.cpu / max(self.stored, 1)
+
+    @property
+    def ratio(self) -> float:
+        return self.per_article / self.trafilatura
+
+    @property
+    def cores_busy(self) -> float:
+        return self.crawl.cpu / (self.crawl.wall * (os.cpu_count() or 1))
+
+
+def print_cost(cost: Cost) -> None:
+    print(f"cost on these pages: crawl {cost.crawl.cpu:.1f} s CPU, {cost.crawl.wall:.1f} s wall for {cost.stored} "
+          f"articles = {cost.per_article * 1000:.1f} ms CPU per article; trafilatura extract "
+          f"{cost.trafilatura * 1000:.1f} ms CPU per page; crawl / trafilatura {cost.ratio:.2f}x; "
+          f"cores busy {cost.cores_busy:.0%}", flush=True)  # fmt: skip
+
+
+def print_medians(costs: list[Cost]) -> None:
+    median = statistics.median
+    print(f"medians of {len(costs)} rounds: crawl {median(c.per_article for c in costs) * 1000:.1f} ms CPU per "
+          f"article, trafilatura {median(c.trafilatura for c in costs) * 1000:.1f} ms per page, crawl / trafilatura "
+          f"{median(c.ratio for c in costs):.2f}x, cores busy {median(c.cores_busy for c in costs):.0%}")  # fmt: skip
 
 
 def score_export(labelled: list[Page], settings: list[str]) -> None:
     """Serve the labelled pages, crawl and export them, score the export and plain trafilatura per fold."""
     served = {f"/{n:05d}.html": page for n, page in enumerate(labelled)}
-    records, outcomes, base = crawl_and_export({path: page.html for path, page in served.items()}, settings)
+    records, outcomes, base, _ = crawl_and_export({path: page.html for path, page in served.items()}, settings)
     by_url = {record["url"]: record for record in records}
     by_fold: dict[int, dict[str, Tally]] = defaultdict(lambda: {"crawled": Tally(), "trafilatura": Tally()})
     for path, page in served.items():
@@ -185,7 +232,12 @@ def main() -> None:
     parser.add_argument("--fundus", type=Path, help="fundus test-resources folder: score the export")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the crawl (repeatable), e.g. --set REQUISITES_ENABLED=false")
+    parser.add_argument("--rounds", type=int, default=1, help="crawl and trafilatura alternated this many times")
+    parser.add_argument("--trafilatura-cost", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.trafilatura_cost:
+        time_trafilatura(args.trafilatura_cost)
+        return
     if args.aeb or args.fundus:
         score_export([*(aeb_pages(args.aeb) if args.aeb else ()), *(fundus_pages(args.fundus) if args.fundus else ())],
                      args.settings)
@@ -194,7 +246,12 @@ def main() -> None:
             parser.error("give folders of pages, or --aeb DIR / --fundus DIR")
         return
     pages = load_pages(args.folders)
-    records, outcomes, _ = crawl_and_export(pages, args.settings)
+    costs = []
+    for _ in range(args.rounds):
+        records, outcomes, _, cost = crawl_and_export(pages, args.settings)
+        costs.append(cost)
+    if len(costs) > 1:
+        print_medians(costs)
     print(f"article pages served    {len(pages)}")
     print(f"rows stored             {len(records)}")
     print(f"rows with non-empty text {sum(1 for r in records if r['text'].strip())}")

@@ -408,3 +408,28 @@ def test_read_record_of_a_revisit_while_the_files_are_open(tmp_path: Path) -> No
     revisit = writer.write_exchange(exchange("http://example.com/two"))
     assert read_record(tmp_path, revisit.pointer).endswith(b"\r\n\r\n<p>hello</p>")
     writer.close()
+
+
+@pytest.mark.parametrize(
+    ("headers", "stored"),
+    [
+        ([(b"Content-Type", b"image/jpeg")], True),
+        ([(b"Content-Type", b"text/html; charset=utf-8"), (b"Content-Encoding", b"gzip")], True),
+        ([(b"Content-Type", b"text/css"), (b"Content-Encoding", b"br")], True),
+        ([(b"Content-Type", b"video/mp4")], True),
+        ([(b"Content-Type", b"text/html")], False),
+        ([(b"Content-Type", b"image/png")], False),
+        ([(b"Content-Type", b"text/html"), (b"Content-Encoding", b"identity")], False),
+    ],
+)
+def test_a_payload_already_compressed_is_stored_not_deflated_again(tmp_path: Path, headers, stored) -> None:
+    body = b"0123456789" * 6000  # compressible, so that a stored member and a deflated one differ in length
+    writer = RotatingWarcWriter(tmp_path)
+    recorded = writer.write_exchange(
+        exchange(body=body, response_headers=[*headers, (b"Content-Length", str(len(body)).encode())])
+    )
+    writer.close()
+    assert (recorded.pointer.length > len(body)) == stored
+    [path] = tmp_path.glob("*.warc.gz")
+    [response] = [r for r in read_all(path) if r[0] == "response"]  # one gzip member each, digests verified
+    assert response[3] == body
