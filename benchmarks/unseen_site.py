@@ -6,6 +6,7 @@ rows, how many have non-empty text, and what became of the rest.
     python benchmarks/unseen_site.py --aeb DIR --fundus DIR
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --set REQUISITES_ENABLED=false
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --rounds 3     # the cost, medians of 3
+    python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --identity     # pages not gzip-encoded
 
 With `--aeb` / `--fundus` the labelled pages are served (at URLs that carry no date) and the export is scored with
 `benchmarks/extraction_quality.py`'s scorer, per publisher fold, seen and held-apart, beside plain trafilatura on
@@ -17,6 +18,7 @@ does; the site is served by this process, apart) per stored article, against tra
 the clock starts; its caches as cold as the crawl's). With `--rounds N` the two alternate N times and the medians
 are printed too: a machine whose speed drifts from minute to minute moves both alike.
 
+The pages are gzip-encoded for the crawler, which asks for it, as news sites serve them (`--identity`: not).
 The pages' photos and stylesheets are on real outside hosts: the crawl goes through a dead proxy
 (127.0.0.1:9) for every host but 127.0.0.1, so their requests fail at once and nothing leaves the machine.
 """
@@ -74,9 +76,14 @@ def load_pages(folders: list[Path]) -> dict[str, bytes]:
     return pages
 
 
-def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
+def serve(pages: dict[str, bytes], gzip_encoding: bool = True) -> ThreadingHTTPServer:
+    """The pages and their sitemap on 127.0.0.1, gzip-encoded for a client that accepts it (as news sites answer a
+    crawler; each page compressed once, here, before the crawl) unless `gzip_encoding` is off."""
+    compressed = {path: gzip.compress(body, 6) for path, body in pages.items()} if gzip_encoding else {}
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            encoding = None
             if self.path == "/sitemap.xml":
                 base = f"http://127.0.0.1:{self.server.server_port}"
                 locs = "".join(f"<url><loc>{base}{path}</loc></url>" for path in pages)
@@ -84,11 +91,15 @@ def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
                 kind = "application/xml"
             elif self.path in pages:
                 body, kind = pages[self.path], "text/html"
+                if self.path in compressed and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    body, encoding = compressed[self.path], "gzip"
             else:
                 self.send_error(404)
                 return
             self.send_response(200)
             self.send_header("Content-Type", kind)
+            if encoding:
+                self.send_header("Content-Encoding", encoding)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -101,11 +112,13 @@ def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
     return server
 
 
-def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list[dict], Counter, str, Cost]:
+def crawl_and_export(
+    pages: dict[str, bytes], settings: list[str], gzip_encoding: bool = True
+) -> tuple[list[dict], Counter, str, Cost]:
     """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
     of the pages not stored, the base URL they were served at, the cost of the crawl beside trafilatura's)."""
     newsarchive = str(Path(sys.executable).parent / "newsarchive")
-    with served(pages) as base, tempfile.TemporaryDirectory() as tmp:
+    with served(pages, gzip_encoding) as base, tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/x.db"
         command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", db_url, "--warc-dir", f"{tmp}/w",
                    "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
@@ -128,9 +141,9 @@ def crawl_and_export(pages: dict[str, bytes], settings: list[str]) -> tuple[list
 
 
 @contextmanager
-def served(pages: dict[str, bytes]) -> Iterator[str]:
+def served(pages: dict[str, bytes], gzip_encoding: bool = True) -> Iterator[str]:
     """The pages served on 127.0.0.1 (base URL yielded), every other host behind a dead proxy meanwhile."""
-    server = serve(pages)
+    server = serve(pages, gzip_encoding)
     try:
         with dead_proxy_for_outside_hosts():
             yield f"http://127.0.0.1:{server.server_port}"
@@ -233,6 +246,7 @@ def main() -> None:
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the crawl (repeatable), e.g. --set REQUISITES_ENABLED=false")
     parser.add_argument("--rounds", type=int, default=1, help="crawl and trafilatura alternated this many times")
+    parser.add_argument("--identity", action="store_true", help="serve the pages uncompressed (default: gzip)")
     parser.add_argument("--trafilatura-cost", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.trafilatura_cost:
@@ -248,7 +262,7 @@ def main() -> None:
     pages = load_pages(args.folders)
     costs = []
     for _ in range(args.rounds):
-        records, outcomes, _, cost = crawl_and_export(pages, args.settings)
+        records, outcomes, _, cost = crawl_and_export(pages, args.settings, not args.identity)
         costs.append(cost)
     if len(costs) > 1:
         print_medians(costs)
