@@ -298,6 +298,9 @@ def replay(warc_dir: str | None, port: int, host: str) -> None:
         raise KeyboardInterrupt  # leaves the `with` block, which stops pywb
 
     folder = warc_dir or _settings()["WARC_DIR"]
+    # SIGINT too: a command started in the background inherits it ignored, and Python then raises no
+    # KeyboardInterrupt for it
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
         with PywbReplay(folder, port=port, host=host, on_install=console.print) as server:

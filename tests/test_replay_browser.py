@@ -69,6 +69,8 @@ def project_replay(newsroom_crawl: NewsroomCrawl) -> Iterator[PywbReplay]:
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", *command],
         cwd=newsroom_crawl.workdir, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True,
+        # as a shell starts a background job (`newsarchive replay &`): SIGINT ignored, which the command overrides
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         addresses = PywbReplay(newsroom_crawl.warc_dir, port=port)  # its addresses (the command serves it)
