@@ -216,6 +216,7 @@ def test_damaged_utf8_costs_only_the_damaged_characters():
     assert "\x00" not in decode_html(with_nul, "utf-8") and "\ufffd" in decode_html(with_nul, "utf-8")
     latin1 = "<html><p>Café, crème brûlée, déjà vu.</p></html>"
     assert decode_html(latin1.encode("latin-1"), "utf-8") == latin1  # a legacy page stays a legacy page
+    assert decode_html(page, "no-such-codec") == page.decode()  # a charset no codec knows: read by what it is
 
 
 def _article_page(title: str, heading: str, text: str) -> bytes:
