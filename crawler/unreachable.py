@@ -53,6 +53,7 @@ class UnreachableHostMiddleware:
 
     def __init__(self, stats: Any = None) -> None:
         self.failures: dict[tuple[str, int | None], str] = {}  # host → its first failure
+        self.not_sent = 0
         self.stats = stats
 
     @classmethod
@@ -60,32 +61,31 @@ class UnreachableHostMiddleware:
         if crawler.settings.getbool("RETRY_UNREACHABLE_HOSTS"):
             raise NotConfigured
         middleware = cls(crawler.stats)
-        crawler.signals.connect(middleware.log_not_sent, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.report, signal=signals.spider_closed)
         return middleware
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         first = self.failures.get(host_key(request))
         if first is not None:
-            if self.stats is not None:
-                self.stats.inc_value(NOT_SENT_STAT)
+            self.not_sent += 1
             raise HostUnreachable(f"not sent: {first} (earlier in this run)")
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
         if isinstance(exception, UNREACHABLE):
             key = host_key(request)
-            if key not in self.failures:
-                self.failures[key] = f"{key[0]}:{key[1]} {type(exception).__name__}: {exception}"
-                if self.stats is not None:
-                    self.stats.inc_value(HOSTS_STAT)
+            self.failures.setdefault(key, f"{key[0]}:{key[1]} {type(exception).__name__}: {exception}")
             request.meta["dont_retry"] = True
 
-    def log_not_sent(self, spider: Any = None) -> None:
-        """The one line that stands for the requests not sent (each logged at DEBUG only)."""
-        not_sent = self.stats.get_value(NOT_SENT_STAT, 0) if self.stats is not None else 0
-        if not_sent:
+    def report(self, spider: Any = None) -> None:
+        """At the end of the run: the stats, and the one line that stands for the requests not sent (each logged at
+        DEBUG only)."""
+        if self.stats is not None:
+            self.stats.set_value(HOSTS_STAT, len(self.failures))
+            self.stats.set_value(NOT_SENT_STAT, self.not_sent)
+        if self.not_sent:
             logger.warning(
                 "%d requests not sent to unreachable hosts (%d: refused a connection or did not resolve earlier "
                 "in the run); each recorded as failed, owed to a later run",
-                not_sent,
+                self.not_sent,
                 len(self.failures),
             )

@@ -131,6 +131,8 @@ def test_photos_on_a_dead_host_cost_one_connection_attempt_and_each_is_recorded(
     )
     assert all_not_sent >= not_sent
     assert f"WARNING: {all_not_sent} requests not sent to unreachable hosts (1: refused a connection" in text
+    assert f"'newsarchive/unreachable/not_sent': {all_not_sent}" in text
+    assert "'newsarchive/unreachable/hosts': 1" in text
     # one attempt in all (the robots.txt), none retried
     assert re.findall(
         r"'downloader/exception_type_count/scrapy\.exceptions\.DownloadConnectionRefusedError': (\d+)", text
