@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from archive import db
 from archive.models import CrawlRun, RunLockRow
+from archive.processes import process_exists
 from archive.runstatus import RunStatus
 
 logger = logging.getLogger(__name__)
@@ -185,17 +186,6 @@ def _mark_killed(connection: Connection, site: str, gone: list[Holder], now: dat
     )
     if killed.rowcount:
         logger.warning("marked %d run(s) of %s as killed: %s", killed.rowcount, site, reason)
-
-
-def process_exists(pid: int) -> bool:
-    """True when a process `pid` exists on this host (this user's or another's)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def _now() -> datetime:

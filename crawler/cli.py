@@ -19,9 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.runstatus import RunStatus, exit_code
-from crawler.preflight import CommandError, Commands
-from crawler.runhealth import DETAIL_STAT, STATUS_STAT
-from crawler.selectorcheck import UNMATCHED_STAT
+from crawler.commanderror import CommandError, Commands
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
@@ -131,6 +129,7 @@ def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], sta
     5 database unreachable, 6 another run holds the lock, 130 interrupted, 1 anything else.
     """
     from crawler import preflight
+    from crawler.runhealth import STATUS_STAT
 
     if not (site or sitemap or feed or start):
         raise click.UsageError("name a SITE profile or give --sitemap, --feed or --start")
@@ -167,6 +166,8 @@ def crawl(site: str | None, sitemap: tuple[str, ...], feed: tuple[str, ...], sta
 
 def _print_crawl_summary(stats: dict[str, Any]) -> None:
     from archive.runrecords import run_counts
+    from crawler.runhealth import DETAIL_STAT, STATUS_STAT
+    from crawler.selectorcheck import UNMATCHED_STAT
 
     table = Table(title="crawl")
     table.add_column("what")

@@ -1,10 +1,10 @@
-"""What `newsarchive crawl` checks before anything starts, and how a command ends on a user's mistake.
+"""What `newsarchive crawl` checks before anything starts.
 
-Every check turns a mistake into a `CommandError`: one line saying what is wrong, a hint saying what to do, and
-the exit code of its `archive.runstatus.RunStatus` (configuration error, database unreachable, locked), never a
-traceback. The settings (types, sizes, unknown names), the site profile, Redis in distributed mode, the database
-and its schema are checked, then the run lock of the site is taken (`archive.runlock`), so a crawl that starts is
-one that can finish.
+Every check turns a mistake into a `crawler.commanderror.CommandError`: one line saying what is wrong, a hint
+saying what to do, and the exit code of its `archive.runstatus.RunStatus` (configuration error, database
+unreachable, locked), never a traceback. The settings (types, sizes, unknown names), the site profile, Redis in
+distributed mode, the database and its schema are checked, then the run lock of the site is taken
+(`archive.runlock`), so a crawl that starts is one that can finish.
 """
 
 from __future__ import annotations
@@ -12,46 +12,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from archive.db import DatabaseUnreachable
 from archive.runlock import LockHeld, RunLock
-from archive.runstatus import RunStatus, exit_code
+from archive.runstatus import RunStatus
 from archive.store import ArchiveStore, StoreUnavailable
 from crawler.addon import DEFAULTS, SCRAPY_DEFAULTS, check_distributed_mode
-from crawler.settingcheck import SettingError, check_settings, unknown_settings
-from crawler.sites import ProfileError, SiteProfile, load_profile
+from crawler.commanderror import CommandError
+from crawler.settingcheck import check_settings, unknown_settings
+from crawler.sites import SiteProfile, load_profile
 
 logger = logging.getLogger(__name__)
-
-
-class CommandError(click.ClickException):
-    """A mistake or a condition that ends a command: `error: <message>`, `hint: <hint>`, the status's exit code."""
-
-    def __init__(self, message: str, status: RunStatus = RunStatus.CONFIG_ERROR, hint: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.hint = hint
-        self.exit_code = int(exit_code(status))
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
-        if self.hint:
-            click.echo(f"hint: {self.hint}", err=True)
-
-
-class Commands(click.Group):
-    """The command group: a bad setting or profile met by any command is a `CommandError`, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SettingError as exc:
-            raise CommandError(str(exc), hint="see README.md, Settings, for each setting's type") from None
-        except ProfileError as exc:
-            raise CommandError(str(exc), hint="see docs/site-profiles.md") from None
 
 
 def check_crawl_settings(settings: Any, given: list[str]) -> None:

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from archive.processes import process_exists
 from archive.records import Article, NotAnArticle, WarcPointer
-from archive.runlock import process_exists
 from crawler.extract import ExtractedPage, extract_page
 from crawler.extract.budget import ExtractionTimeout
 from crawler.finish import finish_article
