@@ -5,6 +5,12 @@ that stopped mid-stream but framed the rest): Scrapy's decompression then hands 
 silently. `DamagedBodyMiddleware` sits just above `HttpCompressionMiddleware`, so it sees the body still encoded
 (after the WARC recorder archived it as received), checks that a gzip or deflate body is whole, and fails a cut
 or corrupt one with `IgnoreRequest` ("damaged body: ..."), which the spider records as `failed` with that reason.
+
+A whole encoded body goes on as Scrapy's plain `Response`, bytes: the class Scrapy's own headers rule gives an
+encoded body, which Scrapy overrides by the URL's extension (".html": an `HtmlResponse` of gzip bytes). Handed
+such a response, `HttpCompressionMiddleware` asks it for its charset while replacing it with the decoded one, and
+where the server names none Scrapy detects one in the compressed bytes (charset_normalizer over the whole body,
+about as long as decoding it); it picks the decoded body's class itself.
 """
 
 from __future__ import annotations
@@ -39,17 +45,32 @@ def encoded_body_problem(body: bytes, content_encoding: bytes) -> str | None:
     return None
 
 
+def as_bytes(response: Response) -> Response:
+    """`response` as Scrapy's plain `Response` (same URL, status, headers, body, request and connection data),
+    made without asking a text response for its charset."""
+    if type(response) is Response:
+        return response
+    return Response(**{name: getattr(response, name) for name in Response.attributes})
+
+
 class DamagedBodyMiddleware:
-    """Downloader middleware (just above HttpCompressionMiddleware) failing responses whose encoded body is cut."""
+    """Downloader middleware (just above HttpCompressionMiddleware) failing responses whose encoded body is cut,
+    and handing on a whole encoded body as bytes when `HttpCompressionMiddleware` will decode it."""
+
+    def __init__(self, decoded_above: bool = True) -> None:
+        self.decoded_above = decoded_above
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DamagedBodyMiddleware:
-        return cls()
+        return cls(decoded_above=crawler.settings.getbool("COMPRESSION_ENABLED"))
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         if request.method == "HEAD" or response.status in (204, 304):
             return response
-        problem = encoded_body_problem(response.body, response.headers.get("Content-Encoding") or b"")
+        content_encoding = response.headers.get("Content-Encoding")
+        if not content_encoding:
+            return response
+        problem = encoded_body_problem(response.body, content_encoding)
         if problem:
             raise IgnoreRequest(f"damaged body: {problem}")
-        return response
+        return as_bytes(response) if self.decoded_above else response

@@ -276,3 +276,35 @@ def test_cut_or_corrupt_encoded_bodies_are_damaged():
     assert "corrupt gzip" in encoded_body_problem(b"\x1f\x8b\x08\x00garbage-garbage", b"gzip")
     assert encoded_body_problem(zlib.compress(b"<html></html>"), b"deflate") is None
     assert encoded_body_problem(body[:20], b"br") is None  # not checked: Scrapy's own decoder reports it
+
+
+def test_an_encoded_body_is_decoded_without_a_charset_guessed_from_its_compressed_bytes(monkeypatch):
+    # An ".html" URL, a gzip body, no charset named: Scrapy makes it an HtmlResponse of compressed bytes, and
+    # HttpCompressionMiddleware, replacing it, would have charset_normalizer read the gzip stream for a charset.
+    import gzip
+
+    import scrapy.http.response.text
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.http import HtmlResponse
+
+    from crawler.damaged import DamagedBodyMiddleware
+
+    guessed: list[bytes] = []
+    detect = scrapy.http.response.text.from_bytes
+    monkeypatch.setattr(scrapy.http.response.text, "from_bytes", lambda body: guessed.append(body) or detect(body))
+    page = "<html><body><p>Nghệ An: mưa lớn kéo dài</p></body></html>".encode()
+    request = Request("https://x.vn/tin/a-1.html")
+    received = HtmlResponse(request.url, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"},
+                            body=gzip.compress(page), request=request, ip_address=None, protocol="HTTP/1.1")
+    crawler = get_crawler(settings_dict={"COMPRESSION_ENABLED": True})
+    as_received = DamagedBodyMiddleware.from_crawler(crawler).process_response(request, received)
+    assert type(as_received) is Response and as_received.body == received.body
+    assert (as_received.url, as_received.headers, as_received.request, as_received.protocol) == (
+        received.url, received.headers, request, "HTTP/1.1")
+    decoded = HttpCompressionMiddleware.from_crawler(crawler).process_response(request, as_received)
+    assert type(decoded) is HtmlResponse and decoded.body == page
+    assert "Nghệ An: mưa lớn" in decoded.text
+    assert all(not body.startswith(b"\x1f\x8b") for body in guessed)  # never the compressed bytes
+    # Without Scrapy's decoding above it, the response is left as it came.
+    off = get_crawler(settings_dict={"COMPRESSION_ENABLED": False})
+    assert DamagedBodyMiddleware.from_crawler(off).process_response(request, received) is received
