@@ -35,6 +35,8 @@ class Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own way out (a subcommand's --help included)
         except Exception as exc:
             # Imported here, not above: a command that raised either has loaded its module already.
             from crawler.settingcheck import SettingError
