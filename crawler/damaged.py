@@ -57,7 +57,7 @@ class DamagedBodyMiddleware:
     """Downloader middleware (just above HttpCompressionMiddleware) failing responses whose encoded body is cut,
     and handing on a whole encoded body as bytes when `HttpCompressionMiddleware` will decode it."""
 
-    def __init__(self, decoded_above: bool = True) -> None:
+    def __init__(self, decoded_above: bool) -> None:
         self.decoded_above = decoded_above
 
     @classmethod
