@@ -6,14 +6,18 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections import Counter
+from urllib.parse import urlsplit
 
 import pytest
 import redis
 
 from archive.runrecords import list_runs
 from archive.store import ArchiveStore
+from crawler.distributed import IDLE, worker_states
 from crawler.newsroom import Newsroom, serve
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -37,23 +41,73 @@ def redis_server():
         client.delete(key)
 
 
+class HeldArticles:
+    """The newsroom, but its article pages wait until the test opens the gate; who asked for one is noted.
+
+    A crawler's requests are told apart by their User-Agent (each worker is started with its own), so a test can
+    bring the workers of a job into a chosen state instead of hoping the operating system schedules them so.
+    """
+
+    def __init__(self, newsroom: Newsroom) -> None:
+        self.newsroom = newsroom
+        self.article_paths = {story.path for story in newsroom.stories}
+        self.gate = threading.Event()
+        self.asked: Counter[str] = Counter()  # User-Agent -> article requests received (held or not)
+        self.lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.newsroom, name)
+
+    def handle(self, method: str, target: str, headers, base_url: str):
+        if urlsplit(target).path in self.article_paths:
+            with self.lock:
+                self.asked[headers.get("User-Agent", "")] += 1
+            self.gate.wait(timeout=120)
+        return self.newsroom.handle(method, target, headers, base_url)
+
+    def wait_for(self, agent: str, count: int = 1, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while self.asked[agent] < count:
+            assert time.monotonic() < deadline, f"{agent} asked for {self.asked[agent]} articles, not {count}"
+            time.sleep(0.05)
+
+
+def start_worker(base_url: str, db_url: str, job: str, tmp_path, name: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [os.path.join(BIN, "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
+         "--redis", REDIS_URL, "--job", job, "--allow-private", "--warc-dir", str(tmp_path / f"warc-{name}"),
+         "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING", "-s", f"USER_AGENT={name}", *extra],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def finish(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, out + err[-3000:]
+
+
+def runs_by_worker(store: ArchiveStore) -> list[dict]:
+    return sorted(list_runs(store), key=lambda run: run["id"])  # the first worker started opened the first run
+
+
 def test_two_crawlers_share_the_work_without_duplicates(redis_server, postgres_database_url, tmp_path):
-    """Two workers started in the same second: both work, nothing is fetched twice, the job's keys go at the end."""
+    """A worker joining a job takes from the shared queue; nothing is fetched twice; the job's keys go at the end.
+
+    The first worker's article downloads are held until the second has asked for articles too: by then the first
+    holds as many requests as its downloader takes (16) and the second found the rest in the shared queue.
+    """
     newsroom = Newsroom(articles=40, seed=3)
-    with serve(newsroom) as base_url:
-        command = [
-            os.path.join(BIN, "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml",
-            "--db", postgres_database_url, "--redis", REDIS_URL, "--job", redis_server, "--allow-private",
-            "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
-        ]
-        workers = [
-            subprocess.Popen([*command, "--warc-dir", str(tmp_path / f"warc-{n}")], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for n in range(2)
-        ]
-        outputs = [worker.communicate(timeout=300) for worker in workers]
-        for worker, (out, err) in zip(workers, outputs, strict=True):
-            assert worker.returncode == 0, out + err[-3000:]
+    site = HeldArticles(newsroom)
+    with serve(site) as base_url:
+        first = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w0",
+                             "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+        site.wait_for("w0")
+        second = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w1",
+                              "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+        site.wait_for("w1")
+        site.gate.set()
+        finish([first, second])
         article_requests = Counter(
             r.target for r in newsroom.request_log if r.kind == "article" and r.status == 200
         )
@@ -63,14 +117,47 @@ def test_two_crawlers_share_the_work_without_duplicates(redis_server, postgres_d
     assert index_requests == 2
     assert article_requests and max(article_requests.values()) == 1
     assert set(article_requests) == {story.path for story in newsroom.stories}
+    assert site.asked["w1"] > 0  # the second worker fetched articles the first had not taken
     store = ArchiveStore(postgres_database_url)
     canonical = [a.canonical_url for a in store.iter_articles()]
     assert len(canonical) == len(set(canonical)) == len({base_url + s.path for s in newsroom.stories})
-    runs = list_runs(store)
+    runs = runs_by_worker(store)
     assert [run["status"] for run in runs] == ["finished", "finished"]
-    assert all(run["pages_fetched"] > 0 for run in runs), runs  # neither worker quit at once with nothing done
+    assert all(run["articles_new"] > 0 for run in runs), runs
     store.close()
     assert list(redis.Redis.from_url(REDIS_URL).scan_iter(f"newsarchive:{redis_server}:*")) == []
+
+
+def test_a_worker_with_nothing_to_do_stays_while_another_is_busy(redis_server, postgres_database_url, tmp_path):
+    """A worker whose job's queue is empty while another worker of the job is busy does not close.
+
+    The other may still add requests to the shared queue. Here the first worker has taken every article (its
+    downloader takes 64) and its downloads are held: the second finds nothing to do, says so on Redis, and waits.
+    """
+    newsroom = Newsroom(articles=20, seed=5)
+    site = HeldArticles(newsroom)
+    client = redis.Redis.from_url(REDIS_URL)
+    with serve(site) as base_url:
+        first = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w0",
+                             "-s", "CONCURRENT_REQUESTS=64", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=64")
+        site.wait_for("w0", count=len(newsroom.stories))
+        second = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w1")
+        deadline = time.monotonic() + 120
+        while IDLE not in worker_states(client, redis_server).values():
+            assert second.poll() is None, "closed while the other was busy: " + second.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "the second worker never reported itself idle"
+            time.sleep(0.05)
+        time.sleep(2)  # a worker that would close on idle closes in well under this
+        assert second.poll() is None, "closed while the other was busy: " + second.communicate()[1][-3000:]
+        site.gate.set()
+        finish([first, second])
+    assert set(site.asked) == {"w0"}
+    store = ArchiveStore(postgres_database_url)
+    runs = runs_by_worker(store)
+    assert [run["status"] for run in runs] == ["finished", "finished"]
+    assert runs[0]["articles_new"] > 0 and runs[1]["articles_new"] == 0, runs
+    store.close()
+    assert list(client.scan_iter(f"newsarchive:{redis_server}:*")) == []
 
 
 def crawl_job(base_url: str, db_url: str, job: str, tmp_path, *extra: str) -> subprocess.CompletedProcess:
