@@ -10,6 +10,8 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -87,6 +89,19 @@ def finish(workers: list[subprocess.Popen]) -> None:
         assert worker.returncode == 0, out + err[-3000:]
 
 
+@contextmanager
+def released(site: HeldArticles, workers: list[subprocess.Popen]) -> Iterator[None]:
+    """On the way out, whatever failed: the gate opened and no worker left running."""
+    try:
+        yield
+    finally:
+        site.gate.set()
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+            worker.communicate()
+
+
 def runs_by_worker(store: ArchiveStore) -> list[dict]:
     return sorted(list_runs(store), key=lambda run: run["id"])  # the first worker started opened the first run
 
@@ -99,15 +114,14 @@ def test_two_crawlers_share_the_work_without_duplicates(redis_server, postgres_d
     """
     newsroom = Newsroom(articles=40, seed=3)
     site = HeldArticles(newsroom)
-    with serve(site) as base_url:
-        first = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w0",
-                             "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
-        site.wait_for("w0")
-        second = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w1",
-                              "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
-        site.wait_for("w1")
+    workers: list[subprocess.Popen] = []
+    with serve(site) as base_url, released(site, workers):
+        for name in ("w0", "w1"):  # the second once the first has its 16
+            workers.append(start_worker(base_url, postgres_database_url, redis_server, tmp_path, name,
+                                        "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"))
+            site.wait_for(name)
         site.gate.set()
-        finish([first, second])
+        finish(workers)
         article_requests = Counter(
             r.target for r in newsroom.request_log if r.kind == "article" and r.status == 200
         )
@@ -137,11 +151,13 @@ def test_a_worker_with_nothing_to_do_stays_while_another_is_busy(redis_server, p
     newsroom = Newsroom(articles=20, seed=5)
     site = HeldArticles(newsroom)
     client = redis.Redis.from_url(REDIS_URL)
-    with serve(site) as base_url:
-        first = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w0",
-                             "-s", "CONCURRENT_REQUESTS=64", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=64")
+    workers: list[subprocess.Popen] = []
+    with serve(site) as base_url, released(site, workers):
+        workers.append(start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w0",
+                                    "-s", "CONCURRENT_REQUESTS=64", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=64"))
         site.wait_for("w0", count=len(newsroom.stories))
         second = start_worker(base_url, postgres_database_url, redis_server, tmp_path, "w1")
+        workers.append(second)
         deadline = time.monotonic() + 120
         while IDLE not in worker_states(client, redis_server).values():
             assert second.poll() is None, "closed while the other was busy: " + second.communicate()[1][-3000:]
@@ -150,7 +166,7 @@ def test_a_worker_with_nothing_to_do_stays_while_another_is_busy(redis_server, p
         time.sleep(2)  # a worker that would close on idle closes in well under this
         assert second.poll() is None, "closed while the other was busy: " + second.communicate()[1][-3000:]
         site.gate.set()
-        finish([first, second])
+        finish(workers)
     assert set(site.asked) == {"w0"}
     store = ArchiveStore(postgres_database_url)
     runs = runs_by_worker(store)
