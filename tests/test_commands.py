@@ -87,8 +87,7 @@ def children_of(pid: int) -> list[int]:
 
 @pytest.mark.integration
 def test_replay_stops_pywb_on_sigterm(tmp_path):
-    if not (replay.default_cache_dir() / "pywb-venv" / ".newsarchive-ready").exists():
-        pytest.skip("pywb's environment is not made yet (the first `newsarchive replay` makes it)")
+    replay.pywb_environment()  # made here on a fresh machine (about a minute), as the first replay would make it
     (tmp_path / "warc").mkdir()
     server = subprocess.Popen(command("replay", "--warc-dir", str(tmp_path / "warc"), "--port", str(free_port())),
                               cwd=tmp_path, env=ENVIRONMENT, stderr=subprocess.PIPE, text=True)
