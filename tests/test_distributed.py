@@ -116,7 +116,7 @@ def test_two_crawlers_share_the_work_without_duplicates(redis_server, postgres_d
     site = HeldArticles(newsroom)
     workers: list[subprocess.Popen] = []
     with serve(site) as base_url, released(site, workers):
-        for name in ("w0", "w1"):  # the second once the first has its 16
+        for name in ("w0", "w1"):  # the second starts once the first one's article downloads are held
             workers.append(start_worker(base_url, postgres_database_url, redis_server, tmp_path, name,
                                         "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"))
             site.wait_for(name)
