@@ -74,11 +74,16 @@ class HeldArticles:
             time.sleep(0.05)
 
 
+def crawl_command(base_url: str, db_url: str, job: str, warc_dir, *extra: str) -> list[str]:
+    """`newsarchive crawl` of the newsroom's sitemap in distributed mode (`job` "": no job name given)."""
+    return [os.path.join(BIN, "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
+            "--warc-dir", str(warc_dir), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
+            "-s", "LOG_LEVEL=WARNING", "--redis", REDIS_URL, *(["--job", job] if job else []), *extra]
+
+
 def start_worker(base_url: str, db_url: str, job: str, tmp_path, name: str, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [os.path.join(BIN, "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
-         "--redis", REDIS_URL, "--job", job, "--allow-private", "--warc-dir", str(tmp_path / f"warc-{name}"),
-         "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING", "-s", f"USER_AGENT={name}", *extra],
+        crawl_command(base_url, db_url, job, tmp_path / f"warc-{name}", "-s", f"USER_AGENT={name}", *extra),
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -177,13 +182,8 @@ def test_a_worker_with_nothing_to_do_stays_while_another_is_busy(redis_server, p
 
 
 def crawl_job(base_url: str, db_url: str, job: str, tmp_path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [os.path.join(BIN, "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
-         "--warc-dir", str(tmp_path / "warc"), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
-         "-s", "LOG_LEVEL=WARNING", *(["--redis", REDIS_URL, "--job", job] if job else ["--redis", REDIS_URL]),
-         *extra],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )
+    return subprocess.run(crawl_command(base_url, db_url, job, tmp_path / "warc", *extra),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
 
 
 def test_a_finished_job_name_used_again_starts_afresh(redis_server, tmp_path):
