@@ -16,22 +16,26 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = "migrations"  # the Alembic scripts, a folder of this package
+# The newest of them, which every crawl and command checks the database against: stated here so that the check
+# imports no Alembic (~0.2 s of every crawl's start), which only a migration needs. tests/test_store.py holds it
+# to what Alembic reads from the scripts.
+HEAD_REVISION = "0008"
+VERSION_TABLE = "alembic_version"  # where Alembic keeps a database's revision
 # Key of the PostgreSQL advisory lock that serialises article writes and migrations (the bytes of "newsarc")
 ARTICLE_WRITE_LOCK = int.from_bytes(b"newsarc", "big")
 
-Migration = Callable[[Config, str], None]  # alembic.command.upgrade or downgrade
+Migration = Callable[["Config", str], None]  # alembic.command.upgrade or downgrade
 POSTGRESQL_DISK_FULL = "53100"  # SQLSTATE disk_full
 
 
@@ -113,23 +117,35 @@ def safe_url(database_url: str) -> str:
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision of the database schema (None for an empty database)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision(connection)
+
+
+def _revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    revisions = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    if len(revisions) > 1:
+        raise StoreUnavailable(f"the schema has several revisions at once ({', '.join(revisions)}): not one this "
+                               "newsarchive made")
+    return revisions[0] if revisions else None
 
 
 def head_revision() -> str:
     """The newest schema revision this version of newsarchive ships."""
-    head = ScriptDirectory(str(migrations_folder())).get_current_head()
-    assert head is not None, "the package ships no migrations"
-    return head
+    return HEAD_REVISION
 
 
 def upgrade(engine: Engine, database_url: str, revision: str = "head") -> None:
     """Apply the migrations up to `revision` (two processes upgrading at once take turns)."""
+    from alembic import command
+
     _migrate(engine, database_url, command.upgrade, revision)
 
 
 def downgrade(engine: Engine, database_url: str, revision: str) -> None:
     """Revert the migrations down to `revision` ("base" drops every table)."""
+    from alembic import command
+
     _migrate(engine, database_url, command.downgrade, revision)
 
 
@@ -139,6 +155,8 @@ def create_schema_if_empty(engine: Engine, database_url: str) -> None:
     A database holding other tables is refused.
     """
     if current_revision(engine) is None:
+        from alembic import command
+
         _migrate(engine, database_url, command.upgrade, "head", only_if_empty=True)
 
 
@@ -160,9 +178,9 @@ def _migrate(
         if is_postgresql(engine):
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ARTICLE_WRITE_LOCK})")
         if only_if_empty:
-            if MigrationContext.configure(connection).get_current_revision() is not None:
+            if _revision(connection) is not None:
                 return
-            tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
+            tables = set(inspect(connection).get_table_names()) - {VERSION_TABLE}
             if tables:
                 raise StoreUnavailable(
                     f"{safe_url(database_url)} holds tables ({', '.join(sorted(tables)[:5])}, ...) "
@@ -195,6 +213,8 @@ def _copy_tree(source: Traversable, target: Path) -> None:
 
 
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_folder()))
     config.attributes["connection"] = connection

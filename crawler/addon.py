@@ -153,6 +153,14 @@ EXTENSIONS: dict[str, int] = {
     "crawler.progress.Progress": 530,
     "crawler.distributed.JobWorkers": 540,
 }
+# Scrapy's listening servers, each with the switch that turns it on (off in SCRAPY_DEFAULTS): switched off, it is
+# not even imported (the remote control's aiohttp was ~0.2 s of CPU at every crawl's start). It leaves
+# EXTENSIONS_BASE: Scrapy imports every key of EXTENSIONS to normalise it, a None one too, and a key of the base dict
+# only if it is enabled.
+LISTENING_EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": "TELNETCONSOLE_ENABLED",
+    "scrapy.extensions.remote_control.RemoteControl": "REMOTE_CONTROL_ENABLED",
+}
 # With the WARC archive on: Scrapy's HTTP/1.1 handler with a tap keeping each exchange's bytes as they crossed the
 # connection (crawler/wiretap.py), which the recorder archives.
 TAPPED_DOWNLOAD_HANDLERS = dict.fromkeys(("http", "https"), "crawler.wiretap.TappedHTTP11DownloadHandler")
@@ -213,6 +221,9 @@ class Newsarchive:
         _install(settings, "SPIDER_MIDDLEWARES", SPIDER_MIDDLEWARES)
         _install(settings, "ITEM_PIPELINES", ITEM_PIPELINES)
         _install(settings, "EXTENSIONS", EXTENSIONS)
+        for path, switch in LISTENING_EXTENSIONS.items():
+            if not settings.getbool(switch):
+                settings["EXTENSIONS_BASE"].delete(path, priority="addon")
         if settings.getbool("WARC_ENABLED"):
             _install(settings, "DOWNLOAD_HANDLERS", TAPPED_DOWNLOAD_HANDLERS)
         if settings.get("REDIS_URL"):

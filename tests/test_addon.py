@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from scrapy import Spider
 from scrapy.exceptions import NotConfigured
@@ -69,3 +72,33 @@ def test_each_optional_component_has_a_switch(switch: str, components: tuple[typ
     on = crawler_with({"WARC_DIR": str(tmp_path / "warc"), "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
     for component in components:
         assert isinstance(component.from_crawler(on), component)
+
+
+# What Scrapy loads of the crawl's extensions (as its ExtensionManager does), in a fresh process; prints whether the
+# modules of its listening servers were imported.
+EXTENSIONS_PROBE = """
+import sys
+
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+from scrapy.utils.test import get_crawler
+
+from crawler.settings import ADDONS
+
+crawler = get_crawler(settings_dict={"ADDONS": ADDONS, **dict(a.split("=") for a in sys.argv[1:])})
+for path in build_component_list(crawler.settings.getwithbase("EXTENSIONS")):
+    load_object(path)
+print([name in sys.modules for name in ("scrapy.extensions.remote_control", "scrapy.extensions.telnet")])
+"""
+
+
+@pytest.mark.parametrize(
+    ("switches", "imported"),
+    [((), [False, False]), (("REMOTE_CONTROL_ENABLED=true", "TELNETCONSOLE_ENABLED=true"), [True, True])],
+)
+def test_scrapys_listening_servers_are_not_even_imported_unless_switched_on(switches, imported) -> None:
+    # The remote control imports aiohttp: ~0.2 s of every crawl's start, for a server the crawl does not run.
+    result = subprocess.run([sys.executable, "-c", EXTENSIONS_PROBE, *switches],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(imported)

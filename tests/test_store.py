@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from conftest import vietnamese_like_text
 from sqlalchemy import create_engine, func, inspect, select, text
 
+import archive.db
 import archive.store
 from archive.duplicates import NEAR_DUPLICATE_THRESHOLD
 from archive.models import ArticleRow, ArticleVersion, Base, CaptionRow, CaptureRow, CrawlRun
@@ -38,6 +40,18 @@ def count(store: ArchiveStore, model: type) -> int:
 def test_empty_database_gets_the_schema_at_head(store: ArchiveStore) -> None:
     assert store.current_revision() == store.head_revision()
     assert set(inspect(store.engine).get_table_names()) == TABLES
+
+
+def test_the_head_revision_stated_is_the_newest_migration_script() -> None:
+    # The crawl checks the schema against archive.db.HEAD_REVISION (no Alembic imported at start): a new migration
+    # must move it, or every crawl would refuse the databases it upgrades.
+    assert ScriptDirectory(str(archive.db.migrations_folder())).get_current_head() == archive.db.HEAD_REVISION
+
+
+def test_the_revision_is_read_as_alembic_reads_it(store: ArchiveStore) -> None:
+    with store.engine.connect() as connection:
+        read_by_alembic = MigrationContext.configure(connection).get_current_revision()
+    assert archive.db.current_revision(store.engine) == read_by_alembic == archive.db.HEAD_REVISION
 
 
 def test_migrations_build_exactly_the_models(store: ArchiveStore) -> None:
