@@ -221,9 +221,10 @@ class Newsarchive:
         _install(settings, "SPIDER_MIDDLEWARES", SPIDER_MIDDLEWARES)
         _install(settings, "ITEM_PIPELINES", ITEM_PIPELINES)
         _install(settings, "EXTENSIONS", EXTENSIONS)
+        base = settings["EXTENSIONS_BASE"]
         for path, switch in LISTENING_EXTENSIONS.items():
-            if not settings.getbool(switch):
-                settings["EXTENSIONS_BASE"].delete(path, priority="addon")
+            if path in base and not settings.getbool(switch):  # an older Scrapy has no remote control
+                base.delete(path, priority="addon")
         if settings.getbool("WARC_ENABLED"):
             _install(settings, "DOWNLOAD_HANDLERS", TAPPED_DOWNLOAD_HANDLERS)
         if settings.get("REDIS_URL"):

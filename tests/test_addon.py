@@ -102,3 +102,8 @@ def test_scrapys_listening_servers_are_not_even_imported_unless_switched_on(swit
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(imported)
+
+
+def test_a_scrapy_without_the_remote_control_gets_the_addon_too() -> None:
+    older = {"scrapy.extensions.corestats.CoreStats": 0, "scrapy.extensions.telnet.TelnetConsole": 0}
+    assert dict(crawler_with({"EXTENSIONS_BASE": older}).settings["EXTENSIONS_BASE"]) == older  # the user's wins
