@@ -6,6 +6,7 @@ rows, how many have non-empty text, and what became of the rest.
     python benchmarks/unseen_site.py --aeb DIR --fundus DIR
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --set REQUISITES_ENABLED=false
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --rounds 3     # the cost, medians of 3
+    python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --rounds 3 --side-by-side
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --identity     # pages not gzip-encoded
 
 With `--aeb` / `--fundus` the labelled pages are served (at URLs that carry no date) and the export is scored with
@@ -16,7 +17,10 @@ Also printed, the cost on real pages: the crawl's CPU (its whole process tree, r
 does; the site is served by this process, apart) per stored article, against trafilatura's
 `extract(..., with_metadata=True)` CPU per page on the same pages, in a fresh process of its own (imported before
 the clock starts; its caches as cold as the crawl's). With `--rounds N` the two alternate N times and the medians
-are printed too: a machine whose speed drifts from minute to minute moves both alike.
+are printed too: a machine whose speed drifts from minute to minute moves both alike. Where it swings faster than
+that (trafilatura's own figure seen at 50 and 90 ms a page in consecutive rounds), `--side-by-side` runs
+trafilatura's pass at the same time as the crawl, so that both are timed at the machine's speed of the moment
+(each process's CPU is its own; the crawl then has less of the cores, so its share of them is not printed).
 
 The pages are gzip-encoded for the crawler, which asks for it, as news sites serve them (`--identity`: not).
 The pages' photos and stylesheets are on real outside hosts: the crawl goes through a dead proxy
@@ -36,7 +40,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,12 +117,14 @@ def serve(pages: dict[str, bytes], gzip_encoding: bool = True) -> ThreadingHTTPS
 
 
 def crawl_and_export(
-    pages: dict[str, bytes], settings: list[str], gzip_encoding: bool = True
+    pages: dict[str, bytes], settings: list[str], gzip_encoding: bool = True, side_by_side: bool = False
 ) -> tuple[list[dict], Counter, str, Cost]:
     """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
-    of the pages not stored, the base URL they were served at, the cost of the crawl beside trafilatura's)."""
+    of the pages not stored, the base URL they were served at, the cost of the crawl beside trafilatura's, measured
+    after the crawl or, `side_by_side`, during it)."""
     newsarchive = str(Path(sys.executable).parent / "newsarchive")
-    with served(pages, gzip_encoding) as base, tempfile.TemporaryDirectory() as tmp:
+    with (served(pages, gzip_encoding) as base, tempfile.TemporaryDirectory() as tmp,
+          trafilatura_cost(pages, started=side_by_side) as trafilatura):
         db_url = f"sqlite:///{tmp}/x.db"
         command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", db_url, "--warc-dir", f"{tmp}/w",
                    "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
@@ -135,7 +141,7 @@ def crawl_and_export(
                 if row.url.endswith(".html") and row.outcome != "article"
             )  # fmt: skip
         store.close()
-    cost = Cost(usage, len(records), trafilatura_cost(pages))
+    cost = Cost(usage, len(records), trafilatura(), side_by_side)
     print_cost(cost)
     return records, outcomes, base, cost
 
@@ -167,14 +173,26 @@ def dead_proxy_for_outside_hosts() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def trafilatura_cost(pages: dict[str, bytes]) -> float:
-    """trafilatura's `extract(..., with_metadata=True)` CPU seconds per page over `pages`, in a fresh process."""
+@contextmanager
+def trafilatura_cost(pages: dict[str, bytes], started: bool = False) -> Iterator[Callable[[], float]]:
+    """trafilatura's `extract(..., with_metadata=True)` CPU seconds per page over `pages`, in a fresh process: run
+    on leaving the block, or, if `started`, beside the block from its start (both then share the machine's
+    speed of the moment). Yields what gives the figure once the block is left."""
     with tempfile.TemporaryDirectory() as tmp:
         saved = Path(tmp) / "pages.json"
         saved.write_text(json.dumps({path: html.decode("latin-1") for path, html in pages.items()}))
-        result = subprocess.run([sys.executable, __file__, "--trafilatura-cost", str(saved)],
-                                check=True, capture_output=True, text=True)  # fmt: skip
-    return float(result.stdout)
+        command = [sys.executable, __file__, "--trafilatura-cost", str(saved)]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True) if started else None
+        output: list[str] = []
+        try:
+            yield lambda: float(output[0])
+        finally:
+            if child is None:
+                output.append(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+            else:
+                output.append(child.communicate()[0])
+                if child.returncode:
+                    raise subprocess.CalledProcessError(child.returncode, command)
 
 
 def time_trafilatura(saved: Path) -> None:
@@ -188,11 +206,13 @@ def time_trafilatura(saved: Path) -> None:
 
 @dataclass(frozen=True)
 class Cost:
-    """One round: the crawl's CPU per stored article against trafilatura's per page."""
+    """One round: the crawl's CPU per stored article against trafilatura's per page (measured beside the crawl when
+    `side_by_side`: then the cores the crawl kept busy are not its own figure, trafilatura took its share)."""
 
     crawl: Usage
     stored: int
     trafilatura: float
+    side_by_side: bool = False
 
     @property
     def per_article(self) -> float:
@@ -206,19 +226,24 @@ class Cost:
     def cores_busy(self) -> float:
         return self.crawl.cpu / (self.crawl.wall * (os.cpu_count() or 1))
 
+    def cores(self) -> str:
+        return "trafilatura beside the crawl" if self.side_by_side else f"cores busy {self.cores_busy:.0%}"
+
 
 def print_cost(cost: Cost) -> None:
     print(f"cost on these pages: crawl {cost.crawl.cpu:.1f} s CPU, {cost.crawl.wall:.1f} s wall for {cost.stored} "
           f"articles = {cost.per_article * 1000:.1f} ms CPU per article; trafilatura extract "
           f"{cost.trafilatura * 1000:.1f} ms CPU per page; crawl / trafilatura {cost.ratio:.2f}x; "
-          f"cores busy {cost.cores_busy:.0%}", flush=True)  # fmt: skip
+          f"{cost.cores()}", flush=True)  # fmt: skip
 
 
 def print_medians(costs: list[Cost]) -> None:
     median = statistics.median
+    cores = "trafilatura beside the crawl" if costs[0].side_by_side else \
+        f"cores busy {median(c.cores_busy for c in costs):.0%}"  # fmt: skip
     print(f"medians of {len(costs)} rounds: crawl {median(c.per_article for c in costs) * 1000:.1f} ms CPU per "
           f"article, trafilatura {median(c.trafilatura for c in costs) * 1000:.1f} ms per page, crawl / trafilatura "
-          f"{median(c.ratio for c in costs):.2f}x, cores busy {median(c.cores_busy for c in costs):.0%}")  # fmt: skip
+          f"{median(c.ratio for c in costs):.2f}x, {cores}")  # fmt: skip
 
 
 def score_export(labelled: list[Page], settings: list[str]) -> None:
@@ -247,6 +272,8 @@ def main() -> None:
                         help="a setting for the crawl (repeatable), e.g. --set REQUISITES_ENABLED=false")
     parser.add_argument("--rounds", type=int, default=1, help="crawl and trafilatura alternated this many times")
     parser.add_argument("--identity", action="store_true", help="serve the pages uncompressed (default: gzip)")
+    parser.add_argument("--side-by-side", action="store_true",
+                        help="time trafilatura during the crawl, not after it (a machine whose speed swings)")
     parser.add_argument("--trafilatura-cost", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.trafilatura_cost:
@@ -262,7 +289,7 @@ def main() -> None:
     pages = load_pages(args.folders)
     costs = []
     for _ in range(args.rounds):
-        records, outcomes, _, cost = crawl_and_export(pages, args.settings, not args.identity)
+        records, outcomes, _, cost = crawl_and_export(pages, args.settings, not args.identity, args.side_by_side)
         costs.append(cost)
     if len(costs) > 1:
         print_medians(costs)
