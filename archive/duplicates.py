@@ -28,7 +28,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
-from trafilatura.deduplication import sample_tokens
 
 from archive.models import ArticleRow
 from archive.text import containment, content_hash, shingle_containment, shingles
@@ -68,6 +67,10 @@ def simhash_columns(text: str) -> dict[str, int | None]:
 def simhash(text: str) -> int:
     """trafilatura's 64-bit Simhash of `text` (`Simhash(text).hash`, the same value), without its per-token loop
     over 64 positions."""
+    # Imported here: trafilatura's package is the whole extractor, which a crawl's process loads only to store an
+    # article (a scheduled run that finds nothing new never does).
+    from trafilatura.deduplication import sample_tokens
+
     tokens = sample_tokens(text, SIMHASH_BITS)
     counts = sum(map(_spread_token_hash, tokens))
     # trafilatura adds +1 for each token with the bit set, -1 for each without: the bit is set when the sum is >= 0

@@ -22,9 +22,10 @@ from urllib.parse import urljoin, urlsplit
 
 from archive.records import Article, WarcPointer
 from archive.text import content_hash
-from crawler.dates import get_zone, normalize_timestamps
+from crawler.dates import normalize_timestamps
 from crawler.sites import SiteProfile
 from crawler.urls import canonicalize_url
+from crawler.zones import get_zone
 
 
 def finish_article(

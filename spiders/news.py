@@ -41,7 +41,6 @@ from w3lib.encoding import http_content_type_encoding
 from archive.outcomes import Outcome
 from archive.records import Article, NotAnArticle
 from crawler import meta
-from crawler.dates import get_zone
 from crawler.discovery import DiscoveryError, Link, Sitemap, listing_links, parse_feed, sitemaps_from_robots
 from crawler.recorder import WarcWriteFailed
 from crawler.requisites import Requisite
@@ -63,6 +62,7 @@ from crawler.workers import (
     extraction_pool,
     finish_in_worker,
 )
+from crawler.zones import get_zone
 
 T = TypeVar("T")
 

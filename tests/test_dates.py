@@ -12,10 +12,10 @@ from crawler.dates import (
     DateSettings,
     ParsedDate,
     find_dates,
-    guess_timezone,
     parse_date,
     reconcile,
 )
+from crawler.zones import guess_timezone
 
 VN = timezone(timedelta(hours=7))
 

@@ -48,3 +48,34 @@ def test_workers_run_the_steps_of_priority_asked_below_the_crawler():
             assert pool.submit(os.nice, 0).result(timeout=120) == min(19, os.nice(0) + niceness)
         finally:
             pool.shutdown()
+
+
+# What a crawl's process loads at its start: the spider and every component the add-on installs (as Scrapy loads
+# them); prints which of the worker's modules came with them.
+CRAWLER_PROBE = """
+import sys
+
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+from scrapy.utils.test import get_crawler
+
+from crawler.settings import ADDONS
+from spiders.news import NewsSpider
+
+settings = get_crawler(NewsSpider, {"ADDONS": ADDONS}).settings
+for name in ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "EXTENSIONS"):
+    for path in build_component_list(settings.getwithbase(name)):
+        load_object(path)
+for path in filter(None, settings.getwithbase("DOWNLOAD_HANDLERS").values()):
+    load_object(path)
+names = ("crawler.extract", "crawler.dates", "crawler.finish", "trafilatura", "dateparser", "htmldate", "alembic")
+print([name for name in names if name in sys.modules])
+"""
+
+
+def test_the_crawlers_process_loads_none_of_the_workers_extractor():
+    # The forkserver loads it for the workers; the crawl's process only hands pages over (and imports trafilatura's
+    # Simhash when it stores an article).
+    result = subprocess.run([sys.executable, "-c", CRAWLER_PROBE], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -24,7 +24,6 @@ from crawler.dates import (
     DateSettings,
     FoundDates,
     find_dates,
-    guess_timezone,
     set_dates,
     without_impossible_dates,
 )
@@ -46,6 +45,7 @@ from crawler.extract.metadata import (
 )
 from crawler.extract.soft404 import soft_404_reason
 from crawler.sites import SiteProfile
+from crawler.zones import guess_timezone
 
 MIN_TEXT_CHARS = 120
 # Pages that call themselves something else (og:type website, video.other) need real text to count as articles.

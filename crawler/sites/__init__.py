@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
-from crawler.dates import guess_timezone
 from crawler.urls import ascii_host, host_of, with_ascii_host
+from crawler.zones import guess_timezone
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -66,7 +66,7 @@ class SiteProfile:
 
     def zone_name(self, url: str, language: str = "") -> str:
         """The time zone of a page of this site: the profile's, else the one its country domain or language
-        suggests (`crawler.dates.guess_timezone`). The one rule: extraction, `--since` and finishing use it."""
+        suggests (`crawler.zones.guess_timezone`). The one rule: extraction, `--since` and finishing use it."""
         return self.timezone or guess_timezone(url, language)
 
     def owns(self, url: str) -> bool:
