@@ -14,13 +14,12 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from crawler.urls import ascii_host, host_of, with_ascii_host
-from crawler.zones import guess_timezone
+from crawler.zones import get_zone, guess_timezone
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -159,8 +158,8 @@ def profile_from_dict(data: dict, source: str = "profile", text: str = "") -> Si
                 raise error(key, f"{pattern!r} is not a regular expression: {exc}") from None
     if data.get("timezone"):
         try:
-            ZoneInfo(data["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
+            get_zone(data["timezone"])
+        except ValueError:
             raise error("timezone", f"unknown time zone {data['timezone']!r} (an IANA name, e.g. "
                                     "Asia/Ho_Chi_Minh, or \"\" to guess per page)") from None
     if data.get("date_order", "DMY") not in DATE_ORDERS:
