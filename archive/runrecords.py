@@ -19,6 +19,8 @@ from archive.runstatus import RunStatus, exit_code
 from archive.store import ArchiveStore
 
 FAILURE_REASONS_SHOWN = 10
+# Of the failed outcomes, those of a page's photos and stylesheets (the spider counts them): not pages of their own.
+REQUISITES_FAILED_STAT = "newsarchive/requisites/failed"
 
 
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:
@@ -35,7 +37,8 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
         "articles refused": count("newsarchive/sql/articles_refused"),
         "duplicates": count("newsarchive/sql/duplicates_exact") + count("newsarchive/sql/duplicates_near")
         + count("newsarchive/duplicates/url_in_run"),
-        "pages failed": count(f"newsarchive/outcome/{Outcome.FAILED}"),
+        "pages failed": count(f"newsarchive/outcome/{Outcome.FAILED}") - count(REQUISITES_FAILED_STAT),
+        "requisites failed": count(REQUISITES_FAILED_STAT),
         "bytes archived": count("warc/payload_bytes"),
     }
 

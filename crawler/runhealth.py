@@ -4,7 +4,8 @@ It listens to every page's outcome (`page_outcome`) and, when the spider closes,
 what was fetched into an `archive.runstatus.RunStatus`: a run in which no page could be fetched (unreachable host,
 404 sitemap, refused host, unsupported scheme) is `nothing_fetched`, not `finished`; the thresholds
 `FAIL_ON_FAILED_SEEDS` (any seed failed) and `MAX_FAILURE_RATIO` (failed pages / pages with an outcome) make a
-run that fetched something fail too, like browsertrix's `--failOnFailedSeed` and `--failOnFailedLimit`.
+run that fetched something fail too, like browsertrix's `--failOnFailedSeed` and `--failOnFailedLimit`, which
+likewise count pages: a page's photos and stylesheets (`requisite_of` in the outcome) are not counted.
 The status goes into the crawl stats (`newsarchive/status`, `newsarchive/status_detail`): the SQL pipeline records
 it on the run and `newsarchive crawl` exits with its code. The extension is built before the item pipelines, so
 its `spider_closed` handler (synchronous) runs before theirs.
@@ -40,7 +41,9 @@ class Tally:
     seeds: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # seed URL → (outcome, reason)
     redirected: dict[str, str] = field(default_factory=dict)  # a redirect's target → the seed it came from
 
-    def add(self, url: str, outcome: str, reason: str) -> None:
+    def add(self, url: str, outcome: str, reason: str, requisite_of: str = "") -> None:
+        if requisite_of or outcome == Outcome.REQUISITE:  # a page's photo or stylesheet: not a page of the run
+            return
         self.outcomes[outcome] += 1
         seed = url if url in self.seeds else self.redirected.get(url)
         if seed is None:
@@ -111,8 +114,8 @@ class RunHealth:
         seeds = spider.seeds() if hasattr(spider, "seeds") else []
         self.tally.seeds = {safe_url_string(url): None for url, _ in seeds}
 
-    def on_outcome(self, url: str, outcome: str, reason: str = "") -> None:
-        self.tally.add(url, outcome, reason)
+    def on_outcome(self, url: str, outcome: str, reason: str = "", requisite_of: str = "") -> None:
+        self.tally.add(url, outcome, reason, requisite_of)
 
     def on_spider_closed(self, spider: Any, reason: str) -> None:
         status, detail = judge(reason, self.tally, fail_on_failed_seeds=self.fail_on_failed_seeds,

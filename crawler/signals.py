@@ -1,8 +1,10 @@
 """Signals newsarchive's components exchange (sent with `crawler.signals.send_catch_log`).
 
 `capture_recorded(capture: Capture)`: the WARC recorder archived a response; the SQL pipeline stores the capture.
-`page_outcome(url: str, outcome: Outcome, reason: str)`: the spider (or the dedup pipeline) decided what a fetched
-page was (`archive.outcomes.Outcome`); the SQL pipeline records it on the capture.
+`page_outcome(url: str, outcome: Outcome, reason: str, requisite_of: str = "")`: the spider (or the dedup pipeline)
+decided what a fetched page was (`archive.outcomes.Outcome`); the SQL pipeline records it on the capture.
+`requisite_of` is the article page a photo or stylesheet was fetched for (empty for a page): a run is judged by its
+pages (`crawler.runhealth`), its requisites counted apart.
 `validators_requested(url: str)`: a discovery document is about to be fetched again; `ArchiveQueries` answers with
 (a Deferred of) the `If-None-Match` / `If-Modified-Since` headers of its last capture, if any.
 `urls_listed(site: str, source: str, kind: str, urls: Mapping[str, datetime | None])`: a discovery document

@@ -40,6 +40,7 @@ from w3lib.encoding import http_content_type_encoding
 
 from archive.outcomes import Outcome
 from archive.records import Article, NotAnArticle
+from archive.runrecords import REQUISITES_FAILED_STAT
 from crawler import meta
 from crawler.discovery import DiscoveryError, Link, Sitemap, listing_links, parse_feed, sitemaps_from_robots
 from crawler.recorder import WarcWriteFailed
@@ -519,7 +520,8 @@ class NewsSpider(scrapy.Spider):
         return requests
 
     def parse_requisite(self, response: Response) -> None:
-        self._settle(response, Outcome.REQUISITE, response.meta.get(meta.REQUISITE_OF, ""))
+        page = response.meta.get(meta.REQUISITE_OF, "")
+        self._settle(response, Outcome.REQUISITE, page, requisite_of=page)
 
     def on_requisite_error(self, failure: Failure) -> None:
         """A requisite that could not be fetched is a failure of its own, the article stays archived."""
@@ -548,22 +550,23 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         if failure.check(HttpError) and failure.value.response.status == 304:
             # unchanged since the last capture
-            self._settle(failure.value.response, Outcome.NOT_MODIFIED, requisite_of)
+            self._settle(failure.value.response, Outcome.NOT_MODIFIED, requisite_of, requisite_of=requisite_of)
             return
         context = f"requisite of {requisite_of}: " if requisite_of else ""
         if failure.check(WarcWriteFailed):  # fetched, but the archive could not take it: owed to the next run
-            self._outcome(request.url, Outcome.NOT_ARCHIVED, context + failure.getErrorMessage())
+            self._outcome(request.url, Outcome.NOT_ARCHIVED, context + failure.getErrorMessage(),
+                          requisite_of=requisite_of)
             return
         if failure.check(HttpError):
             response = failure.value.response
             self.logger.warning("could not fetch %s: HTTP %s", response.url, response.status)
-            self._settle(response, Outcome.FAILED, f"{context}HTTP {response.status}")
+            self._settle(response, Outcome.FAILED, f"{context}HTTP {response.status}", requisite_of=requisite_of)
             return
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         # not sent to a host that failed earlier: its first failure was the warning (`crawler.unreachable`)
         log = self.logger.debug if failure.check(HostUnreachable) else self.logger.warning
         log("could not fetch %s: %s", request.url, reason)
-        self._outcome(request.url, Outcome.FAILED, context + reason)
+        self._outcome(request.url, Outcome.FAILED, context + reason, requisite_of=requisite_of)
 
     def on_dropped(self, request: Request, spider: Any = None) -> None:
         """A redirect the scheduler dropped as a duplicate gets no callback: record where the chain led."""
@@ -578,13 +581,16 @@ class NewsSpider(scrapy.Spider):
             for url in chain:
                 self._outcome(url, Outcome.REDIRECT, request.url)
 
-    def _settle(self, response: Response, outcome: Outcome, reason: str = "") -> None:
+    def _settle(self, response: Response, outcome: Outcome, reason: str = "", requisite_of: str = "") -> None:
         """Record what `response` was, and that each URL redirected to it was a redirect (so a later crawl knows
-        those URLs lead to an archived page)."""
+        those URLs lead to an archived page); `requisite_of`: the page it is a photo or stylesheet of."""
         for url in response.meta.get(meta.REDIRECT_URLS, ()):
-            self._outcome(url, Outcome.REDIRECT, response.url)
-        self._outcome(response.url, outcome, reason)
+            self._outcome(url, Outcome.REDIRECT, response.url, requisite_of=requisite_of)
+        self._outcome(response.url, outcome, reason, requisite_of=requisite_of)
 
-    def _outcome(self, url: str, outcome: Outcome, reason: str = "") -> None:
+    def _outcome(self, url: str, outcome: Outcome, reason: str = "", requisite_of: str = "") -> None:
         self.crawler.stats.inc_value(f"newsarchive/outcome/{outcome}")
-        self.crawler.signals.send_catch_log(signal=page_outcome, url=url, outcome=outcome, reason=reason)
+        if requisite_of and outcome == Outcome.FAILED:
+            self.crawler.stats.inc_value(REQUISITES_FAILED_STAT)
+        self.crawler.signals.send_catch_log(signal=page_outcome, url=url, outcome=outcome, reason=reason,
+                                            requisite_of=requisite_of)

@@ -102,7 +102,7 @@ def _sitemap_spider(**settings):
     crawler = get_crawler(NewsSpider, {"ADDONS": ADDONS, **settings})
     spider = NewsSpider.from_crawler(crawler, sitemap="https://x.example/sitemap.xml")
     outcomes = []
-    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    spider._outcome = lambda url, outcome, reason="", requisite_of="": outcomes.append((url, outcome, reason))
     return spider, outcomes
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from archive.models import RunLockRow
 from archive.outcomes import Outcome
 from archive.runlock import LockHeld, RunLock
-from archive.runrecords import run_counts
+from archive.runrecords import REQUISITES_FAILED_STAT, run_counts
 from archive.runstatus import ExitCode, RunStatus, exit_code, status_of_close_reason
 from crawler.addon import DEFAULTS, SCRAPY_DEFAULTS, apply_defaults
 from crawler.runhealth import Tally, judge
@@ -79,6 +79,16 @@ def test_the_failure_ratio_counts_pages_not_redirects_or_duplicates():
     assert judge("finished", run, max_failure_ratio=0.2)[0] == RunStatus.FINISHED
     status, detail = judge("finished", run, max_failure_ratio=0.1)
     assert status == RunStatus.TOO_MANY_FAILURES and "1 of 5 pages failed" in detail
+
+
+def test_the_failure_ratio_leaves_a_pages_photos_and_stylesheets_out():
+    page = "https://a.vn/0"
+    run = tally(("https://a.vn/sitemap.xml", Outcome.SITEMAP, ""), (page, Outcome.ARTICLE, ""))
+    run.add("https://cdn.a.vn/1.jpg", Outcome.REQUISITE, page, requisite_of=page)
+    for n in range(5):
+        run.add(f"https://cdn.a.vn/gone-{n}.jpg", Outcome.FAILED, f"requisite of {page}: HTTP 404", requisite_of=page)
+    assert (run.pages, run.failed) == (2, 0)
+    assert judge("finished", run, max_failure_ratio=0) == (RunStatus.FINISHED, "")
 
 
 def test_an_interrupted_run_stays_interrupted():
@@ -263,4 +273,8 @@ def test_run_counts_come_from_the_stores_counters():
                          "newsarchive/duplicates/url_in_run": 1, "newsarchive/outcome/failed": 2,
                          "item_scraped_count": 9, "warc/payload_bytes": 1234})
     assert counts == {"pages fetched": 10, "articles new": 7, "articles changed": 0, "articles unchanged": 1,
-                      "articles refused": 0, "duplicates": 2, "pages failed": 2, "bytes archived": 1234}
+                      "articles refused": 0, "duplicates": 2, "pages failed": 2, "requisites failed": 0,
+                      "bytes archived": 1234}
+    # a page's photos and stylesheets that failed are failures of their own, not failed pages
+    both = run_counts({"newsarchive/outcome/failed": 5, REQUISITES_FAILED_STAT: 3})
+    assert (both["pages failed"], both["requisites failed"]) == (2, 3)

@@ -4,6 +4,7 @@ crawl where photos sit on another host (an image CDN on 127.0.0.2) and some of t
 from __future__ import annotations
 
 import gzip
+import json
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -220,7 +221,9 @@ def test_photos_on_the_image_host_are_archived_and_failures_recorded(tmp_path: P
     with serve(site) as base_url:
         crawl = ["crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url, "--warc-dir", str(warc_dir),
                  "--allow-private", *CRAWL_SETTINGS]
-        run_newsarchive(*crawl, cwd=tmp_path)
+        # Two of the page's photos fail, its pages do not: the run is judged by its pages (browsertrix's
+        # --failOnFailedLimit likewise), and counts the failed requisites apart.
+        run_newsarchive(*crawl, "--max-failure-ratio", "0", cwd=tmp_path)
         first_run = list(site.newsroom.request_log)
         site.newsroom.reset_requests()
         run_newsarchive(*crawl, "--refresh", cwd=tmp_path)  # the article again, and its photos
@@ -254,6 +257,8 @@ def test_photos_on_the_image_host_are_archived_and_failures_recorded(tmp_path: P
     assert "robots.txt" in refused.reason and refused.record_type == "none"
     assert (absent.status, absent.outcome) == (404, Outcome.FAILED)
     assert absent.reason == f"requisite of {article_url}: HTTP 404"
+    [*_, first] = json.loads(run_newsarchive("runs", "--db", db_url, "--json", cwd=tmp_path).stdout)
+    assert (first["status"], first["pages_failed"], first["requisites_failed"]) == ("finished", 0, 2)
 
     fetched = Counter((r.target, r.status) for r in first_run if r.kind in ("image", "stylesheet", "not_found"))
     assert fetched[(urlsplit(held_back).path, 200)] == 0 and ("/private/held-back.png", 404) not in fetched

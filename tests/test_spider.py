@@ -118,7 +118,7 @@ def test_listing_pages_lead_to_articles_and_further_pages():
 def test_an_unchanged_document_leads_again_to_the_documents_it_listed():
     spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
     outcomes = []
-    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    spider._outcome = lambda url, outcome, reason="", requisite_of="": outcomes.append((url, outcome, reason))
     children = [(f"{BASE}/sitemaps/a.xml", "sitemap"), (f"{BASE}/thoi-su?page=2", "listing")]
     asked = asking(spider, {listed_documents_requested: children})
     request = spider._discovery(f"{BASE}/sitemap.xml", spider.parse_sitemap)
@@ -202,7 +202,9 @@ def test_a_sitemap_is_listed_a_batch_at_a_time_and_stops_with_the_crawl():
     for stop_after, batches in ((None, [LISTING_BATCH, LISTING_BATCH, 5]), (1, [LISTING_BATCH])):
         spider = make_spider(sitemap=request.url)
         outcomes = []
-        spider._outcome = lambda url, outcome, reason="", outcomes=outcomes: outcomes.append((outcome, reason))
+        spider._outcome = lambda url, outcome, reason="", requisite_of="", outcomes=outcomes: outcomes.append(
+            (outcome, reason)
+        )
         asked = asking(spider)
         spider._stopping = lambda asked=asked, after=stop_after: after is not None and len(asked) >= after
         response = XmlResponse(request.url, body=body, request=request)
@@ -218,7 +220,7 @@ def test_an_extraction_over_its_time_budget_is_a_failure_not_a_verdict():
         extract_in_worker(page, f"{BASE}/a-10300001.html", time_limit=0.000_001)
     spider = make_spider({"EXTRACT_TIMEOUT": 0.000_001, "EXTRACT_WORKERS": 1}, sitemap=f"{BASE}/sitemap.xml")
     outcomes = []
-    spider._outcome = lambda url, outcome, reason="": outcomes.append((outcome, reason))
+    spider._outcome = lambda url, outcome, reason="", requisite_of="": outcomes.append((outcome, reason))
     response = HtmlResponse(f"{BASE}/a-10300001.html", body=page, request=Request(f"{BASE}/a-10300001.html"))
     try:
         assert asyncio.run(spider._extract(response)) is None
@@ -231,7 +233,7 @@ def test_an_extraction_over_its_time_budget_is_a_failure_not_a_verdict():
 def test_a_broken_sitemap_is_a_recorded_failure():
     spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
     outcomes = []
-    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    spider._outcome = lambda url, outcome, reason="", requisite_of="": outcomes.append((url, outcome, reason))
     request = Request(f"{BASE}/sitemap.xml")
     response = XmlResponse(request.url, body=b"<html>not a sitemap</html>", request=request)
     assert asyncio.run(collect(spider.parse_sitemap(response))) == []
@@ -241,7 +243,7 @@ def test_a_broken_sitemap_is_a_recorded_failure():
 def test_redirected_urls_are_recorded_as_redirects():
     spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
     outcomes = []
-    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    spider._outcome = lambda url, outcome, reason="", requisite_of="": outcomes.append((url, outcome, reason))
     request = Request(f"{BASE}/a-10300001.html", meta={"redirect_urls": [f"{BASE}/r/1"]})
     spider._settle(HtmlResponse(request.url, body=b"", request=request), "article")
     assert outcomes == [(f"{BASE}/r/1", "redirect", request.url), (request.url, "article", "")]
@@ -250,7 +252,7 @@ def test_redirected_urls_are_recorded_as_redirects():
 def test_dropped_redirects_are_loops_or_second_ways_to_a_page():
     spider = make_spider(sitemap=f"{BASE}/sitemap.xml")
     outcomes = []
-    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    spider._outcome = lambda url, outcome, reason="", requisite_of="": outcomes.append((url, outcome, reason))
     spider.on_dropped(Request(f"{BASE}/a", meta={"redirect_urls": [f"{BASE}/a", f"{BASE}/b"]}))
     assert [(url, outcome) for url, outcome, _ in outcomes] == [(f"{BASE}/a", "failed"), (f"{BASE}/b", "failed")]
     assert outcomes[0][2] == f"redirect loop: {BASE}/a -> {BASE}/b -> {BASE}/a"
@@ -265,7 +267,7 @@ def test_dropped_redirects_are_loops_or_second_ways_to_a_page():
 def test_an_article_is_finished_for_the_archive_or_left_out_with_a_reason():
     spider = make_spider(site="baonghean", since="2025-09-01")
     outcomes = []
-    spider._outcome = lambda url, outcome, reason="": outcomes.append((url, outcome, reason))
+    spider._outcome = lambda url, outcome, reason="", requisite_of="": outcomes.append((url, outcome, reason))
     pointer = WarcPointer(file="a.warc.gz", offset=0, length=10, record_id="<urn:uuid:1>")
     fetched = datetime(2025, 9, 19, 1, 0, tzinfo=UTC)
     page = ("<html><head><title>Hội nghị</title></head><body><article><h1>Hội nghị</h1>"
