@@ -11,6 +11,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
 from archive.outcomes import Outcome
+from crawler import meta
 from crawler.signals import page_outcome
 
 
@@ -23,5 +24,6 @@ class RecordedUrlLengthMiddleware(UrlLengthMiddleware):
             self.crawler.signals.send_catch_log(
                 signal=page_outcome, url=request.url, outcome=Outcome.FAILED,
                 reason=f"URL of {len(request.url)} characters is longer than URLLENGTH_LIMIT ({self.maxlength})",
+                requisite_of=request.meta.get(meta.REQUISITE_OF, ""),
             )
         return kept

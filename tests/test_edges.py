@@ -20,6 +20,7 @@ from archive.runlock import KILLED_STAT, RunLock
 from archive.runstatus import RunStatus
 from archive.store import ArchiveStore
 from benchmarks.faults import descendants, running
+from crawler import meta
 from crawler.addon import SPIDER_MIDDLEWARES
 from crawler.extract import extract_article
 from crawler.extract.decoding import decode_html
@@ -75,7 +76,10 @@ def test_over_long_url_is_recorded_as_failed():
     assert middleware.get_processed_request(Request(long_url), None) is None
     assert middleware.get_processed_request(Request("https://x.example/b"), None) is not None
     assert [(r["url"], r["outcome"]) for r in recorded] == [(long_url, Outcome.FAILED)]
-    assert "longer than URLLENGTH_LIMIT (2083)" in recorded[0]["reason"]
+    assert "longer than URLLENGTH_LIMIT (2083)" in recorded[0]["reason"] and recorded[0]["requisite_of"] == ""
+    photo = Request(long_url + "p", meta={meta.REQUISITE_OF: "https://x.example/b"})
+    assert middleware.get_processed_request(photo, None) is None  # a page's photo: not a page of the run
+    assert recorded[1]["requisite_of"] == "https://x.example/b"
     assert SPIDER_MIDDLEWARES["scrapy.spidermiddlewares.urllength.UrlLengthMiddleware"] is None
 
 
