@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from throughput import BIN, CLOCK_TICKS, newsroom, process_tree
+from throughput import BIN, CLOCK_TICKS, crawl_command, newsroom, process_tree
 from unseen_site import load_pages, served
 
 from archive.store import ArchiveStore
@@ -189,13 +189,8 @@ def main() -> None:
         work = Path(tmp)
         db_url = f"sqlite:///{work / 'archive.db'}"
         raw = args.raw or work / "raw.txt"
-        crawl = [
-            str(BIN / "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
-            "--warc-dir", str(work / "warc"), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
-            "-s", "LOG_LEVEL=WARNING", "-s", f"CONCURRENT_REQUESTS={args.concurrency}",
-            "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
-            *(part for setting in args.settings for part in ("-s", setting)),
-        ]
+        concurrent = (f"CONCURRENT_REQUESTS={args.concurrency}", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}")
+        crawl = crawl_command(base_url, db_url, work / "warc", (*concurrent, *args.settings))
         if args.threads:
             thread_report(crawl, work, py_spy, args.rounds, db_url)
             return

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from throughput import measure
+from throughput import crawl_command, measure
 from unseen_site import load_pages, served
 
 
@@ -31,10 +31,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=4, help="runs after the first, into the same archive")
     args = parser.parse_args()
     pages = dict(list(load_pages(args.folders).items())[: args.pages])
-    newsarchive = str(Path(sys.executable).parent / "newsarchive")
     with served(pages) as base, tempfile.TemporaryDirectory() as tmp:
-        command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", f"sqlite:///{tmp}/archive.db",
-                   "--warc-dir", f"{tmp}/warc", "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false"]  # fmt: skip
+        command = crawl_command(base, f"sqlite:///{tmp}/archive.db", Path(tmp) / "warc")
         first = measure(command, cwd=Path(tmp), name="first")
         later = [measure(command, cwd=Path(tmp), name=f"later{n}").cpu for n in range(args.runs)]
     print(f"{len(pages)} pages: first run (new archive) {first.cpu:.2f} s CPU; later runs into the same archive "

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -350,6 +350,14 @@ def fetch_all(urls_file: Path, concurrency: int) -> None:
     print(responses)
 
 
+def crawl_command(base_url: str, db_url: str, warc_dir: Path, settings: Iterable[str] = ()) -> list[str]:
+    """`newsarchive crawl` of the site at `base_url` (sitemap), as every benchmark runs it: on 127.0.0.1, no
+    AutoThrottle, warnings only, and `settings` (NAME=VALUE) given with -s."""
+    return [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
+            "--warc-dir", str(warc_dir), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
+            "-s", "LOG_LEVEL=WARNING", *(argument for setting in settings for argument in ("-s", setting))]
+
+
 def run_stage(
     stage: str, base_url: str, pages: Path, work: Path, concurrency: int, settings: tuple[str, ...] = ()
 ) -> Usage:
@@ -357,14 +365,8 @@ def run_stage(
     run.mkdir()
     if stage == "crawl":
         db_url = f"sqlite:///{run / 'archive.db'}"
-        usage = measure(
-            [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
-             "--warc-dir", str(run / "warc"), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
-             "-s", "LOG_LEVEL=WARNING", "-s", f"CONCURRENT_REQUESTS={concurrency}",
-             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
-             *(argument for setting in settings for argument in ("-s", setting))],
-            cwd=run, name=stage,
-        )
+        concurrent = (f"CONCURRENT_REQUESTS={concurrency}", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}")
+        usage = measure(crawl_command(base_url, db_url, run / "warc", (*concurrent, *settings)), cwd=run, name=stage)
         from sqlalchemy import text
 
         from archive.store import ArchiveStore

@@ -62,7 +62,7 @@ from extraction_quality import (
     run_trafilatura,
     score_page,
 )
-from throughput import Usage, measure
+from throughput import Usage, crawl_command, measure
 
 from archive.models import CaptureRow
 from archive.records import Article
@@ -122,14 +122,11 @@ def crawl_and_export(
     """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
     of the pages not stored, the base URL they were served at, the cost of the crawl beside trafilatura's, measured
     after the crawl or, `side_by_side`, during it)."""
-    newsarchive = str(Path(sys.executable).parent / "newsarchive")
+    newsarchive = str(Path(sys.executable).parent / "newsarchive")  # for the export
     with (served(pages, gzip_encoding) as base, tempfile.TemporaryDirectory() as tmp,
           trafilatura_cost(pages, started=side_by_side) as trafilatura):
         db_url = f"sqlite:///{tmp}/x.db"
-        command = [newsarchive, "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", db_url, "--warc-dir", f"{tmp}/w",
-                   "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
-                   *(part for setting in settings for part in ("-s", setting))]  # fmt: skip
-        usage = measure(command, cwd=Path(tmp), name="unseen-site")
+        usage = measure(crawl_command(base, db_url, Path(tmp) / "w", settings), cwd=Path(tmp), name="unseen-site")
         export = subprocess.run(
             [newsarchive, "export", "--db", db_url, "--format", "jsonl"], check=True, capture_output=True, text=True
         )

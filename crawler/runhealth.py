@@ -42,7 +42,7 @@ class Tally:
     redirected: dict[str, str] = field(default_factory=dict)  # a redirect's target → the seed it came from
 
     def add(self, url: str, outcome: str, reason: str, requisite_of: str = "") -> None:
-        if requisite_of or outcome == Outcome.REQUISITE:  # a page's photo or stylesheet: not a page of the run
+        if requisite_of:  # a page's photo or stylesheet: not a page of the run
             return
         self.outcomes[outcome] += 1
         seed = url if url in self.seeds else self.redirected.get(url)
