@@ -10,9 +10,10 @@ once and cached), so its CPU is accounted apart. Then, in interleaved rounds, fo
 - `crawl`: `newsarchive crawl --sitemap …` (WARC, extraction pool, dedup, SQLite), AutoThrottle off, with the
   `--set` settings;
 - `trafilatura-cli`: trafilatura's own command line, `--sitemap … --list`, then `-i LIST --parallel 2` (sleep 0);
-- `scrapy-floor`: a bare Scrapy spider (Scrapy's defaults, no add-on, a callback that does nothing) fetching the
-  very URLs the crawl of the same round fetched (sitemaps, articles, photos, stylesheets, read from its captures):
-  what Scrapy alone costs for those requests, the floor under any Scrapy crawl of this site;
+- `scrapy-floor`: a bare Scrapy spider (Scrapy's defaults, no add-on, a callback that does nothing) fetching once
+  each (retries off: what a crawl here fails is a removed page or an unreachable host, which the crawl does not
+  retry either) the very URLs the crawl of the same round fetched (sitemaps, articles, photos, stylesheets, read
+  from its captures): what Scrapy alone costs for those requests, the floor under any Scrapy crawl of this site;
 - `extract-pool`: the project's `extract_article` over the pages from disk in a 2-process pool;
 - `trafilatura-pool`: trafilatura's `extract(..., with_metadata=True)` likewise.
 
@@ -343,7 +344,7 @@ def fetch_all(urls_file: Path, concurrency: int) -> None:
     process = CrawlerProcess({
         "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "LOG_LEVEL": "WARNING",
         "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
-        "HTTPERROR_ALLOW_ALL": True,
+        "HTTPERROR_ALLOW_ALL": True, "RETRY_ENABLED": False,
     })
     process.crawl(Floor)
     process.start()

@@ -8,6 +8,7 @@ rows, how many have non-empty text, and what became of the rest.
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --rounds 3     # the cost, medians of 3
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --rounds 3 --side-by-side
     python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --identity     # pages not gzip-encoded
+    python benchmarks/unseen_site.py ../shared/eval/dates-dev/html --rounds 3 --breakdown
 
 With `--aeb` / `--fundus` the labelled pages are served (at URLs that carry no date) and the export is scored with
 `benchmarks/extraction_quality.py`'s scorer, per publisher fold, seen and held-apart, beside plain trafilatura on
@@ -21,6 +22,10 @@ are printed too: a machine whose speed drifts from minute to minute moves both a
 that (trafilatura's own figure seen at 50 and 90 ms a page in consecutive rounds), `--side-by-side` runs
 trafilatura's pass at the same time as the crawl, so that both are timed at the machine's speed of the moment
 (each process's CPU is its own; the crawl then has less of the cores, so its share of them is not printed).
+`--breakdown` also prints what lies under the crawl's figure: the project's own extraction alone on the same pages
+(`extract_article`, timed page by page beside trafilatura's in the same process) and Scrapy alone fetching every
+URL the crawl fetched, once each, through the same dead proxy (`throughput.py`'s `scrapy-floor`, run after the
+crawl): the floor no crawl on Scrapy that archives the pages' requisites goes under.
 
 The pages are gzip-encoded for the crawler, which asks for it, as news sites serve them (`--identity`: not).
 The pages' photos and stylesheets are on real outside hosts: the crawl goes through a dead proxy
@@ -41,7 +46,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -67,6 +72,7 @@ from throughput import Usage, crawl_command, measure
 from archive.models import CaptureRow
 from archive.records import Article
 from archive.store import ArchiveStore
+from crawler.addon import SCRAPY_DEFAULTS
 
 
 def load_pages(folders: list[Path]) -> dict[str, bytes]:
@@ -117,16 +123,23 @@ def serve(pages: dict[str, bytes], gzip_encoding: bool = True) -> ThreadingHTTPS
 
 
 def crawl_and_export(
-    pages: dict[str, bytes], settings: list[str], gzip_encoding: bool = True, side_by_side: bool = False
+    pages: dict[str, bytes],
+    settings: list[str],
+    gzip_encoding: bool = True,
+    side_by_side: bool = False,
+    breakdown: bool = False,
 ) -> tuple[list[dict], Counter, str, Cost]:
     """Serve the pages, crawl them with `newsarchive crawl`, export with `newsarchive export`: (records, what became
     of the pages not stored, the base URL they were served at, the cost of the crawl beside trafilatura's, measured
-    after the crawl or, `side_by_side`, during it)."""
+    after the crawl or, `side_by_side`, during it). With `breakdown`, the cost also holds the project's extraction
+    alone (timed with trafilatura's) and the floor: a bare Scrapy spider (`throughput.py`'s `scrapy-floor`)
+    fetching every URL the crawl fetched, once each, after the crawl, as the crawl did (the same dead proxy)."""
     newsarchive = str(Path(sys.executable).parent / "newsarchive")  # for the export
     with (served(pages, gzip_encoding) as base, tempfile.TemporaryDirectory() as tmp,
-          trafilatura_cost(pages, started=side_by_side) as trafilatura):
-        db_url = f"sqlite:///{tmp}/x.db"
-        usage = measure(crawl_command(base, db_url, Path(tmp) / "w", settings), cwd=Path(tmp), name="unseen-site")
+          extractors_cost(pages, started=side_by_side, ours=breakdown) as extractors):
+        work = Path(tmp)
+        db_url = f"sqlite:///{work}/x.db"
+        usage = measure(crawl_command(base, db_url, work / "w", settings), cwd=work, name="unseen-site")
         export = subprocess.run(
             [newsarchive, "export", "--db", db_url, "--format", "jsonl"], check=True, capture_output=True, text=True
         )
@@ -137,8 +150,17 @@ def crawl_and_export(
                 (row.outcome, row.reason) for row in session.scalars(select(CaptureRow))
                 if row.url.endswith(".html") and row.outcome != "article"
             )  # fmt: skip
+            fetched = session.scalars(select(CaptureRow.url).distinct()).all()
         store.close()
-    cost = Cost(usage, len(records), trafilatura(), side_by_side)
+        floor = None
+        if breakdown:
+            (work / "fetched-urls.txt").write_text("\n".join(fetched))
+            floor = measure([sys.executable, str(Path(__file__).parent / "throughput.py"), "--scrapy-floor",
+                             str(work / "fetched-urls.txt"), "--concurrency",
+                             str(SCRAPY_DEFAULTS["CONCURRENT_REQUESTS"])],
+                            cwd=work, name="scrapy-floor")
+    trafilatura, extraction = extractors()
+    cost = Cost(usage, len(records), trafilatura, side_by_side, extraction, floor, len(fetched))
     print_cost(cost)
     return records, outcomes, base, cost
 
@@ -171,18 +193,26 @@ def dead_proxy_for_outside_hosts() -> Iterator[None]:
 
 
 @contextmanager
-def trafilatura_cost(pages: dict[str, bytes], started: bool = False) -> Iterator[Callable[[], float]]:
-    """trafilatura's `extract(..., with_metadata=True)` CPU seconds per page over `pages`, in a fresh process: run
-    on leaving the block, or, if `started`, beside the block from its start (both then share the machine's
-    speed of the moment). Yields what gives the figure once the block is left."""
+def extractors_cost(
+    pages: dict[str, bytes], started: bool = False, ours: bool = False
+) -> Iterator[Callable[[], tuple[float, float | None]]]:
+    """trafilatura's `extract(..., with_metadata=True)` CPU seconds per page over `pages`, and with `ours` the
+    project's `extract_article` too (each page given to one, then the other), in a fresh process: run on leaving
+    the block, or, if `started`, beside the block from its start (both then share the machine's speed of the
+    moment). Yields what gives (trafilatura's figure, the project's or None) once the block is left."""
     with tempfile.TemporaryDirectory() as tmp:
         saved = Path(tmp) / "pages.json"
         saved.write_text(json.dumps({path: html.decode("latin-1") for path, html in pages.items()}))
-        command = [sys.executable, __file__, "--trafilatura-cost", str(saved)]
+        command = [sys.executable, __file__, "--extractors-cost", str(saved), *(["--ours"] if ours else [])]
         child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True) if started else None
         output: list[str] = []
+
+        def figures() -> tuple[float, float | None]:
+            trafilatura_figure, *ours_figure = (float(word) for word in output[0].split())
+            return trafilatura_figure, (ours_figure[0] if ours_figure else None)
+
         try:
-            yield lambda: float(output[0])
+            yield figures
         finally:
             if child is None:
                 output.append(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
@@ -192,24 +222,40 @@ def trafilatura_cost(pages: dict[str, bytes], started: bool = False) -> Iterator
                     raise subprocess.CalledProcessError(child.returncode, command)
 
 
-def time_trafilatura(saved: Path) -> None:
-    """The child of `trafilatura_cost`: print the CPU seconds per page."""
+def time_extractors(saved: Path, ours: bool) -> None:
+    """The child of `extractors_cost`: print trafilatura's CPU seconds per page, and with `ours` the project's."""
+    from archive.records import NotAnArticle
+    from crawler.extract import extract_article
+
     pages = {path: text.encode("latin-1") for path, text in json.loads(saved.read_text()).items()}
-    started = time.process_time()
+    spent = [0.0, 0.0]
     for path, html in pages.items():
-        trafilatura.extract(html, url=f"http://127.0.0.1{path}", with_metadata=True)
-    print((time.process_time() - started) / max(len(pages), 1))
+        url = f"http://127.0.0.1{path}"
+        started = time.process_time()
+        trafilatura.extract(html, url=url, with_metadata=True)
+        spent[0] += time.process_time() - started
+        if ours:
+            started = time.process_time()
+            with suppress(NotAnArticle):
+                extract_article(html, url)
+            spent[1] += time.process_time() - started
+    print(*(seconds / max(len(pages), 1) for seconds in spent[: 1 + ours]))
 
 
 @dataclass(frozen=True)
 class Cost:
     """One round: the crawl's CPU per stored article against trafilatura's per page (measured beside the crawl when
-    `side_by_side`: then the cores the crawl kept busy are not its own figure, trafilatura took its share)."""
+    `side_by_side`: then the cores the crawl kept busy are not its own figure, trafilatura took its share); with
+    `--breakdown`, what is under the crawl's figure: the project's extraction alone per page and Scrapy's own cost
+    of fetching the crawl's URLs (`floor`, a bare spider)."""
 
     crawl: Usage
     stored: int
     trafilatura: float
     side_by_side: bool = False
+    extraction: float | None = None
+    floor: Usage | None = None
+    fetched: int = 0  # the URLs the crawl fetched or failed to fetch, which the floor fetches again
 
     @property
     def per_article(self) -> float:
@@ -223,6 +269,10 @@ class Cost:
     def cores_busy(self) -> float:
         return self.crawl.cpu / (self.crawl.wall * (os.cpu_count() or 1))
 
+    @property
+    def floor_per_article(self) -> float:
+        return self.floor.cpu / max(self.stored, 1) if self.floor else 0.0
+
     def cores(self) -> str:
         return "trafilatura beside the crawl" if self.side_by_side else f"cores busy {self.cores_busy:.0%}"
 
@@ -232,6 +282,18 @@ def print_cost(cost: Cost) -> None:
           f"articles = {cost.per_article * 1000:.1f} ms CPU per article; trafilatura extract "
           f"{cost.trafilatura * 1000:.1f} ms CPU per page; crawl / trafilatura {cost.ratio:.2f}x; "
           f"{cost.cores()}", flush=True)  # fmt: skip
+    if cost.floor is not None and cost.extraction is not None:
+        print_breakdown(cost.per_article, cost.trafilatura, cost.extraction, cost.floor_per_article,
+                        f"{cost.fetched} URLs ({cost.fetched / max(cost.stored, 1):.1f} an article)")
+
+
+def print_breakdown(crawl: float, trafilatura: float, extraction: float, floor: float, urls: str) -> None:
+    under = extraction + floor
+    print(f"  under it: the project's extraction alone {extraction * 1000:.1f} ms a page "
+          f"({extraction / trafilatura:.2f}x trafilatura); Scrapy alone fetching the crawl's {urls}, each once, "
+          f"{floor * 1000:.1f} ms an article; the two {under * 1000:.1f} ms = {under / trafilatura:.2f}x "
+          f"trafilatura; the rest of the crawl (WARC, SQL, dedup, the pool's hand-off, failures recorded) "
+          f"{(crawl - under) * 1000:.1f} ms", flush=True)
 
 
 def print_medians(costs: list[Cost]) -> None:
@@ -241,6 +303,10 @@ def print_medians(costs: list[Cost]) -> None:
     print(f"medians of {len(costs)} rounds: crawl {median(c.per_article for c in costs) * 1000:.1f} ms CPU per "
           f"article, trafilatura {median(c.trafilatura for c in costs) * 1000:.1f} ms per page, crawl / trafilatura "
           f"{median(c.ratio for c in costs):.2f}x, {cores}")  # fmt: skip
+    if all(c.floor is not None and c.extraction is not None for c in costs):
+        print_breakdown(median(c.per_article for c in costs), median(c.trafilatura for c in costs),
+                        median(c.extraction for c in costs), median(c.floor_per_article for c in costs),
+                        f"{median(c.fetched for c in costs):.0f} URLs")
 
 
 def score_export(labelled: list[Page], settings: list[str]) -> None:
@@ -271,10 +337,13 @@ def main() -> None:
     parser.add_argument("--identity", action="store_true", help="serve the pages uncompressed (default: gzip)")
     parser.add_argument("--side-by-side", action="store_true",
                         help="time trafilatura during the crawl, not after it (a machine whose speed swings)")
-    parser.add_argument("--trafilatura-cost", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the project's extraction alone and Scrapy alone fetching the crawl's URLs")
+    parser.add_argument("--extractors-cost", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.trafilatura_cost:
-        time_trafilatura(args.trafilatura_cost)
+    if args.extractors_cost:
+        time_extractors(args.extractors_cost, args.ours)
         return
     if args.aeb or args.fundus:
         score_export([*(aeb_pages(args.aeb) if args.aeb else ()), *(fundus_pages(args.fundus) if args.fundus else ())],
@@ -286,7 +355,8 @@ def main() -> None:
     pages = load_pages(args.folders)
     costs = []
     for _ in range(args.rounds):
-        records, outcomes, _, cost = crawl_and_export(pages, args.settings, not args.identity, args.side_by_side)
+        records, outcomes, _, cost = crawl_and_export(pages, args.settings, not args.identity, args.side_by_side,
+                                                      args.breakdown)
         costs.append(cost)
     if len(costs) > 1:
         print_medians(costs)
