@@ -5,7 +5,7 @@ way: a page whose photos sit on a host that is gone cost three connection attemp
 the host's robots.txt. Like wget and curl, which retry neither unless told to, `UnreachableHostMiddleware` lets
 neither be retried; it remembers the host (its name and port) for the rest of the run, and every later request for
 it fails at once with `HostUnreachable`, which names the first failure. Each such request is still a recorded
-failure of its own, owed to a later run; the spider logs it at DEBUG (the host's first failure was the warning),
+failure of its own, owed to a later run; the spider logs it at DEBUG (the host's first failure was logged),
 and the run ends with one line counting them. A timeout is not such an answer (a slow host may answer the next time)
 and is retried as before. `RETRY_UNREACHABLE_HOSTS = True` restores Scrapy's behaviour.
 """

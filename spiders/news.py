@@ -557,14 +557,19 @@ class NewsSpider(scrapy.Spider):
             self._outcome(request.url, Outcome.NOT_ARCHIVED, context + failure.getErrorMessage(),
                           requisite_of=requisite_of)
             return
+        # A page that failed is a warning. A photo or stylesheet that failed is told at INFO (a news site's broken
+        # photos would flood a scheduled job's warnings; the run's summary counts them, each capture says why), and a
+        # request not sent to a host that failed earlier at DEBUG (its first failure was told: `crawler.unreachable`).
+        if failure.check(HostUnreachable):
+            log = self.logger.debug
+        else:
+            log = self.logger.info if requisite_of else self.logger.warning
         if failure.check(HttpError):
             response = failure.value.response
-            self.logger.warning("could not fetch %s: HTTP %s", response.url, response.status)
+            log("could not fetch %s: HTTP %s", response.url, response.status)
             self._settle(response, Outcome.FAILED, f"{context}HTTP {response.status}", requisite_of=requisite_of)
             return
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        # not sent to a host that failed earlier: its first failure was the warning (`crawler.unreachable`)
-        log = self.logger.debug if failure.check(HostUnreachable) else self.logger.warning
         log("could not fetch %s: %s", request.url, reason)
         self._outcome(request.url, Outcome.FAILED, context + reason, requisite_of=requisite_of)
 

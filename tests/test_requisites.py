@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -153,11 +154,12 @@ def test_the_worker_finds_the_requisites_the_settings_ask_for_and_finishes_the_r
                      "every image": {"photo": 1, "stylesheet": 2, "image": 8}}
 
 
-def test_a_requisite_gets_its_own_outcome_and_a_failure_its_reason():
+def test_a_requisite_gets_its_own_outcome_and_a_failure_its_reason(caplog: pytest.LogCaptureFixture):
     spider = make_spider()
     outcomes = recorded_outcomes(spider)
     request = Request(f"{CDN}/a.jpg", meta={meta.REQUISITE_OF: PAGE_URL})
     spider.parse_requisite(Response(f"{CDN}/a.jpg", request=request))
+    caplog.set_level(logging.DEBUG)
     missing = Response(f"{CDN}/gone.jpg", status=404, request=request.replace(url=f"{CDN}/gone.jpg"))
     not_found = Failure(HttpError(missing, "Ignoring non-200 response"))
     not_found.request = missing.request
@@ -169,6 +171,16 @@ def test_a_requisite_gets_its_own_outcome_and_a_failure_its_reason():
         (f"{CDN}/a.jpg", Outcome.REQUISITE, PAGE_URL),
         (f"{CDN}/gone.jpg", Outcome.FAILED, f"requisite of {PAGE_URL}: HTTP 404"),
         (f"{CDN}/private.jpg", Outcome.FAILED, f"requisite of {PAGE_URL}: IgnoreRequest: Forbidden by robots.txt"),
+    ]
+    # a page's broken photos are told at INFO (the run's summary counts them); a page that failed is a warning
+    page = Response(PAGE_URL, status=404, request=Request(PAGE_URL))
+    failed_page = Failure(HttpError(page, "Ignoring non-200 response"))
+    failed_page.request = page.request
+    spider.on_error(failed_page)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if "could not fetch" in r.getMessage()] == [
+        ("INFO", f"could not fetch {CDN}/gone.jpg: HTTP 404"),
+        ("INFO", f"could not fetch {CDN}/private.jpg: IgnoreRequest: Forbidden by robots.txt"),
+        ("WARNING", f"could not fetch {PAGE_URL}: HTTP 404"),
     ]
 
 
