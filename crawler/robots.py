@@ -9,33 +9,42 @@ subclass reads it from there. Installed by the add-on in place of Scrapy's (same
 
 Scrapy logs a robots.txt it could not download as an error with the whole traceback; when the host refused the
 connection, did not resolve or timed out, that is news about the host, not a fault of the crawler: the middleware's
-logger then gets one warning line instead (`QuietNetworkFailures`; the requests for that host are recorded anyway).
+logger then gets one warning line instead (`QuietNetworkFailures`; the requests for that host are recorded anyway),
+an INFO line when the request that asked for it is a page's photo or stylesheet, whose own failure the spider tells
+at INFO too (an image CDN that is down is not a page lost; the run's summary counts the requisites that failed).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import DownloadTimeoutError
+from scrapy.http import Request
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as twisted_errors
 from twisted.internet.defer import Deferred
 
+from crawler import meta
 from crawler.unreachable import UNREACHABLE
 
 NETWORK_FAILURES = (*UNREACHABLE, DownloadTimeoutError, twisted_errors.TimeoutError, twisted_errors.ConnectError)
 
 
 class QuietNetworkFailures(logging.Filter):
-    """A log record carrying a network failure becomes a warning without its traceback."""
+    """A log record carrying a network failure becomes a warning without its traceback, or an INFO line when the
+    request it names (Scrapy's `%(request)s` argument) is a page's requisite."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], NETWORK_FAILURES):
+            request = record.args.get("request") if isinstance(record.args, Mapping) else None
+            requisite = isinstance(request, Request) and bool(request.meta.get(meta.REQUISITE_OF))
+            level = logging.INFO if requisite else logging.WARNING
             record.exc_info, record.exc_text = None, None
-            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+            record.levelno, record.levelname = level, logging.getLevelName(level)
         return True
 
 

@@ -1,6 +1,6 @@
 """A host that refused a connection or did not resolve: not retried, and not asked again in the run
-(`crawler.unreachable`), its robots.txt's failure one warning line (`crawler.robots`); a crawl whose photos sit on a
-host nothing listens on makes one connection attempt."""
+(`crawler.unreachable`), its robots.txt's failure one line, no traceback (`crawler.robots`); a crawl whose photos
+sit on a host nothing listens on makes one connection attempt."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from test_requisites import SeedWithAwkwardPhotos, captures_by_url
 
 from archive.outcomes import Outcome
 from archive.store import ArchiveStore
+from crawler import meta
 from crawler.addon import DOWNLOADER_MIDDLEWARES, RETRY_ORDER
 from crawler.newsroom import serve
 from crawler.newsroom.templates import media_base
@@ -138,19 +139,26 @@ def test_photos_on_a_dead_host_cost_one_connection_attempt_and_each_is_recorded(
         r"'downloader/exception_type_count/scrapy\.exceptions\.DownloadConnectionRefusedError': (\d+)", text
     ) == ["1"]
     assert "'retry/count'" not in text
-    # the refused robots.txt is one warning line, not an error with its traceback
+    # the robots.txt refused to a photo is one INFO line (the photos' host is down, no page is lost), no traceback
     assert "Traceback" not in text
-    assert f"[scrapy.downloadermiddlewares.robotstxt] WARNING: Error downloading <GET {dead_base}/" in text
+    assert f"[scrapy.downloadermiddlewares.robotstxt] INFO: Error downloading <GET {dead_base}/" in text
 
 
 def test_a_robots_txt_lost_to_the_network_is_logged_as_one_warning_other_errors_keep_their_traceback(caplog):
     RobotsTxtMiddleware(get_crawler(settings_dict={"ROBOTSTXT_OBEY": True}))
     logger = logging.getLogger(robotstxt.__name__)
-    for error in (DownloadConnectionRefusedError("Connection refused"), ValueError("a parser's bug")):
+    page = Request("https://news.example/a.html")
+    photo = Request("https://img.example/a.jpg", meta={meta.REQUISITE_OF: page.url})
+    for request, error in ((page, DownloadConnectionRefusedError("Connection refused")),
+                           (photo, DownloadConnectionRefusedError("Connection refused")),
+                           (page, ValueError("a parser's bug"))):
         try:
             raise error
         except Exception:
-            logger.error("Error downloading %s", "robots.txt", exc_info=True)
-    refused, bug = caplog.records[-2:]
+            # as Scrapy's middleware logs it: the request that asked for the robots.txt is an argument
+            logger.error("Error downloading %(request)s: %(f_exception)s", {"request": request, "f_exception": error},
+                         exc_info=True)
+    refused, photo_host_refused, bug = caplog.records[-3:]
     assert (refused.levelname, refused.exc_info) == ("WARNING", None)
+    assert (photo_host_refused.levelname, photo_host_refused.exc_info) == ("INFO", None)  # a photo's host: no page lost
     assert bug.levelname == "ERROR" and bug.exc_info[0] is ValueError
