@@ -144,7 +144,7 @@ def test_photos_on_a_dead_host_cost_one_connection_attempt_and_each_is_recorded(
     assert f"[scrapy.downloadermiddlewares.robotstxt] INFO: Error downloading <GET {dead_base}/" in text
 
 
-def test_a_robots_txt_lost_to_the_network_is_logged_as_one_warning_other_errors_keep_their_traceback(caplog):
+def test_a_robots_txt_lost_to_the_network_is_one_line_info_for_a_photos_host_other_errors_keep_their_traceback(caplog):
     RobotsTxtMiddleware(get_crawler(settings_dict={"ROBOTSTXT_OBEY": True}))
     logger = logging.getLogger(robotstxt.__name__)
     page = Request("https://news.example/a.html")
