@@ -70,9 +70,10 @@ from extraction_quality import (
 from throughput import Usage, crawl_command, measure
 
 from archive.models import CaptureRow
-from archive.records import Article
+from archive.records import Article, NotAnArticle
 from archive.store import ArchiveStore
 from crawler.addon import SCRAPY_DEFAULTS
+from crawler.extract import extract_article
 
 
 def load_pages(folders: list[Path]) -> dict[str, bytes]:
@@ -224,9 +225,6 @@ def extractors_cost(
 
 def time_extractors(saved: Path, ours: bool) -> None:
     """The child of `extractors_cost`: print trafilatura's CPU seconds per page, and with `ours` the project's."""
-    from archive.records import NotAnArticle
-    from crawler.extract import extract_article
-
     pages = {path: text.encode("latin-1") for path, text in json.loads(saved.read_text()).items()}
     spent = [0.0, 0.0]
     for path, html in pages.items():
