@@ -189,8 +189,7 @@ def main() -> None:
         work = Path(tmp)
         db_url = f"sqlite:///{work / 'archive.db'}"
         raw = args.raw or work / "raw.txt"
-        concurrent = (f"CONCURRENT_REQUESTS={args.concurrency}", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}")
-        crawl = crawl_command(base_url, db_url, work / "warc", (*concurrent, *args.settings))
+        crawl = crawl_command(base_url, db_url, work / "warc", args.settings, args.concurrency)
         if args.threads:
             thread_report(crawl, work, py_spy, args.rounds, db_url)
             return

@@ -351,12 +351,39 @@ def fetch_all(urls_file: Path, concurrency: int) -> None:
     print(responses)
 
 
-def crawl_command(base_url: str, db_url: str, warc_dir: Path, settings: Iterable[str] = ()) -> list[str]:
+def crawl_command(
+    base_url: str, db_url: str, warc_dir: Path, settings: Iterable[str] = (), concurrency: int | None = None
+) -> list[str]:
     """`newsarchive crawl` of the site at `base_url` (sitemap), as every benchmark runs it: on 127.0.0.1, no
-    AutoThrottle, warnings only, and `settings` (NAME=VALUE) given with -s."""
+    AutoThrottle, warnings only, `concurrency` requests at once (to one host too) if given, and `settings`
+    (NAME=VALUE) given with -s."""
+    concurrent = (f"CONCURRENT_REQUESTS={concurrency}", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}")
+    settings = (*(concurrent if concurrency else ()), *settings)
     return [str(BIN / "newsarchive"), "crawl", "--sitemap", f"{base_url}/sitemap.xml", "--db", db_url,
             "--warc-dir", str(warc_dir), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=false",
             "-s", "LOG_LEVEL=WARNING", *(argument for setting in settings for argument in ("-s", setting))]
+
+
+def fetched_urls(db_url: str) -> list[str]:
+    """Every URL a crawl into the archive at `db_url` fetched or failed to fetch (its captures)."""
+    from sqlalchemy import text
+
+    from archive.store import ArchiveStore
+
+    store = ArchiveStore(db_url)
+    with store.engine.connect() as connection:
+        fetched = connection.execute(text("SELECT DISTINCT url FROM captures")).scalars().all()
+    store.close()
+    return list(fetched)
+
+
+def measure_floor(urls_file: Path, concurrency: int, cwd: Path) -> Usage:
+    """The `scrapy-floor` stage: `fetch_all` over the URLs of the file in a child process, measured; its items are
+    the responses that came."""
+    usage = measure([sys.executable, __file__, "--scrapy-floor", str(urls_file), "--concurrency", str(concurrency)],
+                    cwd=cwd, stdout=cwd / "count.txt", name="scrapy-floor")
+    usage.items = int((cwd / "count.txt").read_text().strip() or 0)
+    return usage
 
 
 def run_stage(
@@ -366,26 +393,18 @@ def run_stage(
     run.mkdir()
     if stage == "crawl":
         db_url = f"sqlite:///{run / 'archive.db'}"
-        concurrent = (f"CONCURRENT_REQUESTS={concurrency}", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}")
-        usage = measure(crawl_command(base_url, db_url, run / "warc", (*concurrent, *settings)), cwd=run, name=stage)
-        from sqlalchemy import text
-
+        usage = measure(crawl_command(base_url, db_url, run / "warc", settings, concurrency), cwd=run, name=stage)
         from archive.store import ArchiveStore
 
         store = ArchiveStore(db_url)
         usage.items = sum(1 for _ in store.iter_articles())
-        with store.engine.connect() as connection:
-            fetched = connection.execute(text("SELECT DISTINCT url FROM captures")).scalars().all()
         store.close()
-        (work / "fetched-urls.txt").write_text("\n".join(fetched))
+        (work / "fetched-urls.txt").write_text("\n".join(fetched_urls(db_url)))
         return usage
     if stage == "scrapy-floor":
         if not (work / "fetched-urls.txt").exists():
             sys.exit("the scrapy-floor stage fetches what the crawl stage fetched: run the crawl stage too")
-        usage = measure([sys.executable, __file__, "--scrapy-floor", str(work / "fetched-urls.txt"),
-                         "--concurrency", str(concurrency)], cwd=run, stdout=run / "count.txt", name=stage)
-        usage.items = int((run / "count.txt").read_text().strip() or 0)
-        return usage
+        return measure_floor(work / "fetched-urls.txt", concurrency, run)
     if stage == "trafilatura-cli":
         config = run / "trafilatura.cfg"
         config.write_text("[DEFAULT]\nDOWNLOAD_TIMEOUT = 30\nSLEEP_TIME = 0\nMAX_REDIRECTS = 2\n"

@@ -67,7 +67,7 @@ from extraction_quality import (
     run_trafilatura,
     score_page,
 )
-from throughput import Usage, crawl_command, measure
+from throughput import Usage, crawl_command, fetched_urls, measure, measure_floor
 
 from archive.models import CaptureRow
 from archive.records import Article, NotAnArticle
@@ -151,15 +151,12 @@ def crawl_and_export(
                 (row.outcome, row.reason) for row in session.scalars(select(CaptureRow))
                 if row.url.endswith(".html") and row.outcome != "article"
             )  # fmt: skip
-            fetched = session.scalars(select(CaptureRow.url).distinct()).all()
         store.close()
+        fetched = fetched_urls(db_url)
         floor = None
         if breakdown:
             (work / "fetched-urls.txt").write_text("\n".join(fetched))
-            floor = measure([sys.executable, str(Path(__file__).parent / "throughput.py"), "--scrapy-floor",
-                             str(work / "fetched-urls.txt"), "--concurrency",
-                             str(SCRAPY_DEFAULTS["CONCURRENT_REQUESTS"])],
-                            cwd=work, name="scrapy-floor")
+            floor = measure_floor(work / "fetched-urls.txt", SCRAPY_DEFAULTS["CONCURRENT_REQUESTS"], work)
     trafilatura, extraction = extractors()
     cost = Cost(usage, len(records), trafilatura, side_by_side, extraction, floor, len(fetched))
     print_cost(cost)
